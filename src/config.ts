@@ -1,0 +1,138 @@
+// The environment table of shared/ARCHITECTURE.md, read and validated once. This is the only module that
+// reads process.env; everything else receives the frozen Config object.
+import { z } from 'zod';
+
+export const CURRENT_GRAPH_VERSION = 'v26.0';
+export const SANDBOX_PHONE_NUMBER_ID = '100000000000001';
+export const SANDBOX_BUSINESS_ACCOUNT_ID = '200000000000001';
+export const SANDBOX_APP_SECRET = 'patientline-sandbox-app-secret';
+export const SANDBOX_VERIFY_TOKEN = 'patientline-sandbox-verify-token';
+export const SANDBOX_ADMIN_EMAIL = 'admin@demo.patientline.local';
+export const SANDBOX_ADMIN_PASSWORD = 'demo-clinic-2026!';
+
+const flag = z
+  .enum(['0', '1', 'true', 'false', 'yes', 'no'], { message: 'must be 1 or 0' })
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+const positiveInt = (max: number) =>
+  z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
+const url = z.url({ message: 'must be a URL such as http://host:port' }).transform((u) => u.replace(/\/+$/, ''));
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+
+const envSchema = z.object({
+  PORT: z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535).default(3000),
+  HOST: nonEmpty.default('127.0.0.1'),
+  PUBLIC_URL: url.optional(),
+  DATA_DIR: nonEmpty.default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  WHATSAPP_API_URL: url.optional(),
+  WHATSAPP_API_VERSION: z.string().regex(/^v\d+\.\d+$/, 'must look like v26.0').default(CURRENT_GRAPH_VERSION),
+  WHATSAPP_ACCESS_TOKEN: nonEmpty.optional(),
+  WHATSAPP_PHONE_NUMBER_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be the numeric phone number id').optional(),
+  WHATSAPP_BUSINESS_ACCOUNT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be the numeric WABA id').optional(),
+  WHATSAPP_APP_SECRET: nonEmpty.optional(),
+  WHATSAPP_VERIFY_TOKEN: nonEmpty.optional(),
+  WHATSAPP_MPS: positiveInt(1000).default(80),
+  WHATSAPP_SEND_TIMEOUT_MS: positiveInt(120_000).default(10_000),
+  WHATSAPP_RECONCILE_MS: positiveInt(3_600_000).default(15_000),
+  ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be a base64-encoded 32-byte key (openssl rand -base64 32)')
+    .optional(),
+  ADMIN_EMAIL: z.email({ message: 'must be an e-mail address' }).optional(),
+  ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  ADMIN_API_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  SEED_DEMO: flag.optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: z.string().optional(),
+  WORKERS: flag.default(true),
+});
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly publicUrl: string;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly sandbox: boolean;
+  readonly whatsapp: {
+    readonly apiUrl: string;
+    readonly apiVersion: string;
+    readonly accessToken: string;
+    readonly phoneNumberId: string;
+    readonly businessAccountId: string;
+    readonly appSecret: string;
+    readonly verifyToken: string;
+    readonly mps: number;
+    readonly sendTimeoutMs: number;
+    readonly reconcileMs: number;
+  };
+  readonly encryptionKey: string | undefined;
+  readonly adminEmail: string | undefined;
+  readonly adminPassword: string | undefined;
+  readonly adminApiToken: string | undefined;
+  readonly seedDemo: boolean;
+  readonly logLevel: string;
+  /** Background workers (inbound processing, sender, reconciliation). Off for CLI commands. */
+  readonly workers: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, readonly problem: string) {
+    super(`${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment (process.env by default). Throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as unset, as in most .env files.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(String(issue.path[0] ?? 'environment'), issue.message);
+  }
+  const e = parsed.data;
+  const sandbox = e.WHATSAPP_ACCESS_TOKEN === undefined;
+  const port = e.PORT;
+  const publicUrl = e.PUBLIC_URL ?? `http://${e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST}:${port}`;
+  if (!sandbox) {
+    for (const name of ['WHATSAPP_PHONE_NUMBER_ID', 'WHATSAPP_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN'] as const) {
+      if (e[name] === undefined) throw new ConfigError(name, 'is required when WHATSAPP_ACCESS_TOKEN is set');
+    }
+    if (e.ENCRYPTION_KEY === undefined && e.DATABASE_URL !== undefined) {
+      throw new ConfigError('ENCRYPTION_KEY', 'is required outside sandbox mode with DATABASE_URL (openssl rand -base64 32)');
+    }
+  }
+  const config: Config = {
+    port,
+    host: e.HOST,
+    publicUrl,
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    sandbox,
+    whatsapp: {
+      apiUrl: e.WHATSAPP_API_URL ?? (sandbox ? `${publicUrl}/sandbox/graph` : 'https://graph.facebook.com'),
+      apiVersion: e.WHATSAPP_API_VERSION,
+      accessToken: e.WHATSAPP_ACCESS_TOKEN ?? 'sandbox-access-token',
+      phoneNumberId: e.WHATSAPP_PHONE_NUMBER_ID ?? SANDBOX_PHONE_NUMBER_ID,
+      businessAccountId: e.WHATSAPP_BUSINESS_ACCOUNT_ID ?? SANDBOX_BUSINESS_ACCOUNT_ID,
+      appSecret: e.WHATSAPP_APP_SECRET ?? SANDBOX_APP_SECRET,
+      verifyToken: e.WHATSAPP_VERIFY_TOKEN ?? SANDBOX_VERIFY_TOKEN,
+      mps: e.WHATSAPP_MPS,
+      sendTimeoutMs: e.WHATSAPP_SEND_TIMEOUT_MS,
+      reconcileMs: e.WHATSAPP_RECONCILE_MS,
+    },
+    encryptionKey: e.ENCRYPTION_KEY,
+    adminEmail: e.ADMIN_EMAIL ?? (sandbox ? SANDBOX_ADMIN_EMAIL : undefined),
+    adminPassword: e.ADMIN_PASSWORD ?? (sandbox ? SANDBOX_ADMIN_PASSWORD : undefined),
+    adminApiToken: e.ADMIN_API_TOKEN,
+    seedDemo: e.SEED_DEMO ?? sandbox,
+    logLevel: e.LOG_LEVEL,
+    workers: e.WORKERS,
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,16 @@
+// Numbered migrations, applied in order at start and by `patientline migrate`. Never edit a released one:
+// add the next number. Each is a list of single statements so that it runs on PGlite and on PostgreSQL 15+.
+import { sql, type Kysely, type Migration } from 'kysely';
+import { foundation } from './0001-foundation.js';
+
+function statements(list: readonly string[]): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      for (const s of list) await sql.raw(s).execute(db);
+    },
+  };
+}
+
+export const migrations: Record<string, Migration> = {
+  '0001-foundation': statements(foundation),
+};
