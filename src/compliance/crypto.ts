@@ -1,0 +1,71 @@
+// Encryption of PHI at rest: AES-256-GCM with a random 96-bit nonce per value. The blob carries a version
+// byte so that keys can be rotated later without guessing formats.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const VERSION = 1;
+const NONCE = 12;
+const TAG = 16;
+
+export interface Cipher {
+  encrypt(plain: Uint8Array | string): Buffer;
+  decrypt(blob: Uint8Array): Buffer;
+  encryptJson(value: unknown): Buffer;
+  decryptJson(blob: Uint8Array): unknown;
+  /** Keyed hash for equality look-ups on encrypted values (blind index). */
+  blindIndex(value: string): string;
+}
+
+export class DecryptError extends Error {
+  readonly code = 'decrypt_failed';
+  constructor() {
+    super('an encrypted value could not be decrypted (wrong ENCRYPTION_KEY or corrupted data)');
+  }
+}
+
+export function createCipher(key: Buffer): Cipher {
+  if (key.length !== 32) throw new Error('the encryption key must be 32 bytes');
+  const indexKey = crypto.createHmac('sha256', key).update('patientline blind index v1').digest();
+  const encrypt = (plain: Uint8Array | string): Buffer => {
+    const nonce = crypto.randomBytes(NONCE);
+    const c = crypto.createCipheriv('aes-256-gcm', key, nonce);
+    const body = Buffer.concat([c.update(typeof plain === 'string' ? Buffer.from(plain, 'utf8') : plain), c.final()]);
+    return Buffer.concat([Buffer.of(VERSION), nonce, body, c.getAuthTag()]);
+  };
+  const decrypt = (blob: Uint8Array): Buffer => {
+    const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+    if (b.length < 1 + NONCE + TAG || b[0] !== VERSION) throw new DecryptError();
+    try {
+      const d = crypto.createDecipheriv('aes-256-gcm', key, b.subarray(1, 1 + NONCE));
+      d.setAuthTag(b.subarray(b.length - TAG));
+      return Buffer.concat([d.update(b.subarray(1 + NONCE, b.length - TAG)), d.final()]);
+    } catch {
+      throw new DecryptError();
+    }
+  };
+  return {
+    encrypt,
+    decrypt,
+    encryptJson: (value) => encrypt(JSON.stringify(value)),
+    decryptJson: (blob) => JSON.parse(decrypt(blob).toString('utf8')) as unknown,
+    blindIndex: (value) => crypto.createHmac('sha256', indexKey).update(value).digest('base64url'),
+  };
+}
+
+/** ENCRYPTION_KEY when set; otherwise a key generated once into DATA_DIR (sandbox and single-node use). */
+export function loadEncryptionKey(configured: string | undefined, dataDir: string): { key: Buffer; generated: boolean } {
+  if (configured) return { key: Buffer.from(configured, 'base64'), generated: false };
+  const file = path.join(path.resolve(dataDir), 'encryption.key');
+  try {
+    const key = Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64');
+    if (key.length === 32) return { key, generated: false };
+    throw new Error(`${file} does not hold a base64 32-byte key`);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const key = crypto.randomBytes(32);
+  fs.writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+  return { key, generated: true };
+}

@@ -1,0 +1,134 @@
+// Processes stored inbound messages: one patient's messages one at a time and in arrival order, also across
+// instances. A message is claimed with FOR UPDATE SKIP LOCKED only when no earlier message of the same
+// sender is still pending; the handler runs inside that transaction, and the replies (outbox rows), the
+// patient's state and the "done" mark commit together, or not at all.
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import type { Metrics } from '../analytics/metrics.js';
+import type { Cipher } from '../compliance/crypto.js';
+import type { Clock } from '../clock.js';
+import type { Db, Tx } from '../db/database.js';
+import { errorSummary } from '../jobs/loop.js';
+import { parseContact, parseInboundMessage, type InboundMessage } from '../whatsapp/inbound-model.js';
+import { enqueue } from '../whatsapp/outbox.js';
+import type { ConversationHandler } from './handler.js';
+import { touchPatient } from './patients.js';
+
+const MAX_ATTEMPTS = 5;
+const MEDIA_TYPES = new Set(['image', 'audio', 'video', 'document', 'sticker']);
+
+export interface InboundWorkerDeps {
+  db: Db;
+  cipher: Cipher;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  handler: ConversationHandler;
+  concurrency: number;
+  /** Called after a message committed replies, so the sender can go at once. */
+  onReplies(): void;
+  onMedia(): void;
+}
+
+interface Claimed {
+  id: number;
+  wamid: string;
+  sender_key: string;
+  payload: Uint8Array;
+  attempts: number;
+}
+
+export class InboundWorker {
+  constructor(private readonly d: InboundWorkerDeps) {}
+
+  /** Processes up to `concurrency` messages of different senders in parallel. */
+  async tick(): Promise<number> {
+    const results = await Promise.all(Array.from({ length: this.d.concurrency }, () => this.processOne()));
+    return results.filter(Boolean).length;
+  }
+
+  async processOne(): Promise<boolean> {
+    let claimedId: number | null = null;
+    let attempts = 0;
+    try {
+      return await this.d.db.transaction().execute(async (tx) => {
+        const row = await claim(tx, this.d.clock.now());
+        if (!row) return false;
+        claimedId = row.id;
+        attempts = row.attempts;
+        await this.handle(tx, row);
+        return true;
+      });
+    } catch (e) {
+      if (claimedId === null) throw e;
+      await this.failed(claimedId, attempts, e);
+      return true;
+    }
+  }
+
+  private async handle(tx: Tx, row: Claimed): Promise<void> {
+    const { cipher, clock } = this.d;
+    const stored = cipher.decryptJson(row.payload);
+    const raw = stored && typeof stored === 'object' && 'message' in stored ? stored.message : null;
+    const contact = parseContact(stored && typeof stored === 'object' && 'contact' in stored ? stored.contact : null);
+    const message: InboundMessage = parseInboundMessage(raw);
+    const { patient, created } = await touchPatient(
+      tx,
+      cipher,
+      {
+        waId: message.from ?? contact?.waId ?? null,
+        bsuid: message.userId ?? contact?.userId ?? null,
+        parentBsuid: message.parentUserId ?? contact?.parentUserId ?? null,
+        username: contact?.username ?? null,
+        name: contact?.name ?? null,
+      },
+      message.timestamp,
+    );
+    if (MEDIA_TYPES.has(message.type) && 'media' in message) {
+      await tx.insertInto('media')
+        .values({ media_id: message.media.id, inbound_message_id: row.id, patient_id: patient.id, mime_type: message.media.mimeType ?? null, sha256: message.media.sha256 ?? null })
+        .onConflict((oc) => oc.column('media_id').doNothing())
+        .execute();
+      this.d.onMedia();
+    }
+    const replies = await this.d.handler(tx, { message, patient, isNewPatient: created, now: clock.now() });
+    const to = { patientId: patient.id, phone: patient.waId, bsuid: patient.bsuid };
+    // Blue ticks, with the typing indicator only when an answer follows.
+    const items = message.type === 'system' ? replies : [{ kind: 'read' as const, messageId: message.id, typing: replies.length > 0 }, ...replies];
+    await enqueue(tx, cipher, to, items, { causedBy: row.id, idempotencyKey: `in:${row.wamid}` });
+    await sql`update inbound_messages set state = 'done', processed_at = ${clock.now()}, processed_order = nextval('inbound_processed_order'),
+              patient_id = ${patient.id} where id = ${row.id}`.execute(tx);
+    if (items.length) this.d.onReplies();
+  }
+
+  private async failed(id: number, attempts: number, e: unknown): Promise<void> {
+    const err = errorSummary(e);
+    const dead = attempts >= MAX_ATTEMPTS;
+    this.d.metrics.processingErrors.inc({ stage: 'inbound' });
+    this.d.log.error({ inboundId: id, attempt: attempts, err, dead }, dead ? 'inbound message moved to dead state after repeated failures' : 'inbound message processing failed; will retry');
+    const wait = Math.min(1000 * 2 ** attempts, 60_000);
+    await this.d.db.updateTable('inbound_messages')
+      .set({ state: dead ? 'dead' : 'pending', attempts, next_attempt_at: new Date(this.d.clock.now().getTime() + wait), last_error: `${err.type}${err.code ? ` ${err.code}` : ''}`.slice(0, 200) })
+      .where('id', '=', id)
+      .execute();
+    if (dead) {
+      await this.d.db.insertInto('operator_alerts').values({ code: 'inbound_dead', message: `Inbound message ${id} could not be processed after ${attempts} attempts (${err.type}). The patient's later messages continue.` }).execute();
+    }
+  }
+}
+
+/** The oldest due message whose sender has no earlier pending message; skips rows other workers hold. */
+async function claim(tx: Tx, now: Date): Promise<Claimed | undefined> {
+  const r = await sql<Claimed>`
+    with next as (
+      select m.id from inbound_messages m
+       where m.state = 'pending' and m.next_attempt_at <= ${now}
+         and not exists (select 1 from inbound_messages p where p.sender_key = m.sender_key and p.state = 'pending' and p.id < m.id)
+       order by m.id
+       limit 1
+       for update skip locked)
+    update inbound_messages set attempts = inbound_messages.attempts + 1
+      from next where inbound_messages.id = next.id
+    returning inbound_messages.id, inbound_messages.wamid, inbound_messages.sender_key, inbound_messages.payload, inbound_messages.attempts`.execute(tx);
+  return r.rows[0];
+}

@@ -1,0 +1,117 @@
+// The one real client of the Cloud API (Graph API) for the calls we make. Production, the sandbox and the
+// tests all go through it over HTTP, so the wire format is always the real one.
+import { parseGraphError, type GraphError } from './graph-errors.js';
+
+export interface GraphClientOptions {
+  apiUrl: string;
+  apiVersion: string;
+  accessToken: string;
+  phoneNumberId: string;
+  businessAccountId: string;
+  timeoutMs: number;
+  fetch?: typeof fetch;
+}
+
+export type SendOutcome =
+  | { kind: 'accepted'; wamid: string | null; raw: unknown }
+  | { kind: 'error'; error: GraphError }
+  /** The request may or may not have reached Meta: no answer, a cut connection, an unreadable 5xx. */
+  | { kind: 'in_doubt'; reason: string };
+
+export interface MediaInfo {
+  url: string;
+  mimeType: string | null;
+  sha256: string | null;
+  fileSize: number | null;
+}
+
+export class GraphClient {
+  private readonly f: typeof fetch;
+  constructor(readonly opts: GraphClientOptions) {
+    this.f = opts.fetch ?? fetch;
+  }
+
+  private url(path: string): string {
+    return `${this.opts.apiUrl}/${this.opts.apiVersion}/${path}`;
+  }
+
+  private headers(json = true): Record<string, string> {
+    return { authorization: `Bearer ${this.opts.accessToken}`, ...(json ? { 'content-type': 'application/json' } : {}) };
+  }
+
+  /** POST /{phone-number-id}/messages: messages, mark-as-read and typing indicators. */
+  async sendMessage(body: unknown): Promise<SendOutcome> {
+    let res: Response;
+    let text: string;
+    try {
+      res = await this.f(this.url(`${this.opts.phoneNumberId}/messages`), {
+        method: 'POST',
+        headers: this.headers(),
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.opts.timeoutMs),
+      });
+      text = await res.text();
+    } catch (e) {
+      const name = e instanceof Error ? e.name : 'Error';
+      return { kind: 'in_doubt', reason: name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network' };
+    }
+    let json: unknown = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      json = null;
+    }
+    if (res.ok) {
+      const wamid = extractWamid(json);
+      return { kind: 'accepted', wamid, raw: json };
+    }
+    const error = parseGraphError(res.status, json);
+    // A 5xx without a Graph error code says nothing about whether the message went out.
+    if (error.code === null && res.status >= 500) return { kind: 'in_doubt', reason: `http_${res.status}` };
+    return { kind: 'error', error };
+  }
+
+  /** GET /{media-id}: a short-lived download URL (5 min) and the file's facts. */
+  async mediaInfo(mediaId: string): Promise<MediaInfo> {
+    const res = await this.f(this.url(`${encodeURIComponent(mediaId)}?phone_number_id=${encodeURIComponent(this.opts.phoneNumberId)}`), {
+      headers: this.headers(false),
+      signal: AbortSignal.timeout(this.opts.timeoutMs),
+    });
+    const json: unknown = await res.json().catch(() => null);
+    if (!res.ok) throw new GraphRequestError(parseGraphError(res.status, json));
+    const o = (json ?? {}) as Record<string, unknown>;
+    if (typeof o['url'] !== 'string') throw new GraphRequestError(parseGraphError(502, { error: { message: 'media URL missing', code: null } }));
+    return {
+      url: o['url'],
+      mimeType: typeof o['mime_type'] === 'string' ? o['mime_type'] : null,
+      sha256: typeof o['sha256'] === 'string' ? o['sha256'] : null,
+      fileSize: typeof o['file_size'] === 'number' ? o['file_size'] : null,
+    };
+  }
+
+  /** Downloads a media URL; it needs the same bearer token. */
+  async download(url: string, maxBytes: number): Promise<{ bytes: Buffer; mimeType: string | null }> {
+    const res = await this.f(url, { headers: this.headers(false), signal: AbortSignal.timeout(Math.max(this.opts.timeoutMs, 60_000)) });
+    if (!res.ok) throw new GraphRequestError(parseGraphError(res.status, null));
+    const len = Number(res.headers.get('content-length') ?? '0');
+    if (len > maxBytes) throw new Error(`media is ${len} bytes, over the ${maxBytes}-byte limit`);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    if (bytes.length > maxBytes) throw new Error(`media is ${bytes.length} bytes, over the ${maxBytes}-byte limit`);
+    return { bytes, mimeType: res.headers.get('content-type') };
+  }
+}
+
+export class GraphRequestError extends Error {
+  constructor(readonly error: GraphError) {
+    super(`Graph API error ${error.code ?? 'unknown'} (HTTP ${error.httpStatus})`);
+    this.name = 'GraphRequestError';
+  }
+}
+
+function extractWamid(json: unknown): string | null {
+  if (json && typeof json === 'object' && 'messages' in json && Array.isArray(json.messages)) {
+    const first: unknown = json.messages[0];
+    if (first && typeof first === 'object' && 'id' in first && typeof first.id === 'string') return first.id;
+  }
+  return null;
+}

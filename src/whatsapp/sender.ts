@@ -1,0 +1,222 @@
+// The sender worker: claims due outbox rows (one in flight per recipient, in order), keeps the number's
+// throughput cap across every instance (a per-second counter row in PostgreSQL), sends through the Graph
+// client, and settles each row: accepted, retried with backoff, failed with its code, or in doubt.
+// In-doubt rows are never resent before the reconciliation window has let status webhooks (which echo
+// our biz_opaque_callback_data) prove whether they went out.
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import type { Metrics } from '../analytics/metrics.js';
+import type { Cipher } from '../compliance/crypto.js';
+import type { Db } from '../db/database.js';
+import type { Clock } from '../clock.js';
+import { backoffMs, classify } from './graph-errors.js';
+import type { GraphClient, SendOutcome } from './graph-client.js';
+import { toWire, markRead } from './outbound.js';
+import { callbackDataFor, decodeItem, isReadReceipt } from './outbox.js';
+import { applyHeldStatusesFor } from './statuses.js';
+
+export const WINDOW_MS = 24 * 3600 * 1000;
+/** Local error code for a free-form send refused before it leaves (the Cloud API would answer 131047). */
+export const WINDOW_CLOSED = 131047;
+const MAX_ATTEMPTS = { retry: 8, retry_recipient: 12 } as const;
+const PAUSE_MS = 60_000;
+
+export interface SenderDeps {
+  db: Db;
+  cipher: Cipher;
+  graph: GraphClient;
+  metrics: Metrics;
+  log: Logger;
+  clock: Clock;
+  mps: number;
+  sendTimeoutMs: number;
+  reconcileMs: number;
+  batchSize?: number;
+}
+
+interface ClaimedRow {
+  id: number;
+  kind: string;
+  payload: Uint8Array;
+  to_phone: string | null;
+  to_bsuid: string | null;
+  requires_window: boolean;
+  attempts: number;
+  last_inbound_at: Date | null;
+}
+
+export class Sender {
+  constructor(private readonly d: SenderDeps) {}
+
+  /** Sends one batch of due rows. Returns how many rows it claimed (0 = nothing due, or paused). */
+  async tick(): Promise<number> {
+    if (await this.paused()) return 0;
+    const rows = await this.claim();
+    if (rows.length === 0) return 0;
+    await Promise.all(rows.map((r) => this.sendOne(r)));
+    return rows.length;
+  }
+
+  private async paused(): Promise<boolean> {
+    const row = await this.d.db.selectFrom('sender_pause').select(['paused_until']).where('paused_until', '>', this.d.clock.now()).executeTakeFirst();
+    this.d.metrics.senderPaused.set(row ? 1 : 0);
+    return row !== undefined;
+  }
+
+  /** Claims up to the rest of this second's throughput budget, oldest first, one per recipient. */
+  private async claim(): Promise<ClaimedRow[]> {
+    const batch = this.d.batchSize ?? 50;
+    return this.d.db.transaction().execute(async (tx) => {
+      const second = new Date(Math.floor(this.d.clock.now().getTime() / 1000) * 1000);
+      await tx.insertInto('send_rate').values({ second, count: 0 }).onConflict((oc) => oc.column('second').doNothing()).execute();
+      // The row lock serialises claims across instances for this second, so the cap holds globally.
+      const used = await tx.selectFrom('send_rate').select('count').where('second', '=', second).forUpdate().executeTakeFirstOrThrow();
+      const budget = Math.min(batch, this.d.mps - used.count);
+      if (budget <= 0) return [];
+      const claimed = await sql<ClaimedRow>`
+        with due as (
+          select o.id, o.patient_id from outbox o
+           where o.state = 'pending' and o.next_attempt_at <= ${this.d.clock.now()}
+             and not exists (
+               select 1 from outbox p
+                where p.recipient_key = o.recipient_key and p.id < o.id
+                  and p.state in ('pending', 'sending', 'in_doubt'))
+           order by o.id
+           limit ${budget}
+           for update of o skip locked)
+        update outbox set state = 'sending', attempts = outbox.attempts + 1, claimed_at = ${this.d.clock.now()}
+          from due left join patients pt on pt.id = due.patient_id
+         where outbox.id = due.id
+        returning outbox.id, outbox.kind, outbox.payload, outbox.to_phone, outbox.to_bsuid, outbox.requires_window,
+                  outbox.attempts, pt.last_inbound_at`.execute(tx);
+      if (claimed.rows.length) {
+        await tx.updateTable('send_rate').set((eb) => ({ count: eb('count', '+', claimed.rows.length) })).where('second', '=', second).execute();
+      }
+      if (Math.random() < 0.01) await tx.deleteFrom('send_rate').where('second', '<', new Date(second.getTime() - 60_000)).execute();
+      return claimed.rows;
+    });
+  }
+
+  private async sendOne(row: ClaimedRow): Promise<void> {
+    const { db, cipher, metrics, log, clock } = this.d;
+    const item = decodeItem(cipher, row.payload);
+    if (row.requires_window && !(row.last_inbound_at && clock.now().getTime() - row.last_inbound_at.getTime() < WINDOW_MS)) {
+      // Refused here, before it leaves: outside the window only approved templates may be sent.
+      await db.updateTable('outbox')
+        .set({ state: 'failed', error_code: WINDOW_CLOSED, error_title: 'customer service window closed', failed_at: clock.now(), status: 'failed', status_rank: 3 })
+        .where('id', '=', row.id).where('state', '=', 'sending').execute();
+      metrics.outboundFailed.inc({ code: String(WINDOW_CLOSED) });
+      log.info({ outboxId: row.id, code: WINDOW_CLOSED }, 'free-form message refused outside the 24-hour window');
+      return;
+    }
+    const to = { phone: row.to_phone, bsuid: row.to_bsuid };
+    const body = isReadReceipt(item)
+      ? markRead(item.messageId, { typing: item.typing })
+      : toWire(item, to, callbackDataFor(row.id));
+    let outcome: SendOutcome;
+    try {
+      outcome = await this.d.graph.sendMessage(body);
+    } catch {
+      outcome = { kind: 'in_doubt', reason: 'client' };
+    }
+    await this.settle(row, outcome);
+  }
+
+  private async settle(row: ClaimedRow, outcome: SendOutcome): Promise<void> {
+    const { db, metrics, log, clock } = this.d;
+    const now = clock.now();
+    if (outcome.kind === 'accepted') {
+      await db.transaction().execute(async (tx) => {
+        // A status webhook may have settled the row first (state already 'sent'): keep what it wrote.
+        await tx.updateTable('outbox')
+          .set({
+            state: sql`case when state in ('sending', 'in_doubt', 'pending') then 'sent' else state end`,
+            wamid: sql<string | null>`coalesce(wamid, ${outcome.wamid})`,
+            accepted_at: now,
+            status: sql`case when status_rank < 1 then 'accepted' else status end`,
+            status_rank: sql`greatest(status_rank, 1)`,
+          })
+          .where('id', '=', row.id)
+          .execute();
+        if (outcome.wamid) await applyHeldStatusesFor(tx, outcome.wamid);
+      });
+      metrics.outboundSent.inc({ kind: row.kind });
+      return;
+    }
+    if (outcome.kind === 'in_doubt') {
+      if (row.kind === 'read') {
+        // A read receipt that may not have arrived is harmless: never resend it.
+        await db.updateTable('outbox').set({ state: 'sent', accepted_at: now }).where('id', '=', row.id).where('state', '=', 'sending').execute();
+        return;
+      }
+      await db.updateTable('outbox').set({ state: 'in_doubt', in_doubt_at: now }).where('id', '=', row.id).where('state', '=', 'sending').execute();
+      log.warn({ outboxId: row.id, reason: outcome.reason }, 'send in doubt: waiting for status webhooks before any resend');
+      return;
+    }
+    const { error } = outcome;
+    const code = error.code ?? error.httpStatus;
+    const c = classify(error.code, error.httpStatus);
+    if (c.action === 'pause') {
+      await this.pause(`${code}`, c.reason);
+      await db.updateTable('outbox')
+        .set((eb) => ({ state: 'pending', attempts: eb('attempts', '-', 1), next_attempt_at: new Date(now.getTime() + PAUSE_MS) }))
+        .where('id', '=', row.id).where('state', '=', 'sending').execute();
+      return;
+    }
+    if ((c.action === 'retry' || c.action === 'retry_recipient') && row.attempts < MAX_ATTEMPTS[c.action]) {
+      const wait = backoffMs(c.action, row.attempts - 1);
+      await db.updateTable('outbox')
+        .set({ state: 'pending', next_attempt_at: new Date(now.getTime() + wait), error_code: error.code, error_title: error.title?.slice(0, 200) ?? null })
+        .where('id', '=', row.id).where('state', '=', 'sending').execute();
+      metrics.outboundRetried.inc({ code: String(code) });
+      log.info({ outboxId: row.id, code, attempt: row.attempts, waitMs: wait }, 'send will be retried');
+      return;
+    }
+    await db.updateTable('outbox')
+      .set({ state: 'failed', error_code: error.code ?? error.httpStatus, error_title: error.title?.slice(0, 200) ?? null, failed_at: now, status: 'failed', status_rank: sql`greatest(status_rank, 3)` })
+      .where('id', '=', row.id).where('state', '=', 'sending').execute();
+    metrics.outboundFailed.inc({ code: String(code) });
+    log.warn({ outboxId: row.id, code, action: c.action }, 'send failed for good');
+  }
+
+  /** Stops all sending for a while and tells the operator: burning the queue on a dead token helps nobody. */
+  private async pause(code: string, reason: string): Promise<void> {
+    const { db, clock, log, metrics } = this.d;
+    const until = new Date(clock.now().getTime() + PAUSE_MS);
+    await db.transaction().execute(async (tx) => {
+      await tx.insertInto('sender_pause').values({ id: 1, paused_until: until, reason: `${code}: ${reason}` })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ paused_until: until, reason: `${code}: ${reason}` })).execute();
+      const open = await tx.selectFrom('operator_alerts').select('id').where('code', '=', `sender_paused_${code}`).where('resolved_at', 'is', null).executeTakeFirst();
+      if (!open) await tx.insertInto('operator_alerts').values({ code: `sender_paused_${code}`, message: `Sending paused: Cloud API error ${code} (${reason}). Fix the cause (e.g. a new WHATSAPP_ACCESS_TOKEN); sending resumes by itself once a probe succeeds.` }).execute();
+    });
+    metrics.senderPaused.set(1);
+    log.error({ code: `sender_paused_${code}`, pausedUntil: until.toISOString() }, 'OPERATOR ALERT: sending paused by a Cloud API error that retrying cannot fix');
+  }
+
+  /**
+   * Settles sends whose outcome is unknown: a 'sending' row whose process died is in doubt; an in-doubt
+   * row with no status webhook after the reconciliation window did not go out and is sent again.
+   */
+  async reconcile(): Promise<number> {
+    const { db, clock, metrics, sendTimeoutMs, reconcileMs, log } = this.d;
+    const now = clock.now().getTime();
+    const orphaned = await db.updateTable('outbox')
+      .set({ state: 'in_doubt', in_doubt_at: sql`claimed_at + ${`${sendTimeoutMs} milliseconds`}::interval` })
+      .where('state', '=', 'sending')
+      .where('claimed_at', '<', new Date(now - sendTimeoutMs - 5_000))
+      .executeTakeFirst();
+    const resent = await db.updateTable('outbox')
+      .set({ state: 'pending', next_attempt_at: new Date(now) })
+      .where('state', '=', 'in_doubt')
+      .where('in_doubt_at', '<', new Date(now - reconcileMs))
+      .returning('id')
+      .execute();
+    if (resent.length) {
+      metrics.outboundInDoubt.inc({ outcome: 'resent' }, resent.length);
+      log.warn({ count: resent.length }, 'in-doubt sends with no status webhook after the reconciliation window: sending again');
+    }
+    // Resume after a pause once its time is up; the next send is the probe.
+    await db.deleteFrom('sender_pause').where('paused_until', '<=', new Date(now)).execute();
+    return Number(orphaned.numUpdatedRows) + resent.length;
+  }
+}

@@ -1,0 +1,77 @@
+// GET/POST /webhooks/whatsapp: verification, then signed intake. The body is taken as raw bytes (the
+// signature covers them exactly), verified, parsed, stored in one statement, and only then answered 200.
+// No processing happens inside the request: a crash after the 200 loses nothing.
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { Cipher } from '../compliance/crypto.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/database.js';
+import type { Metrics } from '../analytics/metrics.js';
+import { problem } from '../http/errors.js';
+import { storeWebhook } from './inbound-store.js';
+import { verifySignature } from './signature.js';
+
+export const WEBHOOK_BODY_LIMIT = 3 * 1024 * 1024;
+
+export interface WebhookDeps {
+  config: Config;
+  db: Db;
+  cipher: Cipher;
+  metrics: Metrics;
+  /** Called after a webhook is committed: wakes the workers that process it. */
+  onStored(what: { messages: number; statuses: number; otherEvents: number }): void;
+}
+
+export function webhookRoutes(deps: WebhookDeps): FastifyPluginAsync {
+  return async (app: FastifyInstance) => {
+    // Raw bytes for every content type on this route: the HMAC is over what Meta sent, not a re-serialization.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) => done(null, body));
+
+    app.get('/webhooks/whatsapp', async (req, reply) => {
+      const q = req.query as Record<string, string | undefined>;
+      if (q['hub.mode'] === 'subscribe' && q['hub.verify_token'] === deps.config.whatsapp.verifyToken && q['hub.challenge'] !== undefined) {
+        return reply.type('text/plain').send(q['hub.challenge']);
+      }
+      return reply.code(403).type('application/problem+json').send(problem('verification_failed', 403, 'Webhook verification failed'));
+    });
+
+    app.post('/webhooks/whatsapp', { bodyLimit: WEBHOOK_BODY_LIMIT }, async (req, reply) => {
+      const end = deps.metrics.webhookDuration.startTimer();
+      try {
+        const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        const header = req.headers['x-hub-signature-256'];
+        if (!verifySignature(raw, typeof header === 'string' ? header : undefined, deps.config.whatsapp.appSecret)) {
+          deps.metrics.webhookRequests.inc({ outcome: 'unauthorized' });
+          req.log.warn({ code: 'bad_signature' }, 'webhook refused: missing or wrong X-Hub-Signature-256');
+          return reply.code(401).type('application/problem+json').send(problem('bad_signature', 401, 'Missing or invalid X-Hub-Signature-256'));
+        }
+        let body: unknown;
+        try {
+          body = JSON.parse(raw.toString('utf8'));
+        } catch {
+          deps.metrics.webhookRequests.inc({ outcome: 'malformed' });
+          return reply.code(400).type('application/problem+json').send(problem('malformed_json', 400, 'The body is not valid JSON'));
+        }
+        const r = await storeWebhook(deps.db, deps.cipher, deps.config.whatsapp.phoneNumberId, raw, body);
+        if (r.messages) deps.metrics.inboundMessages.inc({ result: 'received' }, r.messages);
+        if (r.messagesDeduped) deps.metrics.inboundMessages.inc({ result: 'deduped' }, r.messagesDeduped);
+        if (r.statuses) deps.metrics.inboundStatuses.inc({ result: 'received' }, r.statuses);
+        if (r.statusesDeduped) deps.metrics.inboundStatuses.inc({ result: 'deduped' }, r.statusesDeduped);
+        for (const id of r.foreign) {
+          deps.metrics.foreignPhoneNumber.inc();
+          req.log.warn({ code: 'foreign_phone_number_id', phoneNumberId: id }, 'webhook change for a phone number that is not ours: ignored');
+        }
+        if (r.deadLetters) {
+          deps.metrics.webhookRequests.inc({ outcome: 'dead_letter' });
+          req.log.warn({ code: 'webhook_dead_letter', count: r.deadLetters }, 'signed webhook content failed the schema: kept in webhook_dead_letters');
+        } else {
+          deps.metrics.webhookRequests.inc({ outcome: 'stored' });
+        }
+        deps.onStored({ messages: r.messages, statuses: r.statuses, otherEvents: r.otherEvents });
+        return reply.code(200).send({ ok: true });
+      } finally {
+        end();
+      }
+    });
+  };
+}

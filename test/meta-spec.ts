@@ -1,0 +1,64 @@
+// Test access to Meta's OpenAPI spec in shared/spec (webhook, send and error examples used as fixtures we did not write).
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { z } from 'zod';
+
+const SPEC_PATH = fileURLToPath(new URL('../../shared/spec/business-messaging-api_v23.0.yaml', import.meta.url));
+
+let cached: unknown;
+export function metaSpec(): unknown {
+  cached ??= parse(readFileSync(SPEC_PATH, 'utf8'));
+  return cached;
+}
+
+const examplesAt = (path: string) =>
+  z
+    .object({
+      paths: z.record(
+        z.string(),
+        z.object({
+          post: z.object({
+            requestBody: z.object({
+              content: z.object({
+                'application/json': z.object({
+                  examples: z.record(z.string(), z.object({ value: z.record(z.string(), z.unknown()) })),
+                }),
+              }),
+            }),
+          }),
+        }).loose(),
+      ),
+    })
+    .loose()
+    .transform((spec) => {
+      const post = spec.paths[path]?.post;
+      if (!post) throw new Error(`spec has no POST ${path}`);
+      return Object.entries(post.requestBody.content['application/json'].examples).map(([name, e]) => ({ name, value: e.value }));
+    });
+
+export type SpecExample = { name: string; value: Record<string, unknown> };
+
+/** The 16 request-body examples of `POST /whatsapp/webhooks`. */
+export function webhookExamples(): SpecExample[] {
+  return examplesAt('/whatsapp/webhooks').parse(metaSpec());
+}
+
+/** The 50 request-body examples of `POST /{Version}/{Phone-Number-ID}/messages`. */
+export function sendExamples(): SpecExample[] {
+  return examplesAt('/{Version}/{Phone-Number-ID}/messages').parse(metaSpec());
+}
+
+/** Every `{ error: { code, … } }` object anywhere in the spec (response examples), with where it was found. */
+export function errorBodies(): { at: string; body: { error: Record<string, unknown> } }[] {
+  const found: { at: string; body: { error: Record<string, unknown> } }[] = [];
+  const errorBody = z.object({ error: z.record(z.string(), z.unknown()).refine((e) => 'code' in e) });
+  const walk = (node: unknown, at: string): void => {
+    if (node === null || typeof node !== 'object') return;
+    const asError = errorBody.safeParse(node);
+    if (asError.success) found.push({ at, body: asError.data });
+    for (const [key, child] of Object.entries(node)) walk(child, `${at}.${key}`);
+  };
+  walk(metaSpec(), '$');
+  return found;
+}
