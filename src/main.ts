@@ -1,5 +1,7 @@
 // Composition root: config → database → modules → HTTP app → workers. Everything is passed as arguments;
 // nothing here is a module-level singleton, so tests can run several instances in one process.
+import crypto from 'node:crypto';
+import os from 'node:os';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { createMetrics, type Metrics } from './analytics/metrics.js';
@@ -42,11 +44,13 @@ export interface StartOptions {
   /** Runs after migrations, before listening (demo seed). */
   beforeListen?: (s: Services) => Promise<void>;
   listen?: boolean;
+  /** An already-open database (tests); otherwise opened from the config. */
+  database?: Database;
 }
 
-export async function openServices(config: Config, clock: Clock = systemClock): Promise<Services> {
+export async function openServices(config: Config, clock: Clock = systemClock, given?: Database): Promise<Services> {
   const log = pino(loggerOptions(config.logLevel));
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = given ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   try {
     await migrate(database.db);
   } catch (e) {
@@ -69,7 +73,7 @@ export async function openServices(config: Config, clock: Clock = systemClock): 
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<Running> {
-  const services = await openServices(config, opts.clock);
+  const services = await openServices(config, opts.clock, opts.database);
   const { database, cipher, metrics, graph, clock, log } = services;
   const db = database.db;
   const loops: Loop[] = [];
@@ -102,6 +106,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       concurrency: database.concurrency,
       onReplies: () => sendLoop?.wake(),
       onMedia: () => mediaLoop?.wake(),
+      instanceId: `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`,
     });
     inboundLoop = startLoop({ name: 'inbound', pollMs: 250, log, tick: () => inbound.tick() });
     sendLoop = startLoop({ name: 'sender', pollMs: 250, log, tick: () => sender.tick() });

@@ -28,6 +28,8 @@ export interface InboundWorkerDeps {
   /** Called after a message committed replies, so the sender can go at once. */
   onReplies(): void;
   onMedia(): void;
+  /** Which instance processed a message (operations, and the multi-instance test). */
+  instanceId: string;
 }
 
 interface Claimed {
@@ -97,7 +99,7 @@ export class InboundWorker {
     const items = message.type === 'system' ? replies : [{ kind: 'read' as const, messageId: message.id, typing: replies.length > 0 }, ...replies];
     await enqueue(tx, cipher, to, items, { causedBy: row.id, idempotencyKey: `in:${row.wamid}` });
     await sql`update inbound_messages set state = 'done', processed_at = ${clock.now()}, processed_order = nextval('inbound_processed_order'),
-              patient_id = ${patient.id} where id = ${row.id}`.execute(tx);
+              processed_by = ${this.d.instanceId}, patient_id = ${patient.id} where id = ${row.id}`.execute(tx);
     if (items.length) this.d.onReplies();
   }
 

@@ -38,6 +38,7 @@ export interface InboundMessagesTable {
   patient_id: string | null;
   processed_at: NullableTimestamp;
   processed_order: number | null;
+  processed_by: string | null;
 }
 
 export interface StatusEventsTable {
@@ -154,6 +155,131 @@ export interface DB {
   operator_alerts: OperatorAlertsTable;
   sender_pause: SenderPauseTable;
   conversation_state: ConversationStateTable;
+  clinics: ClinicsTable;
+  locations: LocationsTable;
+  practitioners: PractitionersTable;
+  services: ServicesTable;
+  practitioner_services: PractitionerServicesTable;
+  opening_hours: OpeningHoursTable;
+  closures: ClosuresTable;
+  faq_entries: FaqEntriesTable;
 }
 
 export type { Id };
+
+// Clinic, locations, practitioners, services, hours, closures, FAQ (migration 0002, owned by src/scheduling).
+// jsonb columns are written as JSON text (JSON.stringify) and read back parsed; both drivers agree on that.
+/** Text per language tag: { en: 'Blood test', fr: 'Prise de sang' }. */
+export type LocalizedText = Record<string, string>;
+type Json<T> = ColumnType<T, string, string>;
+type NullableJson<T> = ColumnType<T | null, string | null | undefined, string | null>;
+type TextArray = ColumnType<string[], string[], string[]>;
+/** A local wall-clock time 'HH:MM:SS' in the location's zone ('24:00:00' ends a day). */
+type LocalTime = string;
+// A calendar date. Written as 'YYYY-MM-DD'; read back as a Date at midnight UTC (PGlite) or at the
+// process's local midnight (node-postgres), so select it as `col::text` when the date itself matters.
+type LocalDate = ColumnType<Date | null, string | null | undefined, string | null>;
+type Timestamps = { created_at: Generated<Date>; updated_at: Generated<Date> };
+
+export interface ClinicsTable extends Timestamps {
+  id: Generated<string>;
+  code: string;
+  name: string;
+  default_language: string;
+  languages: TextArray;
+  emergency_number: string;
+  phone: string | null;
+  email: string | null;
+  website: string | null;
+}
+
+export interface LocationsTable extends Timestamps {
+  id: Generated<string>;
+  clinic_id: string;
+  code: string;
+  name: string;
+  address_line1: string;
+  address_line2: string | null;
+  postal_code: string;
+  city: string;
+  /** ISO 3166-1 alpha-2. */
+  country: string;
+  /** IANA zone id; all slot and reminder arithmetic for this location happens in it. */
+  time_zone: string;
+  phone: string | null;
+  emergency_number: string;
+  languages: TextArray;
+  accessibility_notes: NullableJson<LocalizedText>;
+  latitude: number | null;
+  longitude: number | null;
+  active: Generated<boolean>;
+}
+
+export interface PractitionersTable extends Timestamps {
+  id: Generated<string>;
+  clinic_id: string;
+  code: string;
+  display_name: string;
+  title: string | null;
+  specialties: ColumnType<string[], string[] | undefined, string[]>;
+  languages: TextArray;
+  active: Generated<boolean>;
+}
+
+export interface ServicesTable extends Timestamps {
+  id: Generated<string>;
+  clinic_id: string;
+  code: string;
+  name: Json<LocalizedText>;
+  instructions: NullableJson<LocalizedText>;
+  duration_minutes: number;
+  buffer_minutes: Generated<number>;
+  requires_referral: Generated<boolean>;
+  active: Generated<boolean>;
+}
+
+export interface PractitionerServicesTable {
+  clinic_id: string;
+  practitioner_id: string;
+  service_id: string;
+  location_id: string;
+  created_at: Generated<Date>;
+}
+
+/** See migrations/0002-clinic.ts for how location, practitioner and service rules combine. */
+export interface OpeningHoursTable {
+  id: Generated<string>;
+  clinic_id: string;
+  location_id: string;
+  practitioner_id: string | null;
+  service_id: string | null;
+  /** ISO weekday: 1 = Monday … 7 = Sunday. */
+  weekday: number;
+  start_time: LocalTime;
+  end_time: LocalTime;
+  valid_from: LocalDate;
+  valid_to: LocalDate;
+  created_at: Generated<Date>;
+}
+
+export interface ClosuresTable {
+  id: Generated<string>;
+  clinic_id: string;
+  location_id: string | null;
+  practitioner_id: string | null;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  reason: string;
+  created_at: Generated<Date>;
+}
+
+export interface FaqEntriesTable extends Timestamps {
+  id: Generated<string>;
+  clinic_id: string;
+  location_id: string | null;
+  intent: string;
+  language: string;
+  question: string;
+  answer: string;
+  updated_by: string | null;
+}

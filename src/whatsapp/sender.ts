@@ -200,8 +200,9 @@ export class Sender {
   async reconcile(): Promise<number> {
     const { db, clock, metrics, sendTimeoutMs, reconcileMs, log } = this.d;
     const now = clock.now().getTime();
+    // A read receipt whose fate is unknown is simply settled: resending one helps nobody.
     const orphaned = await db.updateTable('outbox')
-      .set({ state: 'in_doubt', in_doubt_at: sql`claimed_at + ${`${sendTimeoutMs} milliseconds`}::interval` })
+      .set({ state: sql`case when kind = 'read' then 'sent' else 'in_doubt' end`, in_doubt_at: sql`claimed_at + ${`${sendTimeoutMs} milliseconds`}::interval` })
       .where('state', '=', 'sending')
       .where('claimed_at', '<', new Date(now - sendTimeoutMs - 5_000))
       .executeTakeFirst();

@@ -32,7 +32,8 @@ export const foundation: readonly string[] = [
     last_error text,
     patient_id uuid references patients (id) on delete set null,
     processed_at timestamptz,
-    processed_order bigint
+    processed_order bigint,
+    processed_by text
   )`,
   `create sequence inbound_processed_order`,
   `create index inbound_messages_pending on inbound_messages (id) where state = 'pending'`,

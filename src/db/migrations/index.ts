@@ -2,6 +2,8 @@
 // add the next number. Each is a list of single statements so that it runs on PGlite and on PostgreSQL 15+.
 import { sql, type Kysely, type Migration } from 'kysely';
 import { foundation } from './0001-foundation.js';
+import { clinic } from './0002-clinic.js';
+import { sandbox } from './0003-sandbox.js';
 
 function statements(list: readonly string[]): Migration {
   return {
@@ -13,4 +15,6 @@ function statements(list: readonly string[]): Migration {
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': statements(foundation),
+  '0002-clinic': statements(clinic),
+  '0003-sandbox': statements(sandbox),
 };

@@ -1,0 +1,40 @@
+// Starts the real server in-process against a test database and a fake Graph API.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../src/config.js';
+import { startServer, type Running, type StartOptions } from '../../src/main.js';
+import type { TestDatabase } from './db.js';
+
+export const APP_SECRET = 'test-app-secret';
+export const TOKEN = 'test-token';
+export const VERIFY = 'verify-me';
+
+export async function startTestApp(database: TestDatabase, graphUrl: string, env: Record<string, string> = {}, opts: StartOptions = {}): Promise<Running & { base: string }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pl-app-'));
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    WHATSAPP_API_URL: graphUrl,
+    WHATSAPP_ACCESS_TOKEN: TOKEN,
+    WHATSAPP_PHONE_NUMBER_ID: 'PN1',
+    WHATSAPP_BUSINESS_ACCOUNT_ID: 'WABA1',
+    WHATSAPP_APP_SECRET: APP_SECRET,
+    WHATSAPP_VERIFY_TOKEN: VERIFY,
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const running = await startServer(config, { ...opts, database });
+  return { ...running, base: running.url };
+}
+
+export async function waitFor<T>(fn: () => T | Promise<T>, ms = 10_000, step = 25): Promise<T> {
+  const end = Date.now() + ms;
+  let last: T = await fn();
+  while (!last && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, step));
+    last = await fn();
+  }
+  return last;
+}

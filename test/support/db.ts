@@ -1,0 +1,75 @@
+// A fresh, migrated database per test file: embedded PGlite by default (cloned from a migrated template,
+// since initdb takes seconds), or a database of its own on the PostgreSQL server named by
+// TEST_DATABASE_URL, dropped at close.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { migrate, openDatabase, type Database } from '../../src/db/database.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface TestDatabase extends Database {
+  /** A connection string when on a server (for child processes), else null. */
+  url: string | null;
+}
+
+function migrationsHash(): string {
+  const dir = path.join(root, 'src/db/migrations');
+  const h = crypto.createHash('sha256');
+  for (const f of fs.readdirSync(dir).sort()) h.update(f).update(fs.readFileSync(path.join(dir, f)));
+  return h.digest('hex').slice(0, 16);
+}
+
+async function pgliteTemplate(): Promise<Blob> {
+  const file = path.join(os.tmpdir(), `patientline-test-template-${migrationsHash()}-${process.versions.node}.tar`);
+  if (fs.existsSync(file)) return new Blob([fs.readFileSync(file)]);
+  const pglite = await PGlite.create({ parsers: { 20: (v: string) => Number(v) } });
+  const database = await openDatabase({ pglite });
+  await migrate(database.db);
+  const dump = await pglite.dumpDataDir('none');
+  await database.close();
+  const bytes = Buffer.from(await dump.arrayBuffer());
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, bytes);
+  fs.renameSync(tmp, file); // atomic: parallel test files never read half a template
+  return new Blob([bytes]);
+}
+
+export function serverUrl(): string | null {
+  return process.env['TEST_DATABASE_URL'] || null;
+}
+
+export async function createTestDatabase(opts: { poolSize?: number } = {}): Promise<TestDatabase> {
+  const base = serverUrl();
+  if (!base) {
+    const pglite = await PGlite.create({ loadDataDir: await pgliteTemplate(), parsers: { 20: (v: string) => Number(v) } });
+    const database = await openDatabase({ pglite });
+    await migrate(database.db); // a no-op on the template; keeps a stale template honest
+    return { ...database, url: null };
+  }
+  const name = `pl_test_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  const database = await openDatabase({ databaseUrl: url, poolSize: opts.poolSize ?? 10 });
+  await migrate(database.db);
+  return {
+    ...database,
+    url,
+    async close() {
+      await database.close();
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}

@@ -1,0 +1,158 @@
+// A small Graph API inside the tests: records every request, answers like the Cloud API, can be told to
+// fail (429, 500, no answer, answer lost after delivery, token error), and posts signed status webhooks
+// to the app like Meta, retrying a webhook the app did not accept (Meta retries for 7 days).
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Fault = 'ok' | '429' | '500' | '131056' | '190' | 'timeout' | 'lost' | '131047';
+
+export interface Received {
+  method: string;
+  path: string;
+  auth: string | undefined;
+  body: Record<string, unknown>;
+  fault: Fault;
+  wamid: string | null;
+  at: number;
+}
+
+export interface FakeGraph {
+  url: string;
+  received: Received[];
+  /** Messages that reached the "patient" (accepted, or delivered with a lost answer). Mark-as-read excluded. */
+  delivered(to?: string): Received[];
+  /** Decides the fault for each messages request (default: always ok). */
+  setFaults(pick: (body: Record<string, unknown>, n: number) => Fault): void;
+  setWebhook(url: string | null): void;
+  close(): Promise<void>;
+}
+
+export interface FakeGraphOptions {
+  appSecret: string;
+  token: string;
+  webhook?: string | null;
+  statuses?: boolean;
+}
+
+export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph> {
+  const received: Received[] = [];
+  let pick: (body: Record<string, unknown>, n: number) => Fault = () => 'ok';
+  let webhook = opts.webhook ?? null;
+  let seq = 0;
+  let closed = false;
+  const hanging = new Set<http.ServerResponse>();
+
+  const postStatus = async (st: Record<string, unknown>, tries = 0): Promise<void> => {
+    if (!webhook || closed) return;
+    const body = JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [{ id: 'WABA1', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550001111', phone_number_id: 'PN1' }, statuses: [st] } }] }],
+    });
+    const sig = 'sha256=' + crypto.createHmac('sha256', opts.appSecret).update(body).digest('hex');
+    let ok = false;
+    try {
+      const r = await fetch(webhook, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': sig } });
+      ok = r.ok;
+    } catch {
+      ok = false;
+    }
+    if (!ok && tries < 40 && !closed) setTimeout(() => void postStatus(st, tries + 1), 250);
+  };
+
+  const statuses = (wamid: string, body: Record<string, unknown>, failedCode?: number) => {
+    if (opts.statuses === false) return;
+    const base = { id: wamid, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: String(body['to'] ?? '').replace('+', ''), ...(body['biz_opaque_callback_data'] ? { biz_opaque_callback_data: body['biz_opaque_callback_data'] } : {}) };
+    if (failedCode) {
+      setTimeout(() => void postStatus({ ...base, status: 'failed', errors: [{ code: failedCode, title: 'Re-engagement message' }] }), 20);
+      return;
+    }
+    setTimeout(() => void postStatus({ ...base, status: 'sent' }), 20);
+    setTimeout(() => void postStatus({ ...base, status: 'delivered' }), 60);
+    setTimeout(() => void postStatus({ ...base, status: 'read' }), 120);
+  };
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      let body: Record<string, unknown> = {};
+      try {
+        body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+      } catch {
+        body = {};
+      }
+      const url = new URL(req.url ?? '/', 'http://x');
+      const json = (code: number, obj: unknown) => {
+        res.writeHead(code, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(obj));
+      };
+      const isMessages = req.method === 'POST' && url.pathname.endsWith('/messages');
+      const fault: Fault = isMessages ? pick(body, received.length) : 'ok';
+      const rec: Received = { method: req.method ?? '', path: url.pathname, auth: req.headers.authorization, body, fault, wamid: null, at: Date.now() };
+      received.push(rec);
+      if (req.headers.authorization !== `Bearer ${opts.token}` || fault === '190') {
+        return json(401, { error: { message: 'Error validating access token', type: 'OAuthException', code: 190, fbtrace_id: 'x' } });
+      }
+      if (!isMessages) return json(404, { error: { message: 'Unknown path', code: 100 } });
+      if (fault === '429') return json(429, { error: { message: '(#130429) Rate limit hit', type: 'OAuthException', code: 130429, error_data: { messaging_product: 'whatsapp', details: 'Cloud API message throughput has been reached.' } } });
+      if (fault === '131056') return json(400, { error: { message: '(#131056) (Business Account, Consumer Account) pair rate limit hit', type: 'OAuthException', code: 131056, error_data: { messaging_product: 'whatsapp', details: 'Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.' } } });
+      if (fault === '500') return json(500, { error: { message: 'An unknown error occurred', type: 'OAuthException', code: 131000 } });
+      if (fault === 'timeout') {
+        hanging.add(res);
+        return;
+      }
+      if (body['status'] === 'read') return json(200, { success: true });
+      const wamid = `wamid.FAKE${++seq}`;
+      rec.wamid = wamid;
+      if (fault === 'lost') {
+        req.socket.destroy();
+      } else {
+        json(200, { messaging_product: 'whatsapp', contacts: [{ input: body['to'], wa_id: String(body['to'] ?? '').replace('+', '') }], messages: [{ id: wamid }] });
+      }
+      statuses(wamid, body, fault === '131047' ? 131047 : undefined);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    delivered(to?: string) {
+      return received.filter(
+        (r) => r.path.endsWith('/messages') && r.body['status'] !== 'read' && (r.fault === 'ok' || r.fault === 'lost') && (!to || String(r.body['to']).replace('+', '') === to),
+      );
+    },
+    setFaults(p) {
+      pick = p;
+    },
+    setWebhook(u) {
+      webhook = u;
+    },
+    async close() {
+      closed = true;
+      for (const r of hanging) r.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+let n = 0;
+export function inboundText(from: string, text: string, opts: { name?: string; id?: string; userId?: string; phoneNumberId?: string } = {}): Record<string, unknown> {
+  const id = opts.id ?? `wamid.IN${Date.now()}${++n}${crypto.randomBytes(3).toString('hex')}`;
+  return {
+    object: 'whatsapp_business_account',
+    entry: [{ id: 'WABA1', changes: [{ field: 'messages', value: {
+      messaging_product: 'whatsapp',
+      metadata: { display_phone_number: '15550001111', phone_number_id: opts.phoneNumberId ?? 'PN1' },
+      contacts: [{ profile: { name: opts.name ?? 'Test Patient' }, wa_id: from, ...(opts.userId ? { user_id: opts.userId } : {}) }],
+      messages: [{ from, ...(opts.userId ? { from_user_id: opts.userId } : {}), id, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: text } }],
+    } }] }],
+  };
+}
+
+export function sign(body: string | Buffer, secret: string): string {
+  return 'sha256=' + crypto.createHmac('sha256', secret).update(body).digest('hex');
+}

@@ -1,0 +1,20 @@
+// `npm test` runs the suite on embedded PGlite; when TEST_DATABASE_URL names a PostgreSQL server it runs
+// it there too, with the tests that need a real server (two instances, row-lock contention).
+import { defineConfig } from 'vitest/config';
+
+const server = process.env['TEST_DATABASE_URL'];
+const common = {
+  include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+  testTimeout: 60_000,
+  hookTimeout: 120_000,
+};
+
+export default defineConfig({
+  test: {
+    reporters: ['default'],
+    projects: [
+      { test: { ...common, name: 'pglite', exclude: ['**/*.server.test.ts', 'node_modules/**'], env: { TEST_DATABASE_URL: '' } } },
+      ...(server ? [{ test: { ...common, name: 'postgres', env: { TEST_DATABASE_URL: server } } }] : []),
+    ],
+  },
+});
