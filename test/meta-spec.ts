@@ -12,41 +12,34 @@ export function metaSpec(): unknown {
   return cached;
 }
 
-const examplesAt = (path: string) =>
-  z
-    .object({
-      paths: z.record(
-        z.string(),
-        z.object({
-          post: z.object({
-            requestBody: z.object({
-              content: z.object({
-                'application/json': z.object({
-                  examples: z.record(z.string(), z.object({ value: z.record(z.string(), z.unknown()) })),
-                }),
-              }),
-            }),
-          }),
-        }).loose(),
-      ),
-    })
-    .loose()
-    .transform((spec) => {
-      const post = spec.paths[path]?.post;
-      if (!post) throw new Error(`spec has no POST ${path}`);
-      return Object.entries(post.requestBody.content['application/json'].examples).map(([name, e]) => ({ name, value: e.value }));
-    });
+const pathsSchema = z.object({ paths: z.record(z.string(), z.unknown()) });
+const postExamplesSchema = z.object({
+  post: z.object({
+    requestBody: z.object({
+      content: z.object({
+        'application/json': z.object({
+          examples: z.record(z.string(), z.object({ value: z.record(z.string(), z.unknown()) })),
+        }),
+      }),
+    }),
+  }),
+});
+
+function examplesAt(path: string): SpecExample[] {
+  const post = postExamplesSchema.parse(pathsSchema.parse(metaSpec()).paths[path]).post;
+  return Object.entries(post.requestBody.content['application/json'].examples).map(([name, e]) => ({ name, value: e.value }));
+}
 
 export type SpecExample = { name: string; value: Record<string, unknown> };
 
 /** The 16 request-body examples of `POST /whatsapp/webhooks`. */
 export function webhookExamples(): SpecExample[] {
-  return examplesAt('/whatsapp/webhooks').parse(metaSpec());
+  return examplesAt('/whatsapp/webhooks');
 }
 
 /** The 50 request-body examples of `POST /{Version}/{Phone-Number-ID}/messages`. */
 export function sendExamples(): SpecExample[] {
-  return examplesAt('/{Version}/{Phone-Number-ID}/messages').parse(metaSpec());
+  return examplesAt('/{Version}/{Phone-Number-ID}/messages');
 }
 
 /** Every `{ error: { code, … } }` object anywhere in the spec (response examples), with where it was found. */
