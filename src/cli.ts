@@ -4,7 +4,9 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { DataDirLockedError } from './db/lock.js';
 import { migrate, openDatabase } from './db/database.js';
+import { landingPlugin } from './http/landing.js';
 import { startServer } from './main.js';
+import { clinicName, sandboxPlugin } from './sandbox/index.js';
 
 interface Command {
   summary: string;
@@ -22,13 +24,25 @@ const commands: Record<string, Command> = {
     usage: 'patientline start',
     async run() {
       const cfg = config();
-      const running = await startServer(cfg);
+      const running = await startServer(cfg, {
+        plugins: (s) => [landingPlugin({ sandbox: cfg.sandbox, adminEmail: cfg.adminEmail }), ...(cfg.sandbox ? [sandboxPlugin(s)] : [])],
+      });
       const base = running.url;
       const lines = [
         `PatientLine is running on ${base} (${cfg.sandbox ? 'sandbox mode: simulated WhatsApp Cloud API' : 'WhatsApp Cloud API'}, database: ${cfg.databaseUrl ? 'PostgreSQL server' : `embedded in ${cfg.dataDir}`})`,
+      ];
+      if (cfg.sandbox) {
+        const clinic = await clinicName(running.services.database.db);
+        lines.push(
+          `  patient phone:  ${base}/sandbox   ← open it, type "Hello" and press Enter${clinic ? ` (clinic: ${clinic})` : ''}`,
+          `  staff console:  ${base}/`,
+          `  demo login:     ${cfg.adminEmail ?? '(none)'} / ${cfg.adminPassword ?? '(none)'}`,
+        );
+      }
+      lines.push(
         `  webhook:        ${base}/webhooks/whatsapp`,
         `  health:         ${base}/healthz · ${base}/readyz · ${base}/metrics`,
-      ];
+      );
       process.stdout.write(lines.join('\n') + '\n');
       let shuttingDown = false;
       const shutdown = (signal: string) => {

@@ -1,0 +1,80 @@
+// Sandbox mode (no WHATSAPP_ACCESS_TOKEN): a simulated WhatsApp Cloud API under /sandbox/graph and the patient
+// phone page at /sandbox, registered by the composition root only in sandbox mode. The app talks to the
+// simulator over HTTP through its real Graph client and hears back through its real webhook route.
+import type { AddressInfo } from 'node:net';
+import fastifyMultipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { Cipher } from '../compliance/crypto.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/database.js';
+import { startLoop, type Loop } from '../jobs/loop.js';
+import { graphRoutes, notifyApprovals } from './graph-routes.js';
+import { MAX_UPLOAD_BYTES } from './media-rules.js';
+import { phoneRoutes } from './phone-routes.js';
+import { Sandbox } from './sandbox.js';
+
+export { Sandbox, bsuidFor, SANDBOX_DISPLAY_PHONE } from './sandbox.js';
+export { validateSend } from './validate.js';
+
+export interface SandboxPluginDeps {
+  config: Config;
+  database: { db: Db };
+  cipher: Cipher;
+  clock: Clock;
+  log: Logger;
+}
+
+/** The app's own webhook URL, from the address it listens on (PORT=0 gets a port only at listen). */
+export function webhookUrlOf(app: FastifyInstance): string | null {
+  const addr: AddressInfo | string | null = app.server.address();
+  if (addr === null || typeof addr === 'string') return null;
+  const host = addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address === '::' ? '::1' : addr.address;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}/webhooks/whatsapp`;
+}
+
+/** The demo clinic's name when the scheduling module has seeded one; the sandbox works without it. */
+export async function clinicName(db: Db): Promise<string | null> {
+  try {
+    const exists = await sql<{ t: string | null }>`select to_regclass('clinics')::text as t`.execute(db);
+    if (!exists.rows[0]?.t) return null;
+    const r = await sql<{ name: string }>`select name from clinics order by created_at limit 1`.execute(db);
+    return r.rows[0]?.name ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Exposed to tests and the CLI: the running sandbox, once the plugin is registered. */
+export interface SandboxHandle {
+  sandbox: Sandbox | null;
+}
+
+export function sandboxPlugin(deps: SandboxPluginDeps, handle: SandboxHandle = { sandbox: null }): FastifyPluginAsync {
+  return async (app) => {
+    const log = deps.log.child({ module: 'sandbox' });
+    const sb = new Sandbox({ config: deps.config, db: deps.database.db, cipher: deps.cipher, clock: deps.clock, log, webhookTarget: () => webhookUrlOf(app) });
+    handle.sandbox = sb;
+    await sb.ensureDefaults();
+    await app.register(fastifyMultipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 1 } });
+    await app.register(graphRoutes(sb), { prefix: '/sandbox/graph' });
+    await app.register(phoneRoutes(sb, { clinicName: () => clinicName(deps.database.db) }));
+
+    let loop: Loop | null = null;
+    app.addHook('onReady', async () => {
+      loop = startLoop({
+        name: 'sandbox-webhooks',
+        pollMs: 500,
+        log,
+        tick: async () => (await notifyApprovals(sb)) + (await sb.dispatcher.tick()),
+      });
+      sb.dispatcher.setWake(() => loop?.wake());
+    });
+    app.addHook('onClose', async () => {
+      sb.dispatcher.stop();
+      await loop?.stop();
+    });
+  };
+}
