@@ -7,6 +7,7 @@ import { migrate, openDatabase } from './db/database.js';
 import { landingPlugin } from './http/landing.js';
 import { startServer } from './main.js';
 import { clinicName, sandboxPlugin } from './sandbox/index.js';
+import { registerSchedulingCommands } from './scheduling/cli.js';
 
 interface Command {
   summary: string;
@@ -73,6 +74,8 @@ const commands: Record<string, Command> = {
     },
   },
 };
+
+registerSchedulingCommands(registerCommand);
 
 export function registerCommand(name: string, command: Command): void {
   commands[name] = command;

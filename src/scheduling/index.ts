@@ -1,0 +1,17 @@
+// The scheduling domain's public surface: clinic reference data (locations, practitioners, services,
+// opening hours, closures, FAQ) and the demo clinic. Availability, slots and appointments will land here.
+export { DEMO_CLINIC_CODE, DEMO_LOCATION_CODE } from './demo-clinic-data.js';
+export { describeSeed, seedDemoClinic, seedDemoIfNeeded, type SeedDemoOptions, type SeedDemoResult, type SeedLog } from './demo-clinic.js';
+export { registerSchedulingCommands, type RegisterCommand } from './cli.js';
+export { countClinic, replaceClinic, type ClinicCounts } from './replace-clinic.js';
+export {
+  clinicDefinition,
+  FAQ_INTENTS,
+  faqIntent,
+  languageTag,
+  localizedText,
+  timeZone,
+  type ClinicDefinition,
+  type ClinicDefinitionInput,
+  type FaqIntent,
+} from './schemas.js';
