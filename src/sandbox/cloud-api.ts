@@ -5,7 +5,7 @@
 import type { Settings } from './sandbox.js';
 import { graphError, ok, type GraphReply, type Sandbox } from './sandbox.js';
 import {
-  advanceStatus, findMessage, findPatient, findTemplate, getMedia, insertMessage, markEarlierRead, outboundTimes, putMedia, setTyping, updateContent, type SimPatient,
+  advanceStatus, countSendThisSecond, findMessage, findPatient, findTemplate, getMedia, insertMessage, markEarlierRead, outboundTimes, putMedia, setTyping, updateContent, type SimPatient,
 } from './repo.js';
 import { renderTemplate, type RenderedTemplate, type StoredComponent } from './templates.js';
 import { needsWindow, type ValidMessage } from './validate.js';
@@ -43,8 +43,7 @@ export function pairBucketFull(sendTimes: Date[], now: Date, burst: number): boo
 async function rateLimited(sb: Sandbox, settings: Settings, patientId: string): Promise<GraphReply | null> {
   if (!settings.enforceLimits) return null;
   const now = sb.clock.now();
-  const lastSecond = await outboundTimes(sb.db, new Date(now.getTime() - 1000));
-  if (lastSecond.length >= settings.mps) {
+  if ((await countSendThisSecond(sb.db, now)) > settings.mps) {
     return graphError(429, 130429, 'Rate limit hit', `Cloud API message throughput has been reached (${settings.mps} messages per second for this number).`);
   }
   const recent = await outboundTimes(sb.db, new Date(now.getTime() - settings.pairBurst * PAIR_REFILL_MS), patientId);

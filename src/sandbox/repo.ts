@@ -210,6 +210,20 @@ export async function putSetting(db: SandboxDb, key: string, value: unknown): Pr
   await db.insertInto('sandbox_settings').values({ key, value: json }).onConflict((oc) => oc.column('key').doUpdateSet({ value: json })).execute();
 }
 
+/**
+ * Counts one send in the current second and returns the count, atomically (an upsert), so that concurrent
+ * requests on several instances cannot all see room under the throughput cap.
+ */
+export async function countSendThisSecond(db: SandboxDb, now: Date): Promise<number> {
+  const second = Math.floor(now.getTime() / 1000);
+  const r = await sql<{ n: number }>`
+    insert into sandbox_settings (key, value) values (${`rate:${second}`}, '1'::jsonb)
+    on conflict (key) do update set value = to_jsonb((sandbox_settings.value #>> '{}')::int + 1)
+    returning (value #>> '{}')::int as n`.execute(db);
+  if (second % 30 === 0) await sql`delete from sandbox_settings where key like 'rate:%' and key < ${`rate:${second - 60}`}`.execute(db);
+  return r.rows[0]?.n ?? 1;
+}
+
 export async function logApiCall(db: SandboxDb, e: { at: Date; method: string; path: string; status: number; errorCode: number | null; details: string | null }): Promise<void> {
   await db.insertInto('sandbox_api_log').values({ at: e.at, method: e.method, path: e.path.slice(0, 300), http_status: e.status, error_code: e.errorCode, details: e.details?.slice(0, 500) ?? null }).execute();
   // Keep the log short: it is a developer's view of recent calls, not an archive.

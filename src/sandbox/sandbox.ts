@@ -16,18 +16,21 @@ import { newNumericId, WebhookDispatcher, type Business } from './webhooks.js';
 /** The sandbox business number: a fictional NANP number (555-01xx is reserved for fiction). */
 export const SANDBOX_DISPLAY_PHONE = '12025550100';
 
-export const settingsSchema = z.object({
+const settingFields = {
   /** Enforce the throughput (130429) and pair-rate (131056) limits. Off by default: a demo should not throttle. */
-  enforceLimits: z.boolean().default(false),
+  enforceLimits: z.boolean(),
   /** Messages per second for the business number (Meta's default is 80). */
-  mps: z.number().int().min(1).max(1000).default(80),
+  mps: z.number().int().min(1).max(1000),
   /** Pair-rate burst: messages to one patient before the 1-per-6-seconds refill rules (Meta allows 45). */
-  pairBurst: z.number().int().min(1).max(45).default(45),
+  pairBurst: z.number().int().min(1).max(45),
   /** How long template review takes before APPROVED. */
-  templateApprovalMs: z.number().int().min(0).max(600_000).default(2000),
-});
+  templateApprovalMs: z.number().int().min(0).max(600_000),
+};
+export const DEFAULT_SETTINGS = { enforceLimits: false, mps: 80, pairBurst: 45, templateApprovalMs: 2000 } as const;
+export const settingsSchema = z.object(settingFields);
+// A patch names only what changes: no defaults here, or a partial update would reset the other settings.
+export const settingsPatchSchema = z.strictObject(settingFields).partial();
 export type Settings = z.output<typeof settingsSchema>;
-export const settingsPatchSchema = settingsSchema.partial();
 
 export interface SandboxDeps {
   config: Config;
@@ -72,8 +75,8 @@ export class Sandbox {
   }
 
   async settings(): Promise<Settings> {
-    const stored = settingsSchema.safeParse((await getSetting(this.db, 'settings')) ?? {});
-    return stored.success ? stored.data : settingsSchema.parse({});
+    const stored = settingsSchema.partial().safeParse((await getSetting(this.db, 'settings')) ?? {});
+    return { ...DEFAULT_SETTINGS, ...(stored.success ? stored.data : {}) };
   }
 
   async updateSettings(patch: z.output<typeof settingsPatchSchema>): Promise<Settings> {

@@ -7,7 +7,7 @@ import { invalid, metaPath, type Rejection, type TemplateParam, type TemplateReq
 
 const upper = (values: readonly [string, ...string[]]) => z.string().transform((s) => s.toUpperCase()).pipe(z.enum(values, { error: `must be one of ${values.join(', ')}` }));
 const chars = (s: string): number => [...s].length;
-const text = (max: number) => z.string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
+const text = (max: number) => z.string()
   .refine((s) => s.trim() !== '', 'must not be empty')
   .refine((s) => chars(s) <= max, `must be at most ${max} characters long`);
 

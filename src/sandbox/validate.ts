@@ -12,12 +12,12 @@ const BLANK = /^[\s\u200b-\u200d\u2060\ufeff]*$/u;
 /** A string of 1..max code points (Meta counts an emoji as one character). */
 function text(max: number, opts: { allowEmpty?: boolean } = {}) {
   return z
-    .string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') })
+    .string()
     .refine((s) => opts.allowEmpty === true || !BLANK.test(s), { message: 'must not be empty' })
     .refine((s) => chars(s) <= max, { message: `must be at most ${max} characters long` });
 }
-const anyText = z.string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') }).refine((s) => !BLANK.test(s), { message: 'must not be empty' });
-const httpUrl = z.string({ error: (i) => (i.input === undefined ? 'is required' : 'must be a string') }).refine((s) => {
+const anyText = z.string().refine((s) => !BLANK.test(s), { message: 'must not be empty' });
+const httpUrl = z.string().refine((s) => {
   try {
     const u = new URL(s);
     return u.protocol === 'https:' || u.protocol === 'http:';
@@ -178,7 +178,7 @@ const templateComponentSchema = z.discriminatedUnion('type', [
 
 export const templateSchema = z.object({
   name: text(512),
-  language: z.object({ code: text(15), policy: z.literal('deterministic').optional() }).loose(),
+  language: z.object({ code: text(64), policy: z.literal('deterministic').optional() }).loose(),
   components: z.array(templateComponentSchema).optional(),
 }).loose();
 
@@ -265,9 +265,9 @@ function fromZod(error: z.ZodError, prefix: readonly PropertyKey[] = []): Reject
   // path; an unknown discriminator is reported at the `type` field.
   const path = [...prefix, ...issue.path];
   const where = path.length ? `Param ${metaPath(path)}` : 'The request';
-  const message = issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator'
-    ? 'has an unsupported type'
-    : issue.message;
+  let message = issue.message;
+  if (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator') message = 'has an unsupported type';
+  else if (issue.code === 'invalid_type') message = /received undefined/.test(issue.message) ? 'is required' : `must be ${issue.expected === 'object' ? 'an object' : `a ${issue.expected}`}`;
   return invalid(`${where} ${message}`);
 }
 

@@ -14,6 +14,7 @@ const state = {
   source: null,
   unseen: new Set(),
   typingTimer: null,
+  pinned: true,
 };
 
 async function api(path, opts = {}) {
@@ -63,7 +64,7 @@ function showPatient(p) {
   $('patient-name').textContent = p.name;
   $('patient-phone').textContent = p.phone;
   $('patient-avatar').textContent = p.name.slice(0, 1).toUpperCase();
-  $('patient-lang').textContent = `🌐 ${p.language.toUpperCase()}`;
+  $('patient-lang').textContent = p.language.toUpperCase();
   $('patient-lang').title = `Phone language: ${LANGUAGE_NAMES[p.language] ?? p.language}`;
   document.documentElement.lang = p.language;
   setTyping(p.typing);
@@ -120,9 +121,13 @@ async function loadState() {
 }
 
 // ---- chat ----
+/** Follows new messages while the person is at the bottom of the chat; leaves them alone when they scrolled up. */
 function stickToBottom(force = false) {
   const box = $('messages');
-  if (force || box.scrollHeight - box.scrollTop - box.clientHeight < 160) box.scrollTop = box.scrollHeight;
+  if (force || state.pinned) {
+    box.scrollTop = box.scrollHeight;
+    state.pinned = true;
+  }
 }
 
 function upsert(m) {
@@ -317,6 +322,8 @@ function toggleDev() {
 // ---- wiring ----
 function wire() {
   const input = $('input');
+  const box = $('messages');
+  box.addEventListener('scroll', () => { state.pinned = box.scrollHeight - box.scrollTop - box.clientHeight < 80; }, { passive: true });
   $('composer').addEventListener('submit', (e) => {
     e.preventDefault();
     const text = input.value.trim();

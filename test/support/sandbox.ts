@@ -1,0 +1,55 @@
+// Starts the real server in sandbox mode (no WHATSAPP_ACCESS_TOKEN) on a free port, with PUBLIC_URL set to
+// that port so that the app reaches its own simulated Cloud API, and the sandbox plugin registered as
+// `npm start` registers it.
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../src/config.js';
+import { startServer, type Running } from '../../src/main.js';
+import { sandboxPlugin, type SandboxHandle } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/sandbox.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface SandboxApp {
+  running: Running;
+  base: string;
+  config: Config;
+  sandbox: Sandbox;
+  database: TestDatabase;
+  stop(): Promise<void>;
+}
+
+export async function startSandboxApp(env: Record<string, string> = {}): Promise<SandboxApp> {
+  const database = await createTestDatabase();
+  const port = await freePort();
+  const config = loadConfig({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'pl-sandbox-')),
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const handle: SandboxHandle = { sandbox: null };
+  const running = await startServer(config, { database, plugins: (s) => [sandboxPlugin(s, handle)] });
+  if (!handle.sandbox) throw new Error('the sandbox plugin did not start');
+  return {
+    running, base: running.url, config, sandbox: handle.sandbox, database,
+    async stop() {
+      await running.stop();
+    },
+  };
+}
