@@ -1,0 +1,107 @@
+// The sandbox phone page in headless Chromium (Debian's package, driven by playwright-core): a newcomer types
+// "Hello", gets the bot's menu, taps a button and gets the next answer; what a patient types is shown as
+// text, never as HTML.
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandboxApp, type SandboxApp } from '../support/sandbox.js';
+
+const ARTIFACTS = path.resolve('test-artifacts');
+const XSS = '<img src=x onerror=alert(1)>';
+
+let app: SandboxApp;
+let browser: Browser;
+let page: Page;
+const dialogs: string[] = [];
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  app = await startSandboxApp();
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run'],
+  });
+  // A phone-sized screen: the page must work there.
+  page = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+const clinicRows = () => page.locator('#messages li.row.theirs');
+
+describe('sandbox patient phone (Chromium)', () => {
+  it('opens /sandbox as a chat with a default patient and a message box', async () => {
+    const res = await page.goto(`${app.base}/sandbox`);
+    expect(res?.status()).toBe(200);
+    expect(res?.headers()['content-security-policy']).toContain("script-src 'self'");
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
+    await expect.poll(() => page.locator('#patient-name').textContent()).toBe('Camille Martin');
+    expect(await page.locator('#input').getAttribute('placeholder')).toBe('Message');
+  });
+
+  it('answers "Hello" + Enter with the bot menu as buttons, within a few seconds', async () => {
+    await page.locator('#input').fill('Hello');
+    await page.locator('#input').press('Enter');
+    await expect.poll(() => page.locator('#messages li.row.mine .text').first().textContent(), { timeout: 5000 }).toBe('Hello');
+    expect(await page.locator('#input').inputValue()).toBe('');
+    const buttons = clinicRows().first().locator('.actions button');
+    await buttons.first().waitFor({ timeout: 10_000 });
+    expect(await buttons.count()).toBeGreaterThanOrEqual(2);
+    // The patient's own message gets blue ticks once the clinic's app marks it read.
+    await expect.poll(() => page.locator('#messages li.row.mine .ticks').first().getAttribute('data-status'), { timeout: 10_000 }).toBe('read');
+    // Having been shown, the clinic's message is reported read back to the app.
+    await expect.poll(() => clinicRows().first().getAttribute('data-status'), { timeout: 10_000 }).toBe('read');
+  });
+
+  it('taps a menu button, which sends a button reply and brings the next answer', async () => {
+    const before = await clinicRows().count();
+    const button = clinicRows().first().locator('.actions button').nth(1);
+    const label = (await button.textContent())?.replace('↩', '').trim();
+    await button.click();
+    await expect.poll(() => page.locator('#messages li.row.mine').last().locator('.text').textContent(), { timeout: 5000 }).toBe(label);
+    await expect.poll(() => clinicRows().count(), { timeout: 10_000 }).toBeGreaterThan(before);
+    const last = await clinicRows().last().locator('.text').first().textContent();
+    expect(last?.length).toBeGreaterThan(0);
+  });
+
+  it('shows a typed HTML string as text, never as markup', async () => {
+    await page.locator('#input').fill(XSS);
+    await page.locator('#input').press('Enter');
+    const mine = page.locator('#messages li.row.mine .text').last();
+    await expect.poll(() => mine.textContent(), { timeout: 5000 }).toBe(XSS);
+    expect(await page.locator('#messages img[src="x"]').count()).toBe(0);
+    expect(await mine.innerHTML()).toBe('&lt;img src=x onerror=alert(1)&gt;');
+    await clinicRows().nth(2).waitFor({ timeout: 10_000 });
+    expect(dialogs).toEqual([]);
+  });
+
+  it('is usable by keyboard: the composer and buttons are reachable and focus is visible', async () => {
+    await page.locator('#input').focus();
+    await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('attach-button');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle);
+    expect(outline).not.toBe('none');
+    expect(await page.locator('#messages .actions button').first().evaluate((b) => b.tagName)).toBe('BUTTON');
+    expect(await page.locator('#send-button').getAttribute('title')).toBe('Send');
+  });
+
+  it('saves screenshots and has no page errors', async () => {
+    await page.screenshot({ path: path.join(ARTIFACTS, 'sandbox-phone.png'), fullPage: false });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.locator('#dev-button').click();
+    await page.locator('#api-log li').first().waitFor({ timeout: 5000 });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'sandbox-phone-desktop.png') });
+    expect(fs.statSync(path.join(ARTIFACTS, 'sandbox-phone.png')).size).toBeGreaterThan(10_000);
+    expect(pageErrors).toEqual([]);
+  });
+});
