@@ -66,7 +66,7 @@ async function acceptThenFail(sb: Sandbox, v: ValidMessage, patient: SimPatient 
     delayMs: 100,
     payload: statusWebhook(sb.business, { wamid, status: 'failed', at: sb.clock.now(), waId: patient?.waId ?? v.to, bsuid: patient?.bsuid ?? v.recipient, callbackData: v.callbackData, category: null, error }),
   });
-  return ok(sendResponse(v, patient, wamid, false));
+  return { ...ok(sendResponse(v, patient, wamid, false)), details: `${v.type} accepted, then a failed status webhook: ${error.code} ${error.title}` };
 }
 
 function sendResponse(v: ValidMessage, patient: SimPatient | null, wamid: string, template: boolean) {

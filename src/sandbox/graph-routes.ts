@@ -74,8 +74,14 @@ export function graphRoutes(sb: Sandbox) {
       if (!phoneOk(id)) return reply(req, res, noObject('post', id));
       const v = validateSend(req.body);
       if (!v.ok) return reply(req, res, graphError(400, v.code, v.title, v.details));
-      if (v.kind === 'read') return reply(req, res, await markRead(sb, v.messageId, v.typing));
-      return reply(req, res, await sendMessage(sb, v.message));
+      if (v.kind === 'read') {
+        const r = await markRead(sb, v.messageId, v.typing);
+        return reply(req, res, r.errorCode === null ? { ...r, details: v.typing ? 'mark as read, with typing indicator' : 'mark as read' } : r);
+      }
+      const r = await sendMessage(sb, v.message);
+      const c = v.message.content;
+      const kind = v.message.type === 'interactive' && 'type' in c ? `interactive ${c.type}` : v.message.type === 'template' && 'name' in c ? `template ${c.name}` : v.message.type;
+      return reply(req, res, r.errorCode === null && r.details === null ? { ...r, details: `${kind} accepted` } : r);
     });
 
     app.post('/:version/:id/media', async (req, res) => {

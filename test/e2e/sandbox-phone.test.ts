@@ -88,8 +88,9 @@ describe('sandbox patient phone (Chromium)', () => {
   it('is usable by keyboard: the composer and buttons are reachable and focus is visible', async () => {
     await page.locator('#input').focus();
     await page.keyboard.press('Shift+Tab');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('attach-button');
-    const outline = await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle);
+    expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('attach-button');
+    // The page runs in the browser: evaluated as a string, since this file is compiled without the DOM library.
+    const outline = await page.evaluate('getComputedStyle(document.activeElement).outlineStyle');
     expect(outline).not.toBe('none');
     expect(await page.locator('#messages .actions button').first().evaluate((b) => b.tagName)).toBe('BUTTON');
     expect(await page.locator('#send-button').getAttribute('title')).toBe('Send');
