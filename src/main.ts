@@ -12,6 +12,7 @@ import { placeholderHandler, type ConversationHandler } from './conversation/han
 import { InboundWorker } from './conversation/inbound-worker.js';
 import { migrate, openDatabase, type Database } from './db/database.js';
 import { buildApp } from './http/app.js';
+import { seedDemoIfNeeded } from './scheduling/index.js';
 import { startLoop, type Loop } from './jobs/loop.js';
 import { loggerOptions } from './logger.js';
 import { GraphClient } from './whatsapp/graph-client.js';
@@ -94,6 +95,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     plugins: opts.plugins?.(services) ?? [],
   });
 
+  await seedDemoIfNeeded(db, config, log);
   if (opts.beforeListen) await opts.beforeListen(services);
 
   if (config.workers) {

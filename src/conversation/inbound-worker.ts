@@ -9,7 +9,7 @@ import type { Cipher } from '../compliance/crypto.js';
 import type { Clock } from '../clock.js';
 import type { Db, Tx } from '../db/database.js';
 import { errorSummary } from '../jobs/loop.js';
-import { parseContact, parseInboundMessage, type InboundMessage } from '../whatsapp/inbound-model.js';
+import { InboundParseError, parseContact, parseInboundMessage, type InboundMessage } from '../whatsapp/inbound-model.js';
 import { enqueue } from '../whatsapp/outbox.js';
 import type { ConversationHandler } from './handler.js';
 import { touchPatient } from './patients.js';
@@ -63,7 +63,8 @@ export class InboundWorker {
       });
     } catch (e) {
       if (claimedId === null) throw e;
-      await this.failed(claimedId, attempts, e);
+      // Content that cannot be parsed will not parse next time either: dead at once, the patient's next messages go on.
+      await this.failed(claimedId, e instanceof InboundParseError ? MAX_ATTEMPTS : attempts, e);
       return true;
     }
   }

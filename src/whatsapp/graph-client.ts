@@ -1,6 +1,14 @@
 // The one real client of the Cloud API (Graph API) for the calls we make. Production, the sandbox and the
 // tests all go through it over HTTP, so the wire format is always the real one.
+import { z } from 'zod';
 import { parseGraphError, type GraphError } from './graph-errors.js';
+
+const mediaInfoSchema = z.object({
+  url: z.string().min(1),
+  mime_type: z.string().optional(),
+  sha256: z.string().optional(),
+  file_size: z.coerce.number().optional(),
+});
 
 export interface GraphClientOptions {
   apiUrl: string;
@@ -79,14 +87,10 @@ export class GraphClient {
     });
     const json: unknown = await res.json().catch(() => null);
     if (!res.ok) throw new GraphRequestError(parseGraphError(res.status, json));
-    const o = (json ?? {}) as Record<string, unknown>;
-    if (typeof o['url'] !== 'string') throw new GraphRequestError(parseGraphError(502, { error: { message: 'media URL missing', code: null } }));
-    return {
-      url: o['url'],
-      mimeType: typeof o['mime_type'] === 'string' ? o['mime_type'] : null,
-      sha256: typeof o['sha256'] === 'string' ? o['sha256'] : null,
-      fileSize: typeof o['file_size'] === 'number' ? o['file_size'] : null,
-    };
+    const info = mediaInfoSchema.safeParse(json);
+    if (!info.success) throw new GraphRequestError(parseGraphError(502, { error: { message: 'media URL missing' } }));
+    const o = info.data;
+    return { url: o.url, mimeType: o.mime_type ?? null, sha256: o.sha256 ?? null, fileSize: o.file_size ?? null };
   }
 
   /** Downloads a media URL; it needs the same bearer token. */

@@ -3,7 +3,8 @@
 // (statuses.ts) move them forward. Payloads are encrypted: bot messages quote appointments and names.
 import type { Cipher } from '../compliance/crypto.js';
 import type { DbOrTx } from '../db/database.js';
-import { requiresWindow, type OutboundMessage } from './outbound.js';
+import { z } from 'zod';
+import { outboundMessageSchema, requiresWindow, type OutboundMessage } from './outbound.js';
 
 export interface Recipient {
   patientId: string;
@@ -66,8 +67,12 @@ export async function enqueue(db: DbOrTx, cipher: Cipher, to: Recipient, items: 
   return inserted.map((r) => r.id);
 }
 
+const readReceiptSchema = z.object({ kind: z.literal('read'), messageId: z.string().min(1), typing: z.boolean() });
+const outboxItemSchema = z.union([readReceiptSchema, outboundMessageSchema]);
+
+/** Re-reads a stored payload; throws when it is not (or no longer) a valid message. */
 export function decodeItem(cipher: Cipher, payload: Uint8Array): OutboxItem {
-  return cipher.decryptJson(payload) as OutboxItem;
+  return outboxItemSchema.parse(cipher.decryptJson(payload));
 }
 
 export { isReadReceipt };

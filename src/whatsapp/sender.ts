@@ -12,7 +12,8 @@ import type { Clock } from '../clock.js';
 import { backoffMs, classify } from './graph-errors.js';
 import type { GraphClient, SendOutcome } from './graph-client.js';
 import { toWire, markRead } from './outbound.js';
-import { callbackDataFor, decodeItem, isReadReceipt } from './outbox.js';
+import { CALLBACK_PREFIX, callbackDataFor, decodeItem, isReadReceipt, type OutboxItem } from './outbox.js';
+import { errorSummary } from '../jobs/loop.js';
 import { applyHeldStatusesFor } from './statuses.js';
 
 export const WINDOW_MS = 24 * 3600 * 1000;
@@ -99,7 +100,20 @@ export class Sender {
 
   private async sendOne(row: ClaimedRow): Promise<void> {
     const { db, cipher, metrics, log, clock } = this.d;
-    const item = decodeItem(cipher, row.payload);
+    let item: OutboxItem;
+    let body: unknown;
+    try {
+      item = decodeItem(cipher, row.payload);
+      body = isReadReceipt(item) ? markRead(item.messageId, { typing: item.typing }) : toWire(item, { phone: row.to_phone, bsuid: row.to_bsuid }, callbackDataFor(row.id));
+    } catch (e) {
+      // A payload that cannot become a valid request never will: fail it rather than loop on it.
+      await db.updateTable('outbox')
+        .set({ state: 'failed', error_code: null, error_title: `invalid payload: ${errorSummary(e).type}`, failed_at: clock.now(), status: 'failed', status_rank: 3 })
+        .where('id', '=', row.id).where('state', '=', 'sending').execute();
+      metrics.outboundFailed.inc({ code: 'invalid_payload' });
+      log.error({ outboxId: row.id, err: errorSummary(e) }, 'outbox payload is not a valid Cloud API message: failed');
+      return;
+    }
     if (row.requires_window && !(row.last_inbound_at && clock.now().getTime() - row.last_inbound_at.getTime() < WINDOW_MS)) {
       // Refused here, before it leaves: outside the window only approved templates may be sent.
       await db.updateTable('outbox')
@@ -109,10 +123,6 @@ export class Sender {
       log.info({ outboxId: row.id, code: WINDOW_CLOSED }, 'free-form message refused outside the 24-hour window');
       return;
     }
-    const to = { phone: row.to_phone, bsuid: row.to_bsuid };
-    const body = isReadReceipt(item)
-      ? markRead(item.messageId, { typing: item.typing })
-      : toWire(item, to, callbackDataFor(row.id));
     let outcome: SendOutcome;
     try {
       outcome = await this.d.graph.sendMessage(body);
@@ -200,9 +210,10 @@ export class Sender {
   async reconcile(): Promise<number> {
     const { db, clock, metrics, sendTimeoutMs, reconcileMs, log } = this.d;
     const now = clock.now().getTime();
-    // A read receipt whose fate is unknown is simply settled: resending one helps nobody.
+    // A read receipt whose fate is unknown is simply settled: resending one helps nobody. The window of an
+    // orphan starts now, not at its claim: its status webhooks could not arrive while no process was up.
     const orphaned = await db.updateTable('outbox')
-      .set({ state: sql`case when kind = 'read' then 'sent' else 'in_doubt' end`, in_doubt_at: sql`claimed_at + ${`${sendTimeoutMs} milliseconds`}::interval` })
+      .set({ state: sql`case when kind = 'read' then 'sent' else 'in_doubt' end`, in_doubt_at: new Date(now) })
       .where('state', '=', 'sending')
       .where('claimed_at', '<', new Date(now - sendTimeoutMs - 5_000))
       .executeTakeFirst();
@@ -210,6 +221,9 @@ export class Sender {
       .set({ state: 'pending', next_attempt_at: new Date(now) })
       .where('state', '=', 'in_doubt')
       .where('in_doubt_at', '<', new Date(now - reconcileMs))
+      // A status that is stored but not applied yet settles the row on the next pass: never resend past it.
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('status_events').select('status_events.id').whereRef('status_events.callback_data', '=', sql<string>`${CALLBACK_PREFIX} || outbox.id`))))
       .returning('id')
       .execute();
     if (resent.length) {

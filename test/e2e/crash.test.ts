@@ -71,7 +71,7 @@ describe('kill -9', () => {
     await second.kill('SIGTERM');
   });
 
-  it('loses and repeats nothing when killed while processing and sending', async () => {
+  it('loses and repeats nothing when killed while processing and sending', { timeout: 120_000 }, async () => {
     const env = await envFor();
     const port = await freePort();
     fake.setWebhook(`http://127.0.0.1:${port}/webhooks/whatsapp`);
@@ -84,7 +84,20 @@ describe('kill -9', () => {
     const second = await spawnServer(env, port);
     servers.push(second);
     await waitFor(() => ids.every((id) => fake.delivered(id).length > 0), 45_000, 100);
-    expect(ids.filter((id) => fake.delivered(id).length === 0), second.output().slice(-1500)).toEqual([]);
+    const missing = ids.filter((id) => fake.delivered(id).length === 0);
+    if (missing.length) {
+      await second.kill('SIGKILL');
+      const { PGlite } = await import('@electric-sql/pglite');
+      const pg = await PGlite.create(path.join(env['DATA_DIR']!, 'pgdata'));
+      const dump = {
+        inbound: (await pg.query(`select id, state, attempts, last_error, next_attempt_at, sender_key from inbound_messages where sender_key = 'p:' || $1`, [missing[0]])).rows,
+        outbox: (await pg.query(`select id, kind, state, attempts, claimed_at, in_doubt_at, next_attempt_at, error_code, status from outbox where to_phone = $1`, [missing[0]])).rows,
+        sent: fake.received.filter((r) => String(r.body['to']) === `+${missing[0]}` || r.body['message_id']).length,
+        now: new Date(),
+      };
+      await pg.close();
+      expect.fail(JSON.stringify(dump) + second.output().slice(-1500));
+    }
     await new Promise((r) => setTimeout(r, 4000)); // past the reconciliation window: a blind resend would show now
     expect(ids.filter((id) => fake.delivered(id).length !== 1)).toEqual([]);
     await second.kill('SIGTERM');

@@ -57,7 +57,8 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
     } catch {
       ok = false;
     }
-    if (!ok && tries < 40 && !closed) setTimeout(() => void postStatus(st, tries + 1), 250);
+    // Meta retries for days; two minutes covers a restart under a loaded test run.
+    if (!ok && tries < 480 && !closed) setTimeout(() => void postStatus(st, tries + 1), 250);
   };
 
   const statuses = (wamid: string, body: Record<string, unknown>, failedCode?: number) => {

@@ -1,0 +1,48 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createCipher, DecryptError, loadEncryptionKey } from './crypto.js';
+
+describe('cipher', () => {
+  const c = createCipher(crypto.randomBytes(32));
+
+  it('round-trips text and JSON, with a fresh nonce each time', () => {
+    const a = c.encrypt('Zoltan Quixbyvarga');
+    const b = c.encrypt('Zoltan Quixbyvarga');
+    expect(a.equals(b)).toBe(false);
+    expect(a.includes(Buffer.from('Zoltan'))).toBe(false);
+    expect(c.decrypt(a).toString()).toBe('Zoltan Quixbyvarga');
+    expect(c.decryptJson(c.encryptJson({ t: 'é 👋 \u0000' }))).toEqual({ t: 'é 👋 \u0000' });
+  });
+
+  it('detects tampering and a wrong key', () => {
+    const blob = c.encrypt('secret');
+    blob[blob.length - 1]! ^= 1;
+    expect(() => c.decrypt(blob)).toThrow(DecryptError);
+    expect(() => createCipher(crypto.randomBytes(32)).decrypt(c.encrypt('x'))).toThrow(DecryptError);
+  });
+
+  it('gives stable blind indexes per key', () => {
+    expect(c.blindIndex('33600000001')).toBe(c.blindIndex('33600000001'));
+    expect(c.blindIndex('33600000001')).not.toBe(createCipher(crypto.randomBytes(32)).blindIndex('33600000001'));
+  });
+});
+
+describe('loadEncryptionKey', () => {
+  it('generates a key once into DATA_DIR and reads it back', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pl-key-'));
+    const first = loadEncryptionKey(undefined, dir);
+    const second = loadEncryptionKey(undefined, dir);
+    expect(first.generated).toBe(true);
+    expect(second.generated).toBe(false);
+    expect(second.key.equals(first.key)).toBe(true);
+    expect(fs.statSync(path.join(dir, 'encryption.key')).mode & 0o077).toBe(0);
+  });
+
+  it('prefers ENCRYPTION_KEY', () => {
+    const k = crypto.randomBytes(32);
+    expect(loadEncryptionKey(k.toString('base64'), '/nonexistent').key.equals(k)).toBe(true);
+  });
+});

@@ -1,0 +1,62 @@
+// The operator's view of start-up: one clear line for a bad setting, a refused second process on the same
+// DATA_DIR, and `patientline migrate`.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnServer, type ServerProcess } from '../support/process.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const running: ServerProcess[] = [];
+afterAll(async () => {
+  for (const s of running) await s.kill('SIGTERM');
+});
+
+function cli(args: string[], env: Record<string, string>) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'test/support/run-cli.ts'), ...args], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('patientline CLI', () => {
+  it('stops start-up on a bad value with one line naming the variable, no stack trace', () => {
+    const r = cli(['start'], { PORT: 'eighty', DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'pl-cli-')) });
+    expect(r.code).toBe(1);
+    const lines = r.err.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/configuration error: PORT /);
+    expect(r.err).not.toMatch(/\bat .*\.(ts|js):\d+/);
+  });
+
+  it('refuses a second process on the same DATA_DIR with a clear message', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pl-cli-'));
+    const first = await spawnServer({ DATA_DIR: dataDir, WORKERS: '0' });
+    running.push(first);
+    const r = cli(['start'], { DATA_DIR: dataDir, PORT: '0' });
+    expect(r.code).toBe(1);
+    expect(r.err.trim()).toMatch(/DATA_DIR .* is in use by another PatientLine process \(pid \d+\)/);
+    expect((await fetch(`${first.base}/readyz`)).status).toBe(200);
+  });
+
+  it('migrates with `patientline migrate` and says when there is nothing to do', () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pl-cli-'));
+    const first = cli(['migrate'], { DATA_DIR: dataDir });
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(/applied: 0001-foundation/);
+    const second = cli(['migrate'], { DATA_DIR: dataDir });
+    expect(second.out.trim()).toBe('the database is up to date');
+  });
+
+  it('lists its commands with --help', () => {
+    const r = cli(['--help'], {});
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/start/);
+    expect(r.out).toMatch(/migrate/);
+  });
+});
