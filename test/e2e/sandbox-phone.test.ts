@@ -9,6 +9,9 @@ import { startSandboxApp, type SandboxApp } from '../support/sandbox.js';
 
 const ARTIFACTS = path.resolve('test-artifacts');
 const XSS = '<img src=x onerror=alert(1)>';
+// A 1×1 PNG.
+const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a5f6a4a50000000049454e44ae426082', 'hex');
+const graphOf = () => ({ graph: `${app.base}/sandbox/graph/${app.config.whatsapp.apiVersion}`, auth: { authorization: `Bearer ${app.config.whatsapp.accessToken}` }, phoneId: app.config.whatsapp.phoneNumberId });
 
 let app: SandboxApp;
 let browser: Browser;
@@ -94,6 +97,59 @@ describe('sandbox patient phone (Chromium)', () => {
     expect(outline).not.toBe('none');
     expect(await page.locator('#messages .actions button').first().evaluate((b) => b.tagName)).toBe('BUTTON');
     expect(await page.locator('#send-button').getAttribute('title')).toBe('Send');
+  });
+
+  it('sends a photo from the attach menu, shown in the chat and downloaded by the app', async () => {
+    const before = await page.locator('#messages li.row.mine').count();
+    await page.locator('#attach-button').click();
+    expect(await page.locator('#attach-menu').isVisible()).toBe(true);
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.locator('#attach-menu button', { hasText: 'Photo' }).click()]);
+    await chooser.setFiles({ name: 'rash.png', mimeType: 'image/png', buffer: PNG });
+    expect(await page.locator('#attach-menu').isVisible()).toBe(false);
+    await expect.poll(() => page.locator('#messages li.row.mine').count(), { timeout: 5000 }).toBe(before + 1);
+    const img = page.locator('#messages li.row.mine').last().locator('img.photo');
+    await expect.poll(() => page.evaluate("[...document.querySelectorAll('#messages li.row.mine img.photo')].pop()?.naturalWidth"), { timeout: 5000 }).toBe(1);
+    const mediaId = (await img.getAttribute('src'))?.split('/').pop() ?? '';
+    expect(mediaId).toMatch(/^\d+$/);
+    await expect
+      .poll(async () => (await app.database.db.selectFrom('media').select('state').where('media_id', '=', mediaId).executeTakeFirst())?.state, { timeout: 10_000 })
+      .toBe('stored');
+  });
+
+  it('opens a list message as a sheet, and a tapped row goes back as a list reply', async () => {
+    const rows = clinicRows();
+    const before = await rows.count();
+    // A list, sent as the clinic's app would send it, through the simulated Cloud API.
+    const { graph, auth, phoneId } = graphOf();
+    const res = await fetch(`${graph}/${phoneId}/messages`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ messaging_product: 'whatsapp', to: '+33639980001', type: 'interactive', interactive: { type: 'list', body: { text: 'Which service?' }, action: { button: 'Services', sections: [{ title: 'Care', rows: [{ id: 'svc:blood', title: 'Blood test', description: '10 minutes' }, { id: 'svc:gp', title: 'Consultation' }] }] } } }),
+    });
+    expect(res.status).toBe(200);
+    await expect.poll(() => rows.count(), { timeout: 5000 }).toBe(before + 1);
+    await rows.last().locator('.actions button', { hasText: 'Services' }).click();
+    const sheet = page.locator('#list-dialog');
+    expect(await sheet.isVisible()).toBe(true);
+    expect(await sheet.locator('.list-row').first().textContent()).toContain('10 minutes');
+    await sheet.locator('.list-row', { hasText: 'Blood test' }).click();
+    await expect.poll(() => page.locator('#messages li.row.mine').last().locator('.text').textContent(), { timeout: 5000 }).toBe('Blood test');
+    expect(await sheet.isVisible()).toBe(false);
+  });
+
+  it('creates a second patient with a phone language and switches to an empty chat', async () => {
+    await page.locator('#patient-button').click();
+    const dialog = page.locator('#patients-dialog');
+    await dialog.locator('input[name=name]').fill('Giulia Bianchi');
+    await dialog.locator('input[name=phone]').fill('+39 312 555 0101');
+    await dialog.locator('select[name=language]').selectOption('it');
+    await dialog.locator('button[type=submit]').click();
+    await expect.poll(() => page.locator('#patient-name').textContent(), { timeout: 5000 }).toBe('Giulia Bianchi');
+    expect(await page.locator('#patient-lang').textContent()).toBe('IT');
+    await expect.poll(() => page.locator('#messages li.row').count(), { timeout: 5000 }).toBe(0);
+    await page.locator('#patient-button').click();
+    await dialog.locator('.patient-item', { hasText: 'Camille Martin' }).click();
+    await expect.poll(() => page.locator('#messages li.row').count(), { timeout: 5000 }).toBeGreaterThan(3);
   });
 
   it('saves screenshots and has no page errors', async () => {
