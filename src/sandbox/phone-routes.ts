@@ -26,7 +26,7 @@ const newPatientSchema = z.object({
 const seenSchema = z.object({ wamids: z.array(z.string().min(1).max(512)).min(1).max(100) });
 
 // The page is same-origin static files: no inline script or style, no third-party anything.
-const CSP = "default-src 'self'; img-src 'self' data: blob: https:; media-src 'self' https:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+const CSP = "default-src 'self'; img-src 'self' data: blob:; media-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 function patientJson(p: SimPatient) {
   return { id: p.id, name: p.name, phone: `+${p.waId}`, bsuid: p.bsuid, language: p.language, typing: p.typingUntil !== null && p.typingUntil.getTime() > Date.now(), rev: p.rev };

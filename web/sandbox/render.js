@@ -37,9 +37,11 @@ function textBlock(text, className = 'text') {
   return p;
 }
 
-function mediaBlock(kind, { url, link, filename, mime, caption }, ctx) {
+// Only the sandbox's own copy is shown: a linked file is fetched by the simulated Cloud API (as Meta
+// fetches it), so the phone never loads a third-party URL and a failed fetch shows as not delivered.
+function mediaBlock(kind, { url, filename, mime, caption }, ctx) {
   const wrap = el('div', 'media');
-  const src = url ?? link;
+  const src = url;
   if (kind === 'image' || kind === 'sticker') {
     if (src) {
       const img = el('img', kind === 'sticker' ? 'sticker' : 'photo');
@@ -48,7 +50,7 @@ function mediaBlock(kind, { url, link, filename, mime, caption }, ctx) {
       img.loading = 'lazy';
       img.addEventListener('load', ctx.onMediaLoad, { once: true });
       wrap.append(src ? safeLinkWrap(src, img) : img);
-    } else wrap.append(el('div', 'doc', 'Photo unavailable'));
+    } else wrap.append(el('div', 'doc', 'Photo not available'));
   } else if (kind === 'video' || kind === 'audio') {
     if (src) {
       const v = el(kind, kind);
@@ -127,7 +129,7 @@ function interactive(m, view, ctx) {
   const actions = [];
   const h = i.header;
   if (h?.type === 'text') bubble.push(header(h, ctx));
-  else if (h && ['image', 'video', 'document'].includes(h.type)) bubble.push(mediaBlock(h.type, { url: view.mediaId ? ctx.mediaUrl(view.mediaId) : null, link: view.mediaLink, filename: view.filename, mime: view.mimeType }, ctx));
+  else if (h && ['image', 'video', 'document'].includes(h.type)) bubble.push(mediaBlock(h.type, { url: view.mediaId ? ctx.mediaUrl(view.mediaId) : null, filename: view.filename, mime: view.mimeType }, ctx));
   if (i.body?.text) bubble.push(textBlock(i.body.text));
   if (i.footer?.text) bubble.push(el('div', 'footer', i.footer.text));
   const a = i.action ?? {};
@@ -158,7 +160,7 @@ function template(m, view, ctx) {
   const h = t.header;
   if (h?.kind === 'text') bubble.push(el('div', 'msg-header', h.text));
   else if (h?.kind === 'location') bubble.push(locationBlock(h));
-  else if (h) bubble.push(mediaBlock(h.kind, { url: view.mediaId ? ctx.mediaUrl(view.mediaId) : null, link: view.mediaLink, filename: view.filename, mime: view.mimeType }, ctx));
+  else if (h) bubble.push(mediaBlock(h.kind, { url: view.mediaId ? ctx.mediaUrl(view.mediaId) : null, filename: view.filename, mime: view.mimeType }, ctx));
   bubble.push(textBlock(t.body));
   if (t.footer) bubble.push(el('div', 'footer', t.footer));
   for (const b of t.buttons ?? []) {
@@ -182,7 +184,7 @@ function template(m, view, ctx) {
 function fromClinic(m, ctx) {
   const view = m.content ?? {};
   const w = view.wire ?? {};
-  const media = { url: view.mediaId ? ctx.mediaUrl(view.mediaId) : null, link: view.mediaLink, filename: view.filename ?? w.filename, mime: view.mimeType, caption: w.caption };
+  const media = { url: view.mediaId ? ctx.mediaUrl(view.mediaId) : null, filename: view.filename ?? w.filename, mime: view.mimeType, caption: w.caption };
   switch (m.type) {
     case 'text': return { bubble: [textBlock(w.body)], actions: [] };
     case 'image': case 'video': case 'audio': case 'document': case 'sticker': return { bubble: [mediaBlock(m.type, media, ctx)], actions: [] };
@@ -215,7 +217,7 @@ function fromPatient(m, ctx) {
     case 'location': parts.push(locationBlock(c.location ?? {})); break;
     case 'image': case 'document': {
       const media = c[m.type] ?? {};
-      parts.push(mediaBlock(m.type, { url: ctx.mediaUrl(media.id), link: null, filename: media.filename, mime: media.mime_type, caption: media.caption }, ctx));
+      parts.push(mediaBlock(m.type, { url: ctx.mediaUrl(media.id), filename: media.filename, mime: media.mime_type, caption: media.caption }, ctx));
       break;
     }
     default: parts.push(el('div', 'muted', m.type));
