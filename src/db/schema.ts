@@ -85,9 +85,10 @@ export interface OutboxTable {
   failed_at: NullableTimestamp;
 }
 
-export interface SendRateTable {
-  second: Timestamp;
-  count: number;
+export interface SendClaimsTable {
+  id: Generated<number>;
+  at: Timestamp;
+  n: number;
 }
 
 export interface WebhookDeadLettersTable {
@@ -148,7 +149,7 @@ export interface DB {
   inbound_messages: InboundMessagesTable;
   status_events: StatusEventsTable;
   outbox: OutboxTable;
-  send_rate: SendRateTable;
+  send_claims: SendClaimsTable;
   webhook_dead_letters: WebhookDeadLettersTable;
   webhook_other_events: WebhookOtherEventsTable;
   media: MediaTable;

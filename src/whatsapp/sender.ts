@@ -21,6 +21,13 @@ export const WINDOW_MS = 24 * 3600 * 1000;
 export const WINDOW_CLOSED = 131047;
 const MAX_ATTEMPTS = { retry: 8, retry_recipient: 12 } as const;
 const PAUSE_MS = 60_000;
+/**
+ * The cap is counted over a sliding 1.2 s: requests claimed together reach Meta with some jitter, and a
+ * margin keeps every second at Meta's end under WHATSAPP_MPS (130429 costs more than the margin).
+ */
+const RATE_WINDOW_MS = 1200;
+/** Advisory lock key of the send budget (any constant unique to this use). */
+const SEND_LOCK = 7_202_611_001;
 
 export interface SenderDeps {
   db: Db;
@@ -64,20 +71,21 @@ export class Sender {
     return row !== undefined;
   }
 
-  /** Claims up to the rest of this second's throughput budget, oldest first, one per recipient. */
+  /** Claims up to the rest of the throughput budget (a sliding second), oldest first, one per recipient. */
   private async claim(): Promise<ClaimedRow[]> {
     const batch = this.d.batchSize ?? 50;
     return this.d.db.transaction().execute(async (tx) => {
-      const second = new Date(Math.floor(this.d.clock.now().getTime() / 1000) * 1000);
-      await tx.insertInto('send_rate').values({ second, count: 0 }).onConflict((oc) => oc.column('second').doNothing()).execute();
-      // The row lock serialises claims across instances for this second, so the cap holds globally.
-      const used = await tx.selectFrom('send_rate').select('count').where('second', '=', second).forUpdate().executeTakeFirstOrThrow();
-      const budget = Math.min(batch, this.d.mps - used.count);
+      const now = this.d.clock.now();
+      // One claimer at a time across instances, so the cap holds for the phone number, not per process.
+      await sql`select pg_advisory_xact_lock(${SEND_LOCK})`.execute(tx);
+      const used = await tx.selectFrom('send_claims').select(sql<number>`coalesce(sum(n), 0)::int`.as('n'))
+        .where('at', '>', new Date(now.getTime() - RATE_WINDOW_MS)).executeTakeFirstOrThrow();
+      const budget = Math.min(batch, this.d.mps - used.n);
       if (budget <= 0) return [];
       const claimed = await sql<ClaimedRow>`
         with due as (
           select o.id, o.patient_id from outbox o
-           where o.state = 'pending' and o.next_attempt_at <= ${this.d.clock.now()}
+           where o.state = 'pending' and o.next_attempt_at <= ${now}
              and not exists (
                select 1 from outbox p
                 where p.recipient_key = o.recipient_key and p.id < o.id
@@ -85,15 +93,15 @@ export class Sender {
            order by o.id
            limit ${budget}
            for update of o skip locked)
-        update outbox set state = 'sending', attempts = outbox.attempts + 1, claimed_at = ${this.d.clock.now()}
+        update outbox set state = 'sending', attempts = outbox.attempts + 1, claimed_at = ${now}
           from due left join patients pt on pt.id = due.patient_id
          where outbox.id = due.id
         returning outbox.id, outbox.kind, outbox.payload, outbox.to_phone, outbox.to_bsuid, outbox.requires_window,
                   outbox.attempts, pt.last_inbound_at`.execute(tx);
       if (claimed.rows.length) {
-        await tx.updateTable('send_rate').set((eb) => ({ count: eb('count', '+', claimed.rows.length) })).where('second', '=', second).execute();
+        await tx.insertInto('send_claims').values({ at: now, n: claimed.rows.length }).execute();
+        if (Math.random() < 0.02) await tx.deleteFrom('send_claims').where('at', '<', new Date(now.getTime() - 60_000)).execute();
       }
-      if (Math.random() < 0.01) await tx.deleteFrom('send_rate').where('second', '<', new Date(second.getTime() - 60_000)).execute();
       return claimed.rows;
     });
   }

@@ -1,5 +1,6 @@
 // The real server against a fake Graph API: webhook in, reply out, duplicates, faults, in-doubt sends,
 // token pause, the 24-hour window and status monotonicity. Wire JSON is asserted exactly.
+import crypto from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -136,6 +137,34 @@ describe('reply loop', () => {
     const patient = await db.db.selectFrom('patients').selectAll().where('bsuid', '=', 'US.13491208655302741918').executeTakeFirstOrThrow();
     expect(patient.wa_id).toBeNull();
     expect(patient.username).toBe('kim.w');
+  });
+});
+
+describe('patients and media', () => {
+  it('keeps the profile name, encrypted, and downloads inbound media with the bearer token, encrypted', async () => {
+    const bytes = Buffer.from('%PDF-1.4 lab report of a patient');
+    fake.addMedia('MEDIA123', bytes, 'application/pdf');
+    const payload = {
+      object: 'whatsapp_business_account',
+      entry: [{ id: 'WABA1', changes: [{ field: 'messages', value: {
+        messaging_product: 'whatsapp', metadata: { display_phone_number: '15550001111', phone_number_id: 'PN1' },
+        contacts: [{ profile: { name: 'Zoltan Quixbyvarga' }, wa_id: '33600000030', user_id: 'FR.33600000030' }],
+        messages: [{ from: '33600000030', from_user_id: 'FR.33600000030', id: 'wamid.MEDIA1', timestamp: String(Math.floor(Date.now() / 1000)), type: 'document',
+          document: { filename: 'report.pdf', mime_type: 'application/pdf', sha256: crypto.createHash('sha256').update(bytes).digest('base64'), id: 'MEDIA123' } }],
+      } }] }],
+    };
+    expect((await post(payload)).status).toBe(200);
+    const stored = await waitFor(() => db.db.selectFrom('media').selectAll().where('media_id', '=', 'MEDIA123').where('state', '=', 'stored').executeTakeFirst(), 15_000);
+    expect(stored).toBeTruthy();
+    expect(Buffer.from(stored!.content!).includes(bytes)).toBe(false);
+    const { readMedia } = await import('../../src/whatsapp/media.js');
+    expect((await readMedia(db.db, app.services.cipher, stored!.id))?.bytes.equals(bytes)).toBe(true);
+    const downloads = fake.received.filter((r) => r.path.startsWith('/_media/') || r.path === '/v26.0/MEDIA123');
+    expect(downloads.length).toBe(2);
+    expect(downloads.every((d) => d.auth === 'Bearer test-token')).toBe(true);
+    const patient = await db.db.selectFrom('patients').selectAll().where('bsuid', '=', 'FR.33600000030').executeTakeFirstOrThrow();
+    expect(patient.wa_id).toBe('33600000030');
+    expect(app.services.cipher.decrypt(patient.profile_name!).toString()).toBe('Zoltan Quixbyvarga');
   });
 });
 

@@ -25,6 +25,8 @@ export interface FakeGraph {
   /** Decides the fault for each messages request (default: always ok). */
   setFaults(pick: (body: Record<string, unknown>, n: number) => Fault): void;
   setWebhook(url: string | null): void;
+  /** Media a patient "sent": the app downloads it through GET /{media-id} with the bearer token. */
+  addMedia(id: string, bytes: Buffer, mime: string): void;
   close(): Promise<void>;
 }
 
@@ -42,6 +44,7 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
   let seq = 0;
   let closed = false;
   const hanging = new Set<http.ServerResponse>();
+  const media = new Map<string, { bytes: Buffer; mime: string }>();
 
   const postStatus = async (st: Record<string, unknown>, tries = 0): Promise<void> => {
     if (!webhook || closed) return;
@@ -96,6 +99,17 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
       if (req.headers.authorization !== `Bearer ${opts.token}` || fault === '190') {
         return json(401, { error: { message: 'Error validating access token', type: 'OAuthException', code: 190, fbtrace_id: 'x' } });
       }
+      // Media: GET /{version}/{media-id} gives a short-lived URL; the URL needs the same bearer token.
+      const parts = url.pathname.split('/').filter(Boolean);
+      if (req.method === 'GET' && parts[0] === '_media' && parts[1] && media.has(parts[1])) {
+        const m = media.get(parts[1])!;
+        res.writeHead(200, { 'content-type': m.mime });
+        return res.end(m.bytes);
+      }
+      if (req.method === 'GET' && parts.length === 2 && parts[1] && media.has(parts[1])) {
+        const m = media.get(parts[1])!;
+        return json(200, { messaging_product: 'whatsapp', url: `http://127.0.0.1:${port}/_media/${parts[1]}`, mime_type: m.mime, sha256: crypto.createHash('sha256').update(m.bytes).digest('hex'), file_size: m.bytes.length, id: parts[1] });
+      }
       if (!isMessages) return json(404, { error: { message: 'Unknown path', code: 100 } });
       if (fault === '429') return json(429, { error: { message: '(#130429) Rate limit hit', type: 'OAuthException', code: 130429, error_data: { messaging_product: 'whatsapp', details: 'Cloud API message throughput has been reached.' } } });
       if (fault === '131056') return json(400, { error: { message: '(#131056) (Business Account, Consumer Account) pair rate limit hit', type: 'OAuthException', code: 131056, error_data: { messaging_product: 'whatsapp', details: 'Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.' } } });
@@ -130,6 +144,9 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
     },
     setWebhook(u) {
       webhook = u;
+    },
+    addMedia(id, bytes, mime) {
+      media.set(id, { bytes, mime });
     },
     async close() {
       closed = true;

@@ -89,10 +89,12 @@ export const foundation: readonly string[] = [
   `create index outbox_active_recipient on outbox (recipient_key, id) where state in ('pending', 'sending', 'in_doubt')`,
   `create index outbox_unsettled on outbox (state, claimed_at) where state in ('sending', 'in_doubt')`,
   `create index outbox_patient on outbox (patient_id, id)`,
-  `create table send_rate (
-    second timestamptz primary key,
-    count integer not null
+  `create table send_claims (
+    id bigserial primary key,
+    at timestamptz not null,
+    n integer not null check (n > 0)
   )`,
+  `create index send_claims_at on send_claims (at)`,
   `create table webhook_dead_letters (
     id bigserial primary key,
     received_at timestamptz not null default now(),
