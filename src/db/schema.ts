@@ -67,6 +67,8 @@ export interface OutboxTable {
   requires_window: boolean;
   caused_by: number | null;
   idempotency_key: string | null;
+  /** Random part of biz_opaque_callback_data: a status meant for another deployment on the same WABA never matches. */
+  callback_token: string;
   state: ColumnType<OutboxState, OutboxState | undefined, OutboxState>;
   attempts: Generated<number>;
   next_attempt_at: Generated<Date>;

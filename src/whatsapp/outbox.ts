@@ -3,6 +3,7 @@
 // (statuses.ts) move them forward. Payloads are encrypted: bot messages quote appointments and names.
 import type { Cipher } from '../compliance/crypto.js';
 import type { DbOrTx } from '../db/database.js';
+import crypto from 'node:crypto';
 import { z } from 'zod';
 import { outboundMessageSchema, requiresWindow, type OutboundMessage } from './outbound.js';
 
@@ -23,14 +24,23 @@ export type OutboxItem = OutboundMessage | ReadReceipt;
 
 export const CALLBACK_PREFIX = 'pl:';
 
-export function callbackDataFor(outboxId: number): string {
-  return `${CALLBACK_PREFIX}${outboxId}`;
+/**
+ * Our outbox id travels in biz_opaque_callback_data with a random token: Meta sends status webhooks to every
+ * app subscribed to the WABA, so another deployment's "pl:8" must not settle our row 8.
+ */
+export function callbackDataFor(outboxId: number, token: string): string {
+  return `${CALLBACK_PREFIX}${outboxId}:${token}`;
 }
 
-export function outboxIdFromCallback(data: string | null): number | null {
-  if (!data || !data.startsWith(CALLBACK_PREFIX)) return null;
-  const n = Number(data.slice(CALLBACK_PREFIX.length));
-  return Number.isSafeInteger(n) && n > 0 ? n : null;
+export function outboxIdFromCallback(data: string | null): { id: number; token: string } | null {
+  const m = data ? /^pl:(\d{1,15}):([0-9a-f]{8,32})$/.exec(data) : null;
+  if (!m) return null;
+  const id = Number(m[1]);
+  return Number.isSafeInteger(id) && id > 0 ? { id, token: m[2]! } : null;
+}
+
+export function newCallbackToken(): string {
+  return crypto.randomBytes(6).toString('hex');
 }
 
 function isReadReceipt(item: OutboxItem): item is ReadReceipt {
@@ -55,6 +65,7 @@ export async function enqueue(db: DbOrTx, cipher: Cipher, to: Recipient, items: 
     payload: cipher.encryptJson(item),
     requires_window: isReadReceipt(item) ? false : requiresWindow(item),
     caused_by: opts.causedBy ?? null,
+    callback_token: newCallbackToken(),
     idempotency_key: opts.idempotencyKey ? `${opts.idempotencyKey}#${i}` : null,
     ...(opts.notBefore ? { next_attempt_at: opts.notBefore } : {}),
   }));

@@ -49,6 +49,7 @@ interface ClaimedRow {
   to_phone: string | null;
   to_bsuid: string | null;
   requires_window: boolean;
+  callback_token: string;
   attempts: number;
   last_inbound_at: Date | null;
 }
@@ -96,7 +97,7 @@ export class Sender {
         update outbox set state = 'sending', attempts = outbox.attempts + 1, claimed_at = ${now}
           from due left join patients pt on pt.id = due.patient_id
          where outbox.id = due.id
-        returning outbox.id, outbox.kind, outbox.payload, outbox.to_phone, outbox.to_bsuid, outbox.requires_window,
+        returning outbox.id, outbox.kind, outbox.payload, outbox.to_phone, outbox.to_bsuid, outbox.requires_window, outbox.callback_token,
                   outbox.attempts, pt.last_inbound_at`.execute(tx);
       if (claimed.rows.length) {
         await tx.insertInto('send_claims').values({ at: now, n: claimed.rows.length }).execute();
@@ -112,7 +113,7 @@ export class Sender {
     let body: unknown;
     try {
       item = decodeItem(cipher, row.payload);
-      body = isReadReceipt(item) ? markRead(item.messageId, { typing: item.typing }) : toWire(item, { phone: row.to_phone, bsuid: row.to_bsuid }, callbackDataFor(row.id));
+      body = isReadReceipt(item) ? markRead(item.messageId, { typing: item.typing }) : toWire(item, { phone: row.to_phone, bsuid: row.to_bsuid }, callbackDataFor(row.id, row.callback_token));
     } catch (e) {
       // A payload that cannot become a valid request never will: fail it rather than loop on it.
       await db.updateTable('outbox')
@@ -231,7 +232,7 @@ export class Sender {
       .where('in_doubt_at', '<', new Date(now - reconcileMs))
       // A status that is stored but not applied yet settles the row on the next pass: never resend past it.
       .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('status_events').select('status_events.id').whereRef('status_events.callback_data', '=', sql<string>`${CALLBACK_PREFIX} || outbox.id`))))
+        not(exists(selectFrom('status_events').select('status_events.id').whereRef('status_events.callback_data', '=', sql<string>`${CALLBACK_PREFIX} || outbox.id || ':' || outbox.callback_token`))))
       .returning('id')
       .execute();
     if (resent.length) {

@@ -49,7 +49,7 @@ async function applyOne(tx: DbOrTx, s: StatusRow): Promise<boolean> {
       error_code: failed ? sql`${s.error_code}` : sql`error_code`,
       error_title: failed ? sql`${errorTitle(s.details)}` : sql`error_title`,
     })
-    .where((eb) => (byId !== null ? eb.or([eb('id', '=', byId), eb('wamid', '=', s.wamid)]) : eb('wamid', '=', s.wamid)))
+    .where((eb) => (byId !== null ? eb.or([eb.and([eb('id', '=', byId.id), eb('callback_token', '=', byId.token)]), eb('wamid', '=', s.wamid)]) : eb('wamid', '=', s.wamid)))
     .executeTakeFirst();
   const matched = Number(res.numUpdatedRows) > 0;
   await tx

@@ -86,7 +86,7 @@ describe('reply loop', () => {
     expect(sent).toBeTruthy();
     const body = sent!.body;
     expect(body).toMatchObject({ messaging_product: 'whatsapp', recipient_type: 'individual', to: '+33600000001', type: 'interactive' });
-    expect(body['biz_opaque_callback_data']).toMatch(/^pl:\d+$/);
+    expect(body['biz_opaque_callback_data']).toMatch(/^pl:\d+:[0-9a-f]{12}$/);
     expect(sent!.path).toBe('/v26.0/PN1/messages');
     expect(sent!.auth).toBe('Bearer test-token');
     const read = fake.received.find((r) => r.body['status'] === 'read');
@@ -245,7 +245,7 @@ describe('24-hour window and statuses', () => {
 
   it('applies statuses monotonically: a late "delivered" or "sent" never overwrites "read"', async () => {
     const patient = await db.db.insertInto('patients').values({ wa_id: '33600000021', bsuid: null, parent_bsuid: null, username: null, profile_name: null, language: null, last_inbound_at: new Date() }).returning('id').executeTakeFirstOrThrow();
-    const row = await db.db.insertInto('outbox').values({ patient_id: patient.id, recipient_key: patient.id, to_phone: '33600000021', to_bsuid: null, kind: 'text', payload: app.services.cipher.encryptJson({ type: 'text', text: { body: 'x' } }), requires_window: true, caused_by: null, idempotency_key: null, state: 'sent', wamid: 'wamid.MONO1' }).returning('id').executeTakeFirstOrThrow();
+    const row = await db.db.insertInto('outbox').values({ patient_id: patient.id, recipient_key: patient.id, to_phone: '33600000021', to_bsuid: null, kind: 'text', payload: app.services.cipher.encryptJson({ type: 'text', text: { body: 'x' } }), requires_window: true, caused_by: null, idempotency_key: null, callback_token: 'abcdef012345', state: 'sent', wamid: 'wamid.MONO1' }).returning('id').executeTakeFirstOrThrow();
     const status = (s: string) => ({ object: 'whatsapp_business_account', entry: [{ id: 'W', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: 'PN1' },
       statuses: [{ id: 'wamid.MONO1', status: s, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: '33600000021' }] } }] }] });
     expect((await post(status('read'))).status).toBe(200);
@@ -259,6 +259,17 @@ describe('24-hour window and statuses', () => {
     expect(after.delivered_at).toBeInstanceOf(Date);
   });
 
+  it('ignores a status whose callback data names our row id with another deployment\'s token', async () => {
+    const patient = await db.db.insertInto('patients').values({ wa_id: '33600000023', bsuid: null, parent_bsuid: null, username: null, profile_name: null, language: null, last_inbound_at: new Date() }).returning('id').executeTakeFirstOrThrow();
+    const row = await db.db.insertInto('outbox').values({ patient_id: patient.id, recipient_key: patient.id, to_phone: '33600000023', to_bsuid: null, kind: 'text', payload: app.services.cipher.encryptJson({ type: 'text', text: { body: 'x' } }), requires_window: true, caused_by: null, idempotency_key: null, callback_token: 'aaaaaaaaaaaa', state: 'in_doubt', in_doubt_at: new Date(Date.now() + 3_600_000) }).returning('id').executeTakeFirstOrThrow();
+    const st = { object: 'whatsapp_business_account', entry: [{ id: 'W', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: 'PN1' },
+      statuses: [{ id: 'wamid.OTHERAPP', status: 'sent', timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: '99', biz_opaque_callback_data: `pl:${row.id}:bbbbbbbbbbbb` }] } }] }] };
+    expect((await post(st)).status).toBe(200);
+    await waitFor(async () => (await db.db.selectFrom('status_events').select('attempts').where('wamid', '=', 'wamid.OTHERAPP').executeTakeFirstOrThrow()).attempts > 0);
+    const after = await db.db.selectFrom('outbox').select(['state', 'wamid']).where('id', '=', row.id).executeTakeFirstOrThrow();
+    expect(after).toEqual({ state: 'in_doubt', wamid: null });
+  });
+
   it('holds a status for a message it does not know yet and applies it when the message appears', async () => {
     const st = { object: 'whatsapp_business_account', entry: [{ id: 'W', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: 'PN1' },
       statuses: [{ id: 'wamid.HELD1', status: 'delivered', timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: '33600000022' }] } }] }] };
@@ -267,7 +278,7 @@ describe('24-hour window and statuses', () => {
     const held = await db.db.selectFrom('status_events').selectAll().where('wamid', '=', 'wamid.HELD1').executeTakeFirstOrThrow();
     expect(held.applied_at).toBeNull();
     const patient = await db.db.insertInto('patients').values({ wa_id: '33600000022', bsuid: null, parent_bsuid: null, username: null, profile_name: null, language: null, last_inbound_at: new Date() }).returning('id').executeTakeFirstOrThrow();
-    const row = await db.db.insertInto('outbox').values({ patient_id: patient.id, recipient_key: patient.id, to_phone: '33600000022', to_bsuid: null, kind: 'text', payload: app.services.cipher.encryptJson({ type: 'text', text: { body: 'x' } }), requires_window: true, caused_by: null, idempotency_key: null, state: 'sent', wamid: 'wamid.HELD1' }).returning('id').executeTakeFirstOrThrow();
+    const row = await db.db.insertInto('outbox').values({ patient_id: patient.id, recipient_key: patient.id, to_phone: '33600000022', to_bsuid: null, kind: 'text', payload: app.services.cipher.encryptJson({ type: 'text', text: { body: 'x' } }), requires_window: true, caused_by: null, idempotency_key: null, callback_token: 'abcdef012345', state: 'sent', wamid: 'wamid.HELD1' }).returning('id').executeTakeFirstOrThrow();
     const applied = await waitFor(async () => (await db.db.selectFrom('outbox').select('status').where('id', '=', row.id).executeTakeFirstOrThrow()).status === 'delivered', 15_000);
     expect(applied).toBe(true);
   });

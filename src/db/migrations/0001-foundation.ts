@@ -66,6 +66,7 @@ export const foundation: readonly string[] = [
     requires_window boolean not null,
     caused_by bigint,
     idempotency_key text unique,
+    callback_token text not null,
     state text not null default 'pending'
       check (state in ('pending', 'sending', 'in_doubt', 'sent', 'failed', 'cancelled')),
     attempts integer not null default 0,
