@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { startServer, type Running } from '../../src/main.js';
 import { sandboxPlugin, type SandboxHandle } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
+import type { Database } from '../../src/db/database.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
 export async function freePort(): Promise<number> {
@@ -28,12 +29,13 @@ export interface SandboxApp {
   base: string;
   config: Config;
   sandbox: Sandbox;
-  database: TestDatabase;
+  database: Database;
   stop(): Promise<void>;
 }
 
-export async function startSandboxApp(env: Record<string, string> = {}): Promise<SandboxApp> {
-  const database = await createTestDatabase();
+/** `database`: another instance's database (several instances on one PostgreSQL); a fresh one by default. */
+export async function startSandboxApp(env: Record<string, string> = {}, opts: { database?: Database } = {}): Promise<SandboxApp> {
+  const database: Database | TestDatabase = opts.database ?? (await createTestDatabase());
   const port = await freePort();
   const config = loadConfig({
     PORT: String(port),
