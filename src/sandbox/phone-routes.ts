@@ -16,6 +16,7 @@ export const SANDBOX_WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.m
 const PHONE_UPLOAD_BYTES = 25 * 1024 * 1024;
 const POLL_MS = 1000;
 const HEARTBEAT_MS = 15_000;
+const LOOK_BEHIND = 50;
 
 const patientParams = z.object({ id: z.uuid() });
 const newPatientSchema = z.object({
@@ -151,16 +152,25 @@ export function phoneRoutes(sb: Sandbox, opts: { clinicName(): Promise<string | 
       let patientRev = p.rev;
       let busy = false;
       let again = false;
+      // Revisions come from a sequence, but concurrent writers may commit out of order: each poll looks a
+      // little behind the highest revision seen and sends only rows whose revision this page has not had.
+      const shown = new Map<string, number>();
       const messages = await chat(sb.db, sb.cipher, p.id);
-      for (const m of messages) rev = Math.max(rev, m.rev);
+      for (const m of messages) {
+        rev = Math.max(rev, m.rev);
+        shown.set(m.wamid, m.rev);
+      }
       send('snapshot', { patient: patientJson(p), messages: messages.map(messageView) });
       streams.add(res);
       const push = async (): Promise<void> => {
         if (busy) { again = true; return; }
         busy = true;
         try {
-          const changed = await messagesChangedSince(sb.db, sb.cipher, p.id, rev);
-          for (const m of changed) rev = Math.max(rev, m.rev);
+          const changed = (await messagesChangedSince(sb.db, sb.cipher, p.id, rev - LOOK_BEHIND)).filter((m) => shown.get(m.wamid) !== m.rev);
+          for (const m of changed) {
+            rev = Math.max(rev, m.rev);
+            shown.set(m.wamid, m.rev);
+          }
           if (changed.length) send('messages', changed.map(messageView));
           const now = await findPatient(sb.db, sb.cipher, { id: p.id });
           if (now && now.rev !== patientRev) {
