@@ -29,8 +29,8 @@ const seenSchema = z.object({ wamids: z.array(z.string().min(1).max(512)).min(1)
 // The page is same-origin static files: no inline script or style, no third-party anything.
 const CSP = "default-src 'self'; img-src 'self' data: blob:; media-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-function patientJson(p: SimPatient) {
-  return { id: p.id, name: p.name, phone: `+${p.waId}`, bsuid: p.bsuid, language: p.language, typing: p.typingUntil !== null && p.typingUntil.getTime() > Date.now(), rev: p.rev };
+function patientJson(p: SimPatient, now: Date) {
+  return { id: p.id, name: p.name, phone: `+${p.waId}`, bsuid: p.bsuid, language: p.language, typing: p.typingUntil !== null && p.typingUntil > now, rev: p.rev };
 }
 
 export function phoneRoutes(sb: Sandbox, opts: { clinicName(): Promise<string | null> }) {
@@ -52,7 +52,7 @@ export function phoneRoutes(sb: Sandbox, opts: { clinicName(): Promise<string | 
 
     app.get('/sandbox/api/state', async () => ({
       business: { name: (await opts.clinicName()) ?? 'PatientLine Clinic', phone: `+${sb.business.displayPhoneNumber}` },
-      patients: (await listPatients(sb.db, sb.cipher)).map(patientJson),
+      patients: (await listPatients(sb.db, sb.cipher)).map((p) => patientJson(p, sb.clock.now())),
       languages: LANGUAGES,
       settings: await sb.settings(),
     }));
@@ -63,13 +63,13 @@ export function phoneRoutes(sb: Sandbox, opts: { clinicName(): Promise<string | 
       const p = await createPatient(sb.db, sb.cipher, { waId: body.data.phone, bsuid: bsuidFor(body.data.phone), name: body.data.name, language: body.data.language, now: sb.clock.now() });
       if (!p) return fail(res, 409, 'number_taken', 'A simulated patient already has this number');
       sb.changed(null);
-      return res.code(201).send(patientJson(p));
+      return res.code(201).send(patientJson(p, sb.clock.now()));
     });
 
     app.get('/sandbox/api/patients/:id/messages', async (req, res) => {
       const p = await patientOf(req.params);
       if (!p) return fail(res, 404, 'patient_not_found', 'No such simulated patient');
-      return { patient: patientJson(p), messages: (await chat(sb.db, sb.cipher, p.id)).map(messageView) };
+      return { patient: patientJson(p, sb.clock.now()), messages: (await chat(sb.db, sb.cipher, p.id)).map(messageView) };
     });
 
     app.post('/sandbox/api/patients/:id/messages', async (req, res) => {
@@ -160,7 +160,7 @@ export function phoneRoutes(sb: Sandbox, opts: { clinicName(): Promise<string | 
         rev = Math.max(rev, m.rev);
         shown.set(m.wamid, m.rev);
       }
-      send('snapshot', { patient: patientJson(p), messages: messages.map(messageView) });
+      send('snapshot', { patient: patientJson(p, sb.clock.now()), messages: messages.map(messageView) });
       streams.add(res);
       const push = async (): Promise<void> => {
         if (busy) { again = true; return; }
@@ -175,7 +175,7 @@ export function phoneRoutes(sb: Sandbox, opts: { clinicName(): Promise<string | 
           const now = await findPatient(sb.db, sb.cipher, { id: p.id });
           if (now && now.rev !== patientRev) {
             patientRev = now.rev;
-            send('patient', patientJson(now));
+            send('patient', patientJson(now, sb.clock.now()));
           }
         } catch {
           // The database is closing or busy: the next poll tries again.

@@ -2,7 +2,6 @@
 // share a location, send a photo or PDF, and show the business's messages (which sends `read`). Each
 // action becomes what WhatsApp would send the business: a signed webhook to /webhooks/whatsapp.
 import { z } from 'zod';
-import type { OutboundView } from './cloud-api.js';
 import { checkUpload, kindOfMime, sha256Base64, sha256Hex } from './media-rules.js';
 import { advanceStatus, findMessage, insertMessage, putMedia, touchInbound, type SimMessage, type SimPatient } from './repo.js';
 import type { Sandbox } from './sandbox.js';
@@ -133,4 +132,3 @@ export function messageView(m: SimMessage) {
   return { wamid: m.wamid, direction: m.direction, type: m.type, status: m.status, errorCode: m.errorCode, at: m.createdAt.toISOString(), context: m.contextWamid, content: m.content, rev: m.rev };
 }
 
-export type { OutboundView };
