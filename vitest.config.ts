@@ -12,6 +12,8 @@ const common = {
 export default defineConfig({
   test: {
     reporters: ['default'],
+    // Many tests wait on real processes, sockets and databases rather than the CPU: overlap them.
+    maxWorkers: 4,
     projects: [
       { test: { ...common, name: 'pglite', exclude: ['**/*.server.test.ts', 'node_modules/**'], env: { TEST_DATABASE_URL: '' } } },
       ...(server ? [{ test: { ...common, name: 'postgres', env: { TEST_DATABASE_URL: server } } }] : []),

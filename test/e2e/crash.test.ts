@@ -56,18 +56,22 @@ describe('kill -9', () => {
     const port = await freePort();
     fake.setWebhook(`http://127.0.0.1:${port}/webhooks/whatsapp`);
     // No workers: the process acknowledges and stores, but has not processed anything when it dies.
-    const first = await spawnServer({ ...env, WORKERS: '0' }, port);
+    const first = await spawnServer({ ...env, WORKERS: '0', LOG_LEVEL: 'debug' }, port);
     servers.push(first);
     const ids = Array.from({ length: 20 }, (_, i) => `3371000${String(i).padStart(4, '0')}`);
     const statuses = await Promise.all(ids.map((id) => post(first.base, inboundText(id, 'Hello'))));
     expect(statuses.every((s) => s === 200)).toBe(true);
     await first.kill('SIGKILL');
     expect(fake.delivered().filter((d) => ids.includes(String(d.body['to']).slice(1)))).toHaveLength(0);
-    const second = await spawnServer(env, port);
+    const second = await spawnServer({ ...env, LOG_LEVEL: 'debug' }, port);
     servers.push(second);
     const all = await waitFor(() => ids.every((id) => fake.delivered(id).length > 0), 30_000, 100);
     expect(all).toBe(true);
     expect(ids.filter((id) => fake.delivered(id).length !== 1)).toEqual([]);
+    // Even at debug level the logs carry ids and codes, never a patient's name, number or words.
+    const logs = first.output() + second.output();
+    expect(logs).toContain('"level"');
+    for (const phi of ['Test Patient', 'Hello', ids[0]!, ids[19]!]) expect(logs).not.toContain(phi);
     await second.kill('SIGTERM');
   });
 
