@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { inboundText, sign, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
+import { inboundText, postWebhook, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
 import { APP_SECRET, TOKEN, VERIFY, waitFor } from '../support/app.js';
 import { freePort, spawnServer, type ServerProcess } from '../support/process.js';
 
@@ -43,12 +43,7 @@ async function envFor(): Promise<Record<string, string>> {
   return env;
 }
 
-async function post(base: string, payload: unknown): Promise<number> {
-  const body = JSON.stringify(payload);
-  const r = await fetch(`${base}/webhooks/whatsapp`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body, APP_SECRET) } });
-  await r.arrayBuffer();
-  return r.status;
-}
+const post = (base: string, payload: unknown) => postWebhook(base, payload, APP_SECRET);
 
 describe('kill -9', () => {
   it('answers, after a restart, every message acknowledged before the kill and never processed', async () => {

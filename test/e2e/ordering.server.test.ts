@@ -7,7 +7,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { inboundText, sign, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
+import { inboundText, postWebhook, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
 import { APP_SECRET, TOKEN, VERIFY, waitFor } from '../support/app.js';
 import { spawnServer, type ServerProcess } from '../support/process.js';
 
@@ -36,12 +36,7 @@ afterAll(async () => {
   await tdb.close();
 });
 
-async function post(base: string, payload: unknown): Promise<number> {
-  const body = JSON.stringify(payload);
-  const r = await fetch(`${base}/webhooks/whatsapp`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body, APP_SECRET) } });
-  await r.arrayBuffer();
-  return r.status;
-}
+const post = (base: string, payload: unknown) => postWebhook(base, payload, APP_SECRET);
 
 describe('two instances on one PostgreSQL server', () => {
   it('process each patient in arrival order, one message at a time', async () => {

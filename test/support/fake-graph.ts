@@ -174,3 +174,11 @@ export function inboundText(from: string, text: string, opts: { name?: string; i
 export function sign(body: string | Buffer, secret: string): string {
   return 'sha256=' + crypto.createHmac('sha256', secret).update(body).digest('hex');
 }
+
+/** POSTs a signed webhook as Meta would; returns the HTTP status. */
+export async function postWebhook(base: string, payload: unknown, secret: string): Promise<number> {
+  const body = JSON.stringify(payload);
+  const r = await fetch(`${base}/webhooks/whatsapp`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body, secret) } });
+  await r.arrayBuffer();
+  return r.status;
+}

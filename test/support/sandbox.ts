@@ -2,7 +2,6 @@
 // that port so that the app reaches its own simulated Cloud API, and the sandbox plugin registered as
 // `npm start` registers it.
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -11,18 +10,9 @@ import { sandboxPlugin, type SandboxHandle } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
 import type { Database } from '../../src/db/database.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
+import { freePort } from './process.js';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface SandboxApp {
   running: Running;
