@@ -1,10 +1,9 @@
 // The contract between the conversation engine (ordering, persistence, outbox) and what decides the
-// answer. The placeholder below answers any message with a welcome and a menu; the conversation engine
-// issue replaces it with the real flows.
+// answer. The placeholder below answers any message with a welcome and a menu, and answers the clinic's
+// FAQ from the staff-edited entries; the conversation engine issue replaces it with the real flows.
 import type { Tx } from '../db/database.js';
 import type { InboundMessage } from '../whatsapp/inbound-model.js';
-import { inboundText } from '../whatsapp/inbound-model.js';
-import { replyButtons, text, type OutboundMessage } from '../whatsapp/outbound.js';
+import { list, replyButtons, text, type OutboundMessage } from '../whatsapp/outbound.js';
 import type { Patient } from './patients.js';
 
 export interface HandlerInput {
@@ -22,27 +21,53 @@ export const MENU = [
   { id: 'menu:question', title: 'Ask a question' },
 ] as const;
 
-function menu(body: string): OutboundMessage {
-  return replyButtons({ body, footer: 'PatientLine', buttons: MENU.map((b) => ({ id: b.id, title: b.title })) });
-}
-
-const ANSWERS: Record<string, string> = {
-  'menu:book': 'Booking in chat is coming soon. Until then, our reception team will call you back to find a time that suits you.',
-  'menu:hours': 'We are open Monday to Friday, 8:00 to 18:00, and Saturday 9:00 to 12:00. In an emergency, call 112.',
-  'menu:question': 'Type your question and our team will answer you here as soon as possible.',
+const TOPIC_TITLES: Record<string, string> = {
+  opening_hours: 'Opening hours',
+  location: 'Address & directions',
+  insurance: 'Insurance',
+  payment: 'Payment',
+  accessibility: 'Accessibility',
+  what_to_bring: 'What to bring',
+  cancellation_policy: 'Cancelling',
 };
 
-/** Answers any message with a welcome and the main menu; menu taps get a short answer. */
-export const placeholderHandler: ConversationHandler = async (_tx, { message }) => {
+function menu(body: string): OutboundMessage {
+  return replyButtons({ body, buttons: MENU.map((b) => ({ id: b.id, title: b.title })) });
+}
+
+async function faqAnswer(tx: Tx, intent: string): Promise<string | null> {
+  const row = await tx.selectFrom('faq_entries').select('answer').where('intent', '=', intent).where('language', '=', 'en').orderBy('location_id').executeTakeFirst();
+  return row?.answer ?? null;
+}
+
+async function faqTopics(tx: Tx): Promise<OutboundMessage | null> {
+  const rows = await tx.selectFrom('faq_entries').select(['intent', 'question']).where('language', '=', 'en').where('location_id', 'is', null).orderBy('intent').limit(10).execute();
+  if (rows.length === 0) return null;
+  return list({
+    body: 'What would you like to know? Or just type your question and our team will answer you here.',
+    button: 'Topics',
+    sections: [{ rows: rows.map((r) => ({ id: `faq:${r.intent}`, title: TOPIC_TITLES[r.intent] ?? r.intent.replace(/_/g, ' ').slice(0, 24), description: r.question.slice(0, 72) })) }],
+  });
+}
+
+const BOOKING_SOON = 'Booking in chat is coming soon. Until then, our reception team will call you back to find a time that suits you.';
+const NO_FAQ = 'Type your question and our team will answer you here as soon as possible.';
+
+/** Answers any message with a welcome and the main menu; menu taps and FAQ topics get their answers. */
+export const placeholderHandler: ConversationHandler = async (tx, { message }) => {
   if (message.type === 'reaction' || message.type === 'system') return [];
   if (message.type === 'interactive' && (message.reply.kind === 'button_reply' || message.reply.kind === 'list_reply')) {
-    const answer = ANSWERS[message.reply.id];
-    if (answer) return [menu(answer)];
+    const id = message.reply.id;
+    if (id === 'menu:book') return [menu(BOOKING_SOON)];
+    if (id === 'menu:hours') return [text((await faqAnswer(tx, 'opening_hours')) ?? 'Please call us for our opening hours.'), menu('Anything else?')];
+    if (id === 'menu:question') return [(await faqTopics(tx)) ?? menu(NO_FAQ)];
+    if (id.startsWith('faq:')) {
+      const answer = await faqAnswer(tx, id.slice(4));
+      if (answer) return [text(answer), menu('Anything else?')];
+    }
   }
   if (message.type === 'unknown') {
     return [text('Sorry, this kind of message is not supported here. Please send text, a photo or a document.')];
   }
-  const said = inboundText(message);
-  void said;
   return [menu('Hello! Welcome to the clinic. How can we help you today?')];
 };
