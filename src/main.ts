@@ -78,6 +78,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const { database, cipher, metrics, graph, clock, log } = services;
   const db = database.db;
   const loops: Loop[] = [];
+  const drains: (() => Promise<void>)[] = [];
   let sendLoop: Loop | null = null;
   let inboundLoop: Loop | null = null;
   let statusLoop: Loop | null = null;
@@ -99,7 +100,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   if (opts.beforeListen) await opts.beforeListen(services);
 
   if (config.workers) {
-    const sender = new Sender({ db, cipher, graph, metrics, log: log.child({ worker: 'sender' }), clock, mps: config.whatsapp.mps, sendTimeoutMs: config.whatsapp.sendTimeoutMs, reconcileMs: config.whatsapp.reconcileMs });
+    const sender = new Sender({ db, cipher, graph, metrics, log: log.child({ worker: 'sender' }), clock, mps: config.whatsapp.mps, sendTimeoutMs: config.whatsapp.sendTimeoutMs, reconcileMs: config.whatsapp.reconcileMs, onSettled: () => sendLoop?.wake() });
+    drains.push(() => sender.drain());
     const media = new MediaDownloader({ db, cipher, graph, log: log.child({ worker: 'media' }), clock });
     const inbound = new InboundWorker({
       db, cipher, clock, metrics,
@@ -131,6 +133,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       stopping ??= (async () => {
         await app.close();
         await Promise.all(loops.map((l) => l.stop()));
+        await Promise.all(drains.map((d) => d()));
         await database.close();
       })();
       return stopping;

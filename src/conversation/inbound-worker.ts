@@ -96,8 +96,9 @@ export class InboundWorker {
     }
     const replies = await this.d.handler(tx, { message, patient, isNewPatient: created, now: clock.now() });
     const to = { patientId: patient.id, phone: patient.waId, bsuid: patient.bsuid };
-    // Blue ticks, with the typing indicator only when an answer follows.
-    const items = message.type === 'system' ? replies : [{ kind: 'read' as const, messageId: message.id, typing: replies.length > 0 }, ...replies];
+    // Blue ticks. They do not wait in the patient's queue, so no typing indicator: arriving after the reply,
+    // it would show "typing…" for 25 s.
+    const items = message.type === 'system' ? replies : [{ kind: 'read' as const, messageId: message.id, typing: false }, ...replies];
     await enqueue(tx, cipher, to, items, { causedBy: row.id, idempotencyKey: `in:${row.wamid}` });
     await sql`update inbound_messages set state = 'done', processed_at = ${clock.now()}, processed_order = nextval('inbound_processed_order'),
               processed_by = ${this.d.instanceId}, patient_id = ${patient.id} where id = ${row.id}`.execute(tx);

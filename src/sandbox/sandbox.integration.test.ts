@@ -116,7 +116,7 @@ describe('sandbox mode end to end', () => {
     expect(err.error.error_data.details).toContain('appointment_reminder');
     expect(err.error.fbtrace_id).toMatch(/^[\w-]{10,}$/);
 
-    await json('/sandbox/api/settings', { method: 'PUT', body: JSON.stringify({ templateApprovalMs: 300 }) });
+    await json('/sandbox/api/settings', { method: 'PUT', body: JSON.stringify({ templateApprovalMs: 2500 }) });
     const template = { name: 'appointment_reminder', language: 'fr', category: 'UTILITY', components: [
       { type: 'BODY', text: 'Rappel : rendez-vous le {{1}} à {{2}}.', example: { body_text: [['12/01', '10:00']] } },
       { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Confirmer' }, { type: 'QUICK_REPLY', text: 'Annuler' }] },
@@ -133,7 +133,7 @@ describe('sandbox mode end to end', () => {
       const r = await fetch(`${graph}/${app.config.whatsapp.businessAccountId}/message_templates?name=appointment_reminder`, { headers: auth });
       const list = (await r.json()) as { data: { status: string }[] };
       return list.data[0]?.status === 'APPROVED';
-    }, 5000);
+    }, 15_000);
     expect(approved).toBe(true);
     const notified = await waitFor(() => app.database.db.selectFrom('webhook_other_events').select('field').where('field', '=', 'message_template_status_update').executeTakeFirst(), 5000);
     expect(notified).toBeTruthy();

@@ -40,6 +40,10 @@ export interface SenderDeps {
   sendTimeoutMs: number;
   reconcileMs: number;
   batchSize?: number;
+  /** Sends under way at once, at most (default 64). */
+  maxInFlight?: number;
+  /** Called when a send settles: the next message of that patient may now go. */
+  onSettled?: () => void;
 }
 
 interface ClaimedRow {
@@ -57,13 +61,35 @@ interface ClaimedRow {
 export class Sender {
   constructor(private readonly d: SenderDeps) {}
 
-  /** Sends one batch of due rows. Returns how many rows it claimed (0 = nothing due, or paused). */
+  private readonly inFlight = new Set<Promise<void>>();
+
+  /**
+   * Claims due rows and starts their sends without waiting for them: a slow answer from the Graph API never
+   * holds up other patients. Returns how many rows it claimed (0 = nothing due, paused, or at the cap).
+   */
   async tick(): Promise<number> {
+    const room = (this.d.maxInFlight ?? 64) - this.inFlight.size;
+    if (room <= 0) {
+      await Promise.race(this.inFlight);
+      return 1;
+    }
     if (await this.paused()) return 0;
-    const rows = await this.claim();
-    if (rows.length === 0) return 0;
-    await Promise.all(rows.map((r) => this.sendOne(r)));
+    const rows = await this.claim(room);
+    for (const row of rows) {
+      const p: Promise<void> = this.sendOne(row)
+        .catch((e: unknown) => this.d.log.error({ outboxId: row.id, err: errorSummary(e) }, 'settling a send failed; the row is reconciled later'))
+        .finally(() => {
+          this.inFlight.delete(p);
+          this.d.onSettled?.();
+        });
+      this.inFlight.add(p);
+    }
     return rows.length;
+  }
+
+  /** Waits for the sends under way (shutdown). */
+  async drain(): Promise<void> {
+    await Promise.all(this.inFlight);
   }
 
   private async paused(): Promise<boolean> {
@@ -73,8 +99,8 @@ export class Sender {
   }
 
   /** Claims up to the rest of the throughput budget (a sliding second), oldest first, one per recipient. */
-  private async claim(): Promise<ClaimedRow[]> {
-    const batch = this.d.batchSize ?? 50;
+  private async claim(room: number): Promise<ClaimedRow[]> {
+    const batch = Math.min(room, this.d.batchSize ?? 50);
     return this.d.db.transaction().execute(async (tx) => {
       const now = this.d.clock.now();
       // One claimer at a time across instances, so the cap holds for the phone number, not per process.
@@ -89,7 +115,7 @@ export class Sender {
            where o.state = 'pending' and o.next_attempt_at <= ${now}
              and not exists (
                select 1 from outbox p
-                where p.recipient_key = o.recipient_key and p.id < o.id
+                where p.recipient_key = o.recipient_key and p.id < o.id and p.kind <> 'read'
                   and p.state in ('pending', 'sending', 'in_doubt'))
            order by o.id
            limit ${budget}

@@ -61,7 +61,7 @@ async function applyOne(tx: DbOrTx, s: StatusRow): Promise<boolean> {
 }
 
 /** Applies a batch of unapplied statuses. Held ones are retried with decreasing frequency. */
-export async function applyStatuses(db: Db, limit = 200): Promise<{ applied: number; held: number }> {
+export async function applyStatuses(db: Db, limit = 50): Promise<{ applied: number; held: number }> {
   return db.transaction().execute(async (tx) => {
     const rows = await sql<StatusRow>`
       select id, wamid, status, occurred_at, callback_data, error_code, details from status_events

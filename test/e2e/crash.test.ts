@@ -46,7 +46,7 @@ async function envFor(): Promise<Record<string, string>> {
 const post = (base: string, payload: unknown) => postWebhook(base, payload, APP_SECRET);
 
 describe('kill -9', () => {
-  it('answers, after a restart, every message acknowledged before the kill and never processed', async () => {
+  it('answers, after a restart, every message acknowledged before the kill and never processed', { timeout: 180_000 }, async () => {
     const env = await envFor();
     const port = await freePort();
     fake.setWebhook(`http://127.0.0.1:${port}/webhooks/whatsapp`);
@@ -70,7 +70,7 @@ describe('kill -9', () => {
     await second.kill('SIGTERM');
   });
 
-  it('loses and repeats nothing when killed while processing and sending', { timeout: 120_000 }, async () => {
+  it('loses and repeats nothing when killed while processing and sending', { timeout: 180_000 }, async () => {
     const env = await envFor();
     const port = await freePort();
     fake.setWebhook(`http://127.0.0.1:${port}/webhooks/whatsapp`);
