@@ -21,6 +21,7 @@ export const WINDOW_MS = 24 * 3600 * 1000;
 export const WINDOW_CLOSED = 131047;
 const MAX_ATTEMPTS = { retry: 8, retry_recipient: 12 } as const;
 const PAUSE_MS = 60_000;
+const READ_RECEIPT_TTL_MS = 60_000;
 /**
  * The cap is counted over a sliding 1.2 s: requests claimed together reach Meta with some jitter, and a
  * margin keeps every second at Meta's end under WHATSAPP_MPS (130429 costs more than the margin).
@@ -117,7 +118,8 @@ export class Sender {
                select 1 from outbox p
                 where p.recipient_key = o.recipient_key and p.id < o.id and p.kind <> 'read'
                   and p.state in ('pending', 'sending', 'in_doubt'))
-           order by o.id
+           -- Replies before read receipts: when the number's throughput is short, blue ticks wait, patients do not.
+           order by o.kind = 'read', o.id
            limit ${budget}
            for update of o skip locked)
         update outbox set state = 'sending', attempts = outbox.attempts + 1, claimed_at = ${now}
@@ -265,6 +267,9 @@ export class Sender {
       metrics.outboundInDoubt.inc({ outcome: 'resent' }, resent.length);
       log.warn({ count: resent.length }, 'in-doubt sends with no status webhook after the reconciliation window: sending again');
     }
+    // Blue ticks a minute late mean nothing; they only use up throughput. Let them go.
+    await db.updateTable('outbox').set({ state: 'cancelled' })
+      .where('state', '=', 'pending').where('kind', '=', 'read').where('created_at', '<', new Date(now - READ_RECEIPT_TTL_MS)).execute();
     // Resume after a pause once its time is up; the next send is the probe.
     await db.deleteFrom('sender_pause').where('paused_until', '<=', new Date(now)).execute();
     return Number(orphaned.numUpdatedRows) + resent.length;

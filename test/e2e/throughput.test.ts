@@ -30,6 +30,8 @@ describe('throughput cap', () => {
     }));
     const done = await waitFor(() => patients.every((p) => fake.delivered(p).length === 1), 30_000, 50);
     expect(done).toBe(true);
+    // Read receipts, which yield to replies when the budget is short, follow.
+    await waitFor(() => fake.received.filter((r) => r.path.endsWith('/messages')).length === patients.length * 2, 30_000, 50);
     // Mark-as-read counts too: every call to /messages uses the number's throughput.
     const perSecond = new Map<number, number>();
     for (const r of fake.received) {
