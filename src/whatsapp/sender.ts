@@ -63,6 +63,24 @@ export class Sender {
   constructor(private readonly d: SenderDeps) {}
 
   private readonly inFlight = new Set<Promise<void>>();
+  private paceChain: Promise<void> = Promise.resolve();
+  private lastDispatch = 0;
+
+  /**
+   * Spaces this process's requests by at least 1/WHATSAPP_MPS s of real time. The shared budget counts
+   * claims; a busy event loop can hold claimed sends back and then release them together, which Meta would
+   * count as a burst.
+   */
+  private pace(): Promise<void> {
+    const gap = 1000 / this.d.mps;
+    const turn = this.paceChain.then(async () => {
+      const wait = this.lastDispatch + gap - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      this.lastDispatch = performance.now();
+    });
+    this.paceChain = turn;
+    return turn;
+  }
 
   /**
    * Claims due rows and starts their sends without waiting for them: a slow answer from the Graph API never
@@ -162,6 +180,7 @@ export class Sender {
     }
     let outcome: SendOutcome;
     try {
+      await this.pace();
       outcome = await this.d.graph.sendMessage(body);
     } catch {
       outcome = { kind: 'in_doubt', reason: 'client' };
