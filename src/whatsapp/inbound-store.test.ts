@@ -48,6 +48,15 @@ describe('storeWebhook', () => {
     ]);
   });
 
+  it('counts a single message or a single status, and its redelivery, exactly (plain-insert path)', async () => {
+    const one = { object: 'whatsapp_business_account', entry: [{ id: 'W', changes: [{ field: 'messages', value: value({ messages: [msg('w.single', '555')] }) }] }] };
+    expect(await store(one)).toMatchObject({ messages: 1, messagesDeduped: 0 });
+    expect(await store(one)).toMatchObject({ messages: 0, messagesDeduped: 1 });
+    const st = { object: 'whatsapp_business_account', entry: [{ id: 'W', changes: [{ field: 'messages', value: value({ statuses: [{ id: 'o.single', status: 'read', timestamp: '1760000003', recipient_id: '555' }] }) }] }] };
+    expect(await store(st)).toMatchObject({ statuses: 1, statusesDeduped: 0 });
+    expect(await store(st)).toMatchObject({ statuses: 0, statusesDeduped: 1 });
+  });
+
   it('keys BSUID senders by user_id and keeps the contact with the message, encrypted', async () => {
     const body = { object: 'whatsapp_business_account', entry: [{ id: 'W', changes: [{ field: 'messages', value: value({
       contacts: [{ profile: { name: 'Zoltan Quixbyvarga', username: 'zq' }, user_id: 'US.1349' }],

@@ -124,7 +124,21 @@ export async function storeWebhook(db: Db, cipher: Cipher, phoneNumberId: string
 
   if (uniqueMessages.length + uniqueStatuses.length + others.length + dead.length === 0) return result;
 
-  // Data-modifying CTEs: every insert of this webhook in one statement, so one round trip and one commit.
+  result.otherEvents = others.length;
+  result.deadLetters = dead.length;
+  // The usual webhook carries only messages or only statuses: a plain insert, the cheapest statement to plan.
+  if (others.length + dead.length === 0 && (uniqueMessages.length === 0 || uniqueStatuses.length === 0)) {
+    const r = uniqueMessages.length
+      ? await db.insertInto('inbound_messages').values(uniqueMessages).onConflict((oc) => oc.column('wamid').doNothing()).executeTakeFirst()
+      : await db.insertInto('status_events').values(uniqueStatuses).onConflict((oc) => oc.columns(['wamid', 'status']).doNothing()).executeTakeFirst();
+    const inserted = Number(r.numInsertedOrUpdatedRows ?? 0n);
+    if (uniqueMessages.length) result.messages = inserted;
+    else result.statuses = inserted;
+    result.messagesDeduped = messages.length - result.messages;
+    result.statusesDeduped = statuses.length - result.statuses;
+    return result;
+  }
+  // Otherwise data-modifying CTEs: every insert of this webhook in one statement, so one round trip and one commit.
   const ctes: ReturnType<typeof sql>[] = [];
   if (uniqueMessages.length) {
     ctes.push(sql`m as (${db.insertInto('inbound_messages').values(uniqueMessages).onConflict((oc) => oc.column('wamid').doNothing()).returning('id')})`);
@@ -139,7 +153,5 @@ export async function storeWebhook(db: Db, cipher: Cipher, phoneNumberId: string
   result.messagesDeduped = messages.length - result.messages;
   result.statuses = row?.s ?? 0;
   result.statusesDeduped = statuses.length - result.statuses;
-  result.otherEvents = others.length;
-  result.deadLetters = dead.length;
   return result;
 }
