@@ -1,0 +1,142 @@
+// The Markdown the benchmark prints (and writes to bench/results.md), ready to paste into README.md.
+import type { IngestResult } from './ingest.js';
+import type { LatencyResult } from './latency.js';
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memoryGb: number;
+  os: string;
+  node: string;
+  postgres: string;
+  pglite: string;
+  loadavg: number[];
+  loadavgEnd: number[];
+  /** The commit measured, and whether src/ had uncommitted changes. */
+  revision: string;
+  date: string;
+  durationS: number;
+  warmupS: number;
+}
+
+export interface IngestRow {
+  db: string;
+  isPostgres: boolean;
+  handler: string;
+  isApp: boolean;
+  result: IngestResult;
+  /** This row's rate / the bare handler's rate on the same database. */
+  ratio: number;
+}
+
+export interface LatencyRow {
+  db: string;
+  /** WHATSAPP_MPS the app ran with. */
+  mps: string;
+  result: LatencyResult;
+}
+
+export interface Check {
+  what: string;
+  target: string;
+  measured: string;
+  pass: boolean;
+}
+
+export function fmt(n: number, digits: number): string {
+  if (!Number.isFinite(n)) return n > 0 ? '∞' : '—';
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+export function machineSection(m: Machine): string {
+  return [
+    '### Machine',
+    '',
+    `- CPU: ${m.cpu}, ${m.cores} cores; ${fmt(m.memoryGb, 0)} GB RAM; ${m.os}`,
+    `- Node.js ${m.node}; ${m.postgres}; ${m.pglite}`,
+    `- PatientLine ${m.revision}.`,
+    `- Load generator (autocannon 9, programmatic) and fake Graph API in one process, the server under test in another, same machine.`,
+    `- Run ${m.date}, ${m.durationS} s per measurement after ${m.warmupS} s of warm-up; load average (1/5/15 min) at start ${m.loadavg.map((l) => l.toFixed(2)).join(' / ')}, at end ${m.loadavgEnd.map((l) => l.toFixed(2)).join(' / ')}.`,
+    '',
+  ].join('\n');
+}
+
+export function ingestTable(rows: IngestRow[], o: { connections: number; durationS: number }): string {
+  const lines = [
+    '### Webhook ingest',
+    '',
+    `${o.connections} connections for ${o.durationS} s. Each request: a signed 2,048-byte Cloud API text-message webhook with a new wamid`,
+    "(5 % are byte-identical redeliveries of a recent one); PatientLine verifies the signature, parses, encrypts and",
+    'commits (one statement, deduped by wamid) before the 200, workers off. The bare handler on the same database',
+    'takes the same requests and does one `INSERT … ON CONFLICT DO NOTHING` of (id, body) (pg.Pool max 10, or one',
+    'PGlite). Errors = non-2xx + socket errors + timeouts. Rows are checked after the run against every unique id',
+    'sent (requests cut off in flight are redelivered first, as Meta would). CPU per request: the server process,',
+    "its PostgreSQL backends (PGlite runs inside the server) and the load generator. Other load: CPU used meanwhile",
+    'by other processes on the machine, in cores (of 2).',
+    '',
+    '| database | handler | req/s | p50 ms | p99 ms | errors | rows / unique ids | × bare | CPU µs/req server · DB · generator | other load |',
+    '| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |',
+  ];
+  for (const r of rows) {
+    const x = r.result;
+    const rowsOk = x.rows === x.uniqueIds && x.missing === 0 && x.unexpected === 0;
+    lines.push(
+      `| ${r.db} | ${r.handler} | ${fmt(x.rate, 0)} | ${fmt(x.latency.p50, 1)} | ${fmt(x.latency.p99, 1)} | ${x.errors} | ${x.rows.toLocaleString('en-US')} / ${x.uniqueIds.toLocaleString('en-US')}${rowsOk ? '' : ` (missing ${x.missing}, unexpected ${x.unexpected})`} | ${r.isApp ? `${fmt(r.ratio, 2)}×` : '1.00×'} | ${fmt(x.cpuUs.server, 0)} · ${fmt(x.cpuUs.db, 0)} · ${fmt(x.cpuUs.generator, 0)} | ${fmt(x.otherLoad, 2)} |`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function latencyTable(rows: LatencyRow[], o: { rate: number }): string {
+  const lines = [
+    '### Webhook-to-reply latency',
+    '',
+    `${o.rate} inbound text messages/s, each from a new patient, workers on; time from sending the webhook to the reply`,
+    'POST reaching the fake Graph API (which answers at once and posts sent/delivered/read status webhooks back).',
+    'Baselines in the same run at the same rate: the webhook round trip (200 once committed) and a direct POST to the',
+    'fake Graph API. × floor = reply p50 / (webhook p50 + Graph p50), the latency with zero queueing between them.',
+    'CPU: % of one core used by the server and its PostgreSQL backends; other load as above.',
+    '',
+    '| database | WHATSAPP_MPS | replied | p50 ms | p99 ms | max ms | webhook 200 p50 / p99 ms | Graph POST p50 / p99 ms | × floor (p50) | CPU % server · DB | other load |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows) {
+    const x = r.result;
+    lines.push(
+      `| ${r.db} | ${r.mps} | ${x.replied} / ${x.messages} | ${fmt(x.reply.p50, 0)} | ${fmt(x.reply.p99, 0)} | ${fmt(x.reply.max, 0)} | ${fmt(x.ack.p50, 1)} / ${fmt(x.ack.p99, 1)}${x.ackErrors ? ` (${x.ackErrors} failed: ${Object.entries(x.ackFailures).map(([k, v]) => `${v} × ${k}`).join(', ')})` : ''} | ${fmt(x.graph.p50, 2)} / ${fmt(x.graph.p99, 2)} | ${fmt(x.reply.p50 / x.floorP50, 1)}× | ${fmt(x.cpuPct.server, 0)} · ${fmt(x.cpuPct.db, 0)} | ${fmt(x.otherLoad, 2)} |`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Where each reply's time went, from the server's own row timestamps (stats keys 'stage … p50 ms'). */
+export function stagesTable(rows: LatencyRow[]): string {
+  const names = [...new Set(rows.flatMap((r) => Object.keys(r.result.stats)))]
+    .map((k) => /^stage (.*) p50 ms$/.exec(k)?.[1])
+    .filter((k): k is string => k !== undefined)
+    .sort();
+  if (names.length === 0) return '';
+  const lines = [
+    'Where the reply time goes, p50 / p99 ms per stage, from the server\'s row timestamps (`received_at`, the',
+    "processing transaction's start and end, the outbox rows' `claimed_at` / `accepted_at`). The webhook's own",
+    'round trip comes before stage 1; the reply reaches the fake Graph API within stage 4.',
+    '',
+    `| stage | ${rows.map((r) => `${r.db}, MPS ${r.mps}`).join(' | ')} |`,
+    `| --- | ${rows.map(() => '---:').join(' | ')} |`,
+  ];
+  for (const n of names) {
+    const cell = (r: LatencyRow) => {
+      const p50 = r.result.stats[`stage ${n} p50 ms`];
+      const p99 = r.result.stats[`stage ${n} p99 ms`];
+      return p50 === undefined || p99 === undefined ? '—' : `${fmt(p50, 0)} / ${fmt(p99, 0)}`;
+    };
+    lines.push(`| ${n.replace(/^\d+ /, '')} | ${rows.map(cell).join(' | ')} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function targetsTable(checks: Check[]): string {
+  const lines = ['### Targets (issue 2, Measures)', '', '| check | target | measured | result |', '| --- | --- | --- | --- |'];
+  for (const c of checks) lines.push(`| ${c.what} | ${c.target} | ${c.measured} | ${c.pass ? 'PASS' : '**MISS**'} |`);
+  return `${lines.join('\n')}\n`;
+}

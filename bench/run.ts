@@ -1,0 +1,280 @@
+// `npm run bench`: the Measures of issue 2, on this machine, each beside a baseline run in the same run.
+//   1. Webhook ingest at 50 connections (PGlite and PostgreSQL), PatientLine beside a bare Fastify handler
+//      doing one INSERT per request.
+//   2. Webhook-to-reply latency at 50 inbound messages/s, beside the webhook's and the Graph API's own
+//      round trips.
+// Servers under test run in child processes (bench/target.ts); this process is the load generator. Prints
+// the machine and a Markdown table (also written to bench/results.md).
+//
+// Environment: BENCH_DURATION (s, default 20), BENCH_DATABASE_URL (a PostgreSQL server to create scratch
+// databases on; default postgres://postgres@127.0.0.1:5432/postgres), BENCH_ONLY=ingest|latency,
+// BENCH_DB=pglite|postgres, BENCH_CPU_PROF=1 (write .cpuprofile files of the servers to bench/profiles/),
+// BENCH_MPS (WHATSAPP_MPS of the app in the latency run; default 1000, plus a row at the app's default), BENCH_LATENCY_RATE
+// (inbound messages/s of the latency run, default 50), BENCH_COUNT_QUERIES=1 (log statements per message).
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { runIngest, type IngestResult } from './ingest.js';
+import { LATENCY_PHONE_NUMBER_ID, runLatency, type LatencyResult } from './latency.js';
+import { createDeliveryPool } from './payloads.js';
+import { backendCpu } from './pg-cpu.js';
+import type { TargetSpec } from './protocol.js';
+import { fmt, ingestTable, latencyTable, machineSection, stagesTable, targetsTable, type Check, type IngestRow, type LatencyRow } from './report.js';
+import { repoRoot, startTarget } from './target-process.js';
+
+const env = process.env;
+const DURATION_S = Math.max(1, Number(env['BENCH_DURATION'] ?? 20) || 20);
+const WARMUP_S = DURATION_S >= 10 ? 3 : 1;
+const CONNECTIONS = 50;
+const LATENCY_RATE = Number(env['BENCH_LATENCY_RATE'] ?? 50) || 50;
+const LATENCY_WARMUP = 25;
+const PG_BASE = env['BENCH_DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/postgres';
+const ONLY = env['BENCH_ONLY'] ?? '';
+const DBS = (env['BENCH_DB'] ?? 'pglite,postgres').split(',');
+const CPU_PROF_DIR = env['BENCH_CPU_PROF'] ? path.join(repoRoot, 'bench', 'profiles') : undefined;
+const MPS = env['BENCH_MPS'] ? Number(env['BENCH_MPS']) : undefined;
+/** Deliveries computed before the run: enough for this rate over warm-up + duration. */
+const POOL_RATE = 8000;
+
+const APP_SECRET = 'bench-app-secret-7c1f0e';
+const TOKEN = 'bench-access-token';
+const INGEST_PHONE_NUMBER_ID = '106540352242922';
+
+type DbKind = 'pglite' | 'postgres';
+const DB_LABEL: Record<DbKind, string> = { pglite: 'PGlite (embedded, on disk)', postgres: 'PostgreSQL server' };
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+/** Scratch storage: PGlite directories under one temp dir, PostgreSQL databases; all removed at the end. */
+class Scratch {
+  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patientline-bench-'));
+  private readonly databases: string[] = [];
+  private n = 0;
+  constructor(private readonly base: string) {}
+  dataDir(): string {
+    return path.join(this.dir, `pglite-${++this.n}`);
+  }
+  async database(): Promise<{ url: string; name: string }> {
+    const name = `pl_bench_${process.pid}_${crypto.randomBytes(3).toString('hex')}_${++this.n}`;
+    await adminQuery(this.base, `create database ${name}`);
+    this.databases.push(name);
+    const u = new URL(this.base);
+    u.pathname = `/${name}`;
+    return { url: u.toString(), name };
+  }
+  async cleanup(): Promise<void> {
+    for (const name of this.databases.splice(0)) {
+      await adminQuery(this.base, `drop database if exists ${name} with (force)`).catch((e: unknown) => log(`could not drop ${name}: ${String(e)}`));
+    }
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+async function adminQuery(url: string, text: string): Promise<pg.QueryResult> {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  await c.connect();
+  try {
+    return await c.query(text);
+  } finally {
+    await c.end();
+  }
+}
+
+async function postgresVersion(): Promise<{ version: string } | { skipped: string }> {
+  try {
+    const r = await adminQuery(PG_BASE, 'select version() as v');
+    const v: unknown = r.rows[0]?.v;
+    return { version: typeof v === 'string' ? v.replace(/ on .*/, '') : 'PostgreSQL (unknown version)' };
+  } catch (e) {
+    const u = new URL(PG_BASE);
+    u.password = '';
+    return { skipped: `no PostgreSQL server answered at ${u.toString()} (${e instanceof Error ? e.message : String(e)})` };
+  }
+}
+
+function pgliteVersion(): string {
+  const file = path.join(repoRoot, 'node_modules', '@electric-sql', 'pglite', 'package.json');
+  const v: unknown = JSON.parse(fs.readFileSync(file, 'utf8')).version;
+  return typeof v === 'string' ? v : '?';
+}
+
+/** The commit under test (src/ edits not yet committed are flagged: they are measured too). */
+function revision(): string {
+  try {
+    const git = (args: string[]) => execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = git(['status', '--porcelain', '--', 'src']) !== '';
+    return `at commit ${git(['rev-parse', '--short', 'HEAD'])}${dirty ? ' with uncommitted changes in src/' : ''}`;
+  } catch {
+    return '(commit unknown: not a git checkout)';
+  }
+}
+
+async function main(): Promise<void> {
+  const loadAtStart = os.loadavg();
+  const pgInfo = DBS.includes('postgres') ? await postgresVersion() : { skipped: 'not selected (BENCH_DB)' };
+  const kinds: DbKind[] = [];
+  if (DBS.includes('pglite')) kinds.push('pglite');
+  if (DBS.includes('postgres') && 'version' in pgInfo) kinds.push('postgres');
+  const cpus = os.cpus();
+  process.stdout.write(
+    `Machine: ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB; Node.js ${process.version}; ` +
+      `${'version' in pgInfo ? pgInfo.version : `PostgreSQL skipped: ${pgInfo.skipped}`}; PGlite ${pgliteVersion()}; load average ${loadAtStart.map((l) => l.toFixed(2)).join(' / ')}\n`,
+  );
+  if ('skipped' in pgInfo) log(`PostgreSQL rows skipped: ${pgInfo.skipped}`);
+
+  const scratch = new Scratch(PG_BASE);
+  const onSignal = () => {
+    void scratch.cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const encryptionKey = crypto.randomBytes(32).toString('base64');
+  /** A target on fresh storage; `database` names the scratch database on the server, if any. */
+  const spec = async (kind: 'app' | 'bare', db: DbKind, extra: Partial<TargetSpec> = {}): Promise<{ spec: TargetSpec; database: string | null }> => {
+    const server = db === 'postgres' ? await scratch.database() : null;
+    return {
+      database: server?.name ?? null,
+      spec: {
+        kind,
+        dataDir: scratch.dataDir(),
+        ...(server ? { databaseUrl: server.url } : {}),
+        workers: false,
+        graphUrl: 'http://127.0.0.1:9',
+        token: TOKEN,
+        appSecret: APP_SECRET,
+        phoneNumberId: INGEST_PHONE_NUMBER_ID,
+        encryptionKey,
+        ...extra,
+      },
+    };
+  };
+
+  const pgliteServer = { version: '?' };
+  const ingestRows: IngestRow[] = [];
+  const latencyRows: LatencyRow[] = [];
+  const notes: string[] = [];
+  try {
+    if (ONLY !== 'latency') {
+      const poolSize = Math.ceil((DURATION_S + WARMUP_S) * POOL_RATE);
+      log(`precomputing ${poolSize} signed webhook bodies…`);
+      const pool = createDeliveryPool({ size: poolSize, secret: APP_SECRET, phoneNumberId: INGEST_PHONE_NUMBER_ID, runId: crypto.randomBytes(4).toString('hex') });
+      for (const db of kinds) {
+        const results: Partial<Record<'bare' | 'app', IngestResult>> = {};
+        for (const kind of ['bare', 'app'] as const) {
+          const label = `ingest-${db}-${kind}`;
+          log(`${label}: starting the server…`);
+          const { spec: s, database } = await spec(kind, db);
+          const target = await startTarget(label, s, { cpuProfDir: CPU_PROF_DIR });
+          if (db === 'pglite') pgliteServer.version = target.serverVersion;
+          const dbCpu = database ? () => backendCpu(PG_BASE, database) : undefined;
+          try {
+            log(`${label}: ${WARMUP_S} s warm-up + ${DURATION_S} s at ${CONNECTIONS} connections…`);
+            const r = await runIngest(target, pool, { connections: CONNECTIONS, durationS: DURATION_S, warmupS: WARMUP_S, dbCpu });
+            results[kind] = r;
+            log(`${label}: ${r.rate.toFixed(0)} req/s, p50 ${r.latency.p50.toFixed(1)} ms, p99 ${r.latency.p99.toFixed(1)} ms, errors ${r.errors}, rows ${r.rows}/${r.uniqueIds} (missing ${r.missing}, unexpected ${r.unexpected}, redelivered ${r.redelivered}); CPU µs/req server ${r.cpuUs.server.toFixed(0)}, db ${r.cpuUs.db.toFixed(0)}, generator ${r.cpuUs.generator.toFixed(0)}; other load ${r.otherLoad.toFixed(2)} cores`);
+          } finally {
+            await target.stop();
+          }
+        }
+        const bare = results.bare;
+        for (const kind of ['bare', 'app'] as const) {
+          const r = results[kind];
+          if (r) ingestRows.push({ db: DB_LABEL[db], isPostgres: db === 'postgres', handler: kind === 'bare' ? 'bare Fastify + 1 INSERT' : 'PatientLine webhook', isApp: kind === 'app', result: r, ratio: bare ? r.rate / bare.rate : Number.NaN });
+        }
+      }
+      if (pool.computedLive > 0) notes.push(`${pool.computedLive} bodies were computed during the runs (the precomputed pool of ${pool.size} was too small).`);
+    }
+
+    if (ONLY !== 'ingest') {
+      const messages = LATENCY_RATE * DURATION_S;
+      // A number that receives 50 messages/s needs Meta's 1,000-mps tier (80 mps counts inbound + outbound,
+      // shared/cloud-api.md §10), so the app runs with that cap; one more PostgreSQL row keeps the app's
+      // default cap to show what it does at this rate.
+      const configs: { db: DbKind; mps: number | undefined }[] = kinds.map((db) => ({ db, mps: MPS ?? 1000 }));
+      if (kinds.includes('postgres') && MPS === undefined) configs.push({ db: 'postgres', mps: undefined });
+      for (const { db, mps } of configs) {
+        const label = `latency-${db}-mps-${mps ?? 'default'}`;
+        log(`${label}: ${messages} messages at ${LATENCY_RATE}/s…`);
+        const r: LatencyResult = await runLatency({
+          appSecret: APP_SECRET,
+          token: TOKEN,
+          messages,
+          ratePerS: LATENCY_RATE,
+          warmupMessages: LATENCY_WARMUP,
+          replyTimeoutMs: 30_000,
+          startApp: async (graphUrl) => {
+            const { spec: s, database } = await spec('app', db, { workers: true, graphUrl, phoneNumberId: LATENCY_PHONE_NUMBER_ID, ...(mps ? { mps } : {}) });
+            const target = await startTarget(label, s, { cpuProfDir: CPU_PROF_DIR });
+            if (db === 'pglite') pgliteServer.version = target.serverVersion;
+            return { target, dbCpu: database ? () => backendCpu(PG_BASE, database) : undefined };
+          },
+        });
+        log(`${label}: replied ${r.replied}/${r.messages}, p50 ${r.reply.p50.toFixed(0)} ms, p99 ${r.reply.p99.toFixed(0)} ms, max ${r.reply.max.toFixed(0)} ms; ack p50 ${r.ack.p50.toFixed(1)} ms; graph p50 ${r.graph.p50.toFixed(2)} ms; CPU % of a core: server ${r.cpuPct.server.toFixed(0)}, db ${r.cpuPct.db.toFixed(0)}, bench ${r.cpuPct.generator.toFixed(0)}; other load ${r.otherLoad.toFixed(2)} cores${r.ackErrors ? `; webhook failures ${JSON.stringify(r.ackFailures)}` : ''}`);
+        const handled = r.messages + LATENCY_WARMUP;
+        for (const [k, v] of Object.entries(r.stats).sort((a, b) => b[1] - a[1])) {
+          if (k.startsWith('query: ') && v / handled < 0.05) continue;
+          log(`${label}:   ${k.startsWith('query: ') ? `${(v / handled).toFixed(2)} per message  ${k}` : `${k} = ${v}`}`);
+        }
+        latencyRows.push({ db: DB_LABEL[db], mps: mps ? String(mps) : '80 (default)', result: r });
+      }
+    }
+  } finally {
+    await scratch.cleanup();
+  }
+
+  const checks: Check[] = [];
+  const pgApp = ingestRows.find((r) => r.isPostgres && r.isApp);
+  if (pgApp) {
+    const r = pgApp.result;
+    checks.push(
+      { what: 'PostgreSQL ingest rate', target: '≥ 1,500 webhooks/s', measured: `${fmt(r.rate, 0)}/s`, pass: r.rate >= 1500 },
+      { what: 'PostgreSQL ingest p99', target: '≤ 50 ms', measured: `${fmt(r.latency.p99, 1)} ms`, pass: r.latency.p99 <= 50 },
+      { what: 'PostgreSQL ingest errors', target: '0', measured: String(r.errors), pass: r.errors === 0 },
+      { what: 'PostgreSQL rows = unique ids', target: 'equal, none missing', measured: `${r.rows.toLocaleString('en-US')} / ${r.uniqueIds.toLocaleString('en-US')}`, pass: r.rows === r.uniqueIds && r.missing === 0 && r.unexpected === 0 },
+      { what: 'PostgreSQL rate vs bare handler', target: '≥ 0.6×', measured: `${fmt(pgApp.ratio, 2)}×`, pass: pgApp.ratio >= 0.6 },
+    );
+  }
+  for (const row of latencyRows) {
+    const r = row.result;
+    checks.push(
+      { what: `${row.db}, MPS ${row.mps}: reply p50`, target: '≤ 150 ms', measured: `${fmt(r.reply.p50, 0)} ms`, pass: r.reply.p50 <= 150 },
+      { what: `${row.db}, MPS ${row.mps}: reply p99`, target: '≤ 1,000 ms', measured: `${fmt(r.reply.p99, 0)} ms`, pass: r.reply.p99 <= 1000 },
+      { what: `${row.db}, MPS ${row.mps}: every message answered`, target: `${r.messages} / ${r.messages}`, measured: `${r.replied} / ${r.messages}`, pass: r.replied === r.messages },
+    );
+  }
+
+  const md = [
+    machineSection({
+      cpu: cpus[0]?.model.trim() ?? 'unknown CPU',
+      cores: cpus.length,
+      memoryGb: os.totalmem() / 2 ** 30,
+      os: `${os.type()} ${os.release()}`,
+      node: process.version,
+      postgres: 'version' in pgInfo ? `${pgInfo.version} (server on the same machine)` : `PostgreSQL skipped: ${pgInfo.skipped}`,
+      pglite: `PGlite ${pgliteVersion()} (PostgreSQL ${pgliteServer.version})`,
+      loadavg: loadAtStart,
+      loadavgEnd: os.loadavg(),
+      revision: revision(),
+      date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+      durationS: DURATION_S,
+      warmupS: WARMUP_S,
+    }),
+    ingestRows.length ? ingestTable(ingestRows, { connections: CONNECTIONS, durationS: DURATION_S }) : '',
+    latencyRows.length ? latencyTable(latencyRows, { rate: LATENCY_RATE }) : '',
+    latencyRows.length ? stagesTable(latencyRows) : '',
+    checks.length ? targetsTable(checks) : '',
+    'skipped' in pgInfo ? `PostgreSQL rows were skipped: ${pgInfo.skipped}.\n` : '',
+    ...notes.map((n) => `${n}\n`),
+  ].filter(Boolean).join('\n');
+  process.stdout.write(`\n${md}`);
+  fs.writeFileSync(path.join(repoRoot, 'bench', 'results.md'), md);
+  log('written to bench/results.md');
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`[bench] failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,97 @@
+// Parent side of a server under test: forks bench/target.ts with tsx and talks to it over IPC.
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { childMessageSchema, type ChildMessage, type ParentMessage, type TargetSpec } from './protocol.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repoRoot = path.resolve(here, '..');
+
+export interface TargetProcess {
+  url: string;
+  serverVersion: string;
+  pid: number;
+  verify(ids: string[]): Promise<{ rows: number; distinct: number; missing: number; unexpected: number }>;
+  stats(): Promise<Record<string, number>>;
+  /** CPU time the target process has used so far (user + system), ms. */
+  cpuMs(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+function unexpected(label: string, want: string, got: ChildMessage): Error {
+  return new Error(`${label}: expected '${want}' from the target, got '${got.type}'`);
+}
+
+export async function startTarget(label: string, spec: TargetSpec, opts: { cpuProfDir?: string | undefined } = {}): Promise<TargetProcess> {
+  const execArgv = ['--import', 'tsx'];
+  // One folder per target: tsx's loader runs in a worker thread that writes a profile of its own.
+  if (opts.cpuProfDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.join(opts.cpuProfDir, label)}`);
+  const child: ChildProcess = fork(path.join(here, 'target.ts'), [], {
+    cwd: repoRoot,
+    execArgv,
+    env: { ...process.env, BENCH_TARGET: JSON.stringify(spec) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const waiters: ((m: ChildMessage | Error) => void)[] = [];
+  child.on('message', (raw) => {
+    const parsed = childMessageSchema.safeParse(raw);
+    const w = waiters.shift();
+    if (w) w(parsed.success ? parsed.data : new Error(`${label}: unexpected message from the target`));
+  });
+  child.on('exit', (code, signal) => {
+    for (const w of waiters.splice(0)) w(new Error(`${label}: target exited (${signal ?? code})`));
+  });
+  const next = (what: string, timeoutMs: number): Promise<ChildMessage> =>
+    new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`${label}: no '${what}' from the target within ${timeoutMs} ms`)), timeoutMs);
+      waiters.push((m) => {
+        clearTimeout(t);
+        if (m instanceof Error) return reject(m);
+        if (m.type === 'failed') return reject(new Error(`${label}: ${m.error}`));
+        resolve(m);
+      });
+    });
+  const ask = (m: ParentMessage, what: string, timeoutMs = 120_000): Promise<ChildMessage> => {
+    const r = next(what, timeoutMs);
+    child.send(m);
+    return r;
+  };
+  let ready: ChildMessage;
+  try {
+    ready = await next('ready', 180_000);
+  } catch (e) {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    throw e;
+  }
+  if (ready.type !== 'ready') throw unexpected(label, 'ready', ready);
+  return {
+    url: ready.url,
+    serverVersion: ready.serverVersion,
+    pid: child.pid ?? -1,
+    async verify(ids) {
+      const m = await ask({ type: 'verify', ids }, 'verified');
+      if (m.type !== 'verified') throw unexpected(label, 'verified', m);
+      return { rows: m.rows, distinct: m.distinct, missing: m.missing, unexpected: m.unexpected };
+    },
+    async stats() {
+      const m = await ask({ type: 'stats' }, 'stats');
+      if (m.type !== 'stats') throw unexpected(label, 'stats', m);
+      return m.stats;
+    },
+    async cpuMs() {
+      const m = await ask({ type: 'cpu' }, 'cpu');
+      if (m.type !== 'cpu') throw unexpected(label, 'cpu', m);
+      return m.ms;
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      try {
+        await ask({ type: 'stop' }, 'stopped', 60_000);
+      } catch {
+        child.kill('SIGKILL');
+      }
+      await exited;
+    },
+  };
+}
