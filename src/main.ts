@@ -83,6 +83,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   let inboundLoop: Loop | null = null;
   let statusLoop: Loop | null = null;
   let mediaLoop: Loop | null = null;
+  let statusWake: NodeJS.Timeout | null = null;
 
   const app = await buildApp({
     config,
@@ -91,7 +92,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     metrics,
     onWebhookStored: (w) => {
       if (w.messages) inboundLoop?.wake();
-      if (w.statuses) statusLoop?.wake();
+      // Statuses are not urgent: let a burst of them gather and apply them in one batch.
+      if (w.statuses && !statusWake) statusWake = setTimeout(() => { statusWake = null; statusLoop?.wake(); }, 100);
     },
     plugins: opts.plugins?.(services) ?? [],
   });
@@ -132,6 +134,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     stop() {
       stopping ??= (async () => {
         await app.close();
+        if (statusWake) clearTimeout(statusWake);
         await Promise.all(loops.map((l) => l.stop()));
         await Promise.all(drains.map((d) => d()));
         await database.close();

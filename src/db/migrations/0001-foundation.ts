@@ -86,7 +86,8 @@ export const foundation: readonly string[] = [
     failed_at timestamptz,
     constraint outbox_has_recipient check (to_phone is not null or to_bsuid is not null)
   )`,
-  `create index outbox_due on outbox (next_attempt_at, id) where state = 'pending'`,
+  `create index outbox_pending_messages on outbox (id) where state = 'pending' and kind <> 'read'`,
+  `create index outbox_pending_reads on outbox (id) where state = 'pending' and kind = 'read'`,
   `create index outbox_active_recipient on outbox (recipient_key, id) where state in ('pending', 'sending', 'in_doubt')`,
   `create index outbox_unsettled on outbox (state, claimed_at) where state in ('sending', 'in_doubt')`,
   `create index outbox_patient on outbox (patient_id, id)`,
