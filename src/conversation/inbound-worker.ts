@@ -43,15 +43,10 @@ interface Claimed {
 export class InboundWorker {
   constructor(private readonly d: InboundWorkerDeps) {}
 
-  /**
-   * Processes one message, and when there was one, up to `concurrency - 1` more of other senders in
-   * parallel: an idle or lightly loaded worker does not open transactions that find nothing.
-   */
+  /** Processes up to `concurrency` messages of different senders in parallel. */
   async tick(): Promise<number> {
-    if (!(await this.processOne())) return 0;
-    if (this.d.concurrency === 1) return 1;
-    const more = await Promise.all(Array.from({ length: this.d.concurrency - 1 }, () => this.processOne()));
-    return 1 + more.filter(Boolean).length;
+    const results = await Promise.all(Array.from({ length: this.d.concurrency }, () => this.processOne()));
+    return results.filter(Boolean).length;
   }
 
   async processOne(): Promise<boolean> {

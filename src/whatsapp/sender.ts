@@ -131,7 +131,9 @@ export class Sender {
       // Replies before read receipts: when the number's throughput is short, blue ticks wait, patients do not.
       // Two claims, each walking its own partial index in id order, so the cost follows the queue, not history.
       const claimed = { rows: await claimKind(tx, now, budget, false) };
-      if (claimed.rows.length < budget) claimed.rows.push(...(await claimKind(tx, now, budget - claimed.rows.length, true)));
+      // Read receipts only when no reply is due, and at most half the budget left: they queue in the pacing
+      // line, and a reply must not wait behind a row of blue ticks.
+      if (claimed.rows.length === 0) claimed.rows.push(...(await claimKind(tx, now, Math.max(1, Math.floor(budget / 2)), true)));
       if (claimed.rows.length) {
         await tx.insertInto('send_claims').values({ at: now, n: claimed.rows.length }).execute();
         if (Math.random() < 0.02) await tx.deleteFrom('send_claims').where('at', '<', new Date(now.getTime() - 60_000)).execute();
