@@ -111,7 +111,11 @@ export class Sender {
     await Promise.all(this.inFlight);
   }
 
+  /** Set the moment a pause-class error comes back, until the pause is committed: no claim slips in between. */
+  private pausedUntil = 0;
+
   private async paused(): Promise<boolean> {
+    if (this.d.clock.now().getTime() < this.pausedUntil) return true;
     const row = await this.d.db.selectFrom('sender_pause').select(['paused_until']).where('paused_until', '>', this.d.clock.now()).executeTakeFirst();
     this.d.metrics.senderPaused.set(row ? 1 : 0);
     return row !== undefined;
@@ -238,12 +242,18 @@ export class Sender {
   private async pause(code: string, reason: string): Promise<void> {
     const { db, clock, log, metrics } = this.d;
     const until = new Date(clock.now().getTime() + PAUSE_MS);
-    await db.transaction().execute(async (tx) => {
-      await tx.insertInto('sender_pause').values({ id: 1, paused_until: until, reason: `${code}: ${reason}` })
-        .onConflict((oc) => oc.column('id').doUpdateSet({ paused_until: until, reason: `${code}: ${reason}` })).execute();
-      const open = await tx.selectFrom('operator_alerts').select('id').where('code', '=', `sender_paused_${code}`).where('resolved_at', 'is', null).executeTakeFirst();
-      if (!open) await tx.insertInto('operator_alerts').values({ code: `sender_paused_${code}`, message: `Sending paused: Cloud API error ${code} (${reason}). Fix the cause (e.g. a new WHATSAPP_ACCESS_TOKEN); sending resumes by itself once a probe succeeds.` }).execute();
-    });
+    this.pausedUntil = until.getTime();
+    try {
+      await db.transaction().execute(async (tx) => {
+        await tx.insertInto('sender_pause').values({ id: 1, paused_until: until, reason: `${code}: ${reason}` })
+          .onConflict((oc) => oc.column('id').doUpdateSet({ paused_until: until, reason: `${code}: ${reason}` })).execute();
+        const open = await tx.selectFrom('operator_alerts').select('id').where('code', '=', `sender_paused_${code}`).where('resolved_at', 'is', null).executeTakeFirst();
+        if (!open) await tx.insertInto('operator_alerts').values({ code: `sender_paused_${code}`, message: `Sending paused: Cloud API error ${code} (${reason}). Fix the cause (e.g. a new WHATSAPP_ACCESS_TOKEN); sending resumes by itself once a probe succeeds.` }).execute();
+      });
+    } finally {
+      // From here the committed pause speaks for every instance (and an operator can lift it).
+      this.pausedUntil = 0;
+    }
     metrics.senderPaused.set(1);
     log.error({ code: `sender_paused_${code}`, pausedUntil: until.toISOString() }, 'OPERATOR ALERT: sending paused by a Cloud API error that retrying cannot fix');
   }

@@ -87,10 +87,11 @@ describe('reply loop', () => {
     const body = sent!.body;
     expect(body).toMatchObject({ messaging_product: 'whatsapp', recipient_type: 'individual', to: '+33600000001', type: 'interactive' });
     expect(body['biz_opaque_callback_data']).toMatch(/^pl:\d+:[0-9a-f]{12}$/);
+    const inboundId = (payload['entry'] as { changes: { value: { messages: { id: string }[] } }[] }[])[0]!.changes[0]!.value.messages[0]!.id;
     expect(sent!.path).toBe('/v26.0/PN1/messages');
     expect(sent!.auth).toBe('Bearer test-token');
-    const read = fake.received.find((r) => r.body['status'] === 'read');
-    const inboundId = (payload['entry'] as { changes: { value: { messages: { id: string }[] } }[] }[])[0]!.changes[0]!.value.messages[0]!.id;
+    // Read receipts go when no reply is due, so they may follow the reply.
+    const read = await waitFor(() => fake.received.find((r) => r.body['status'] === 'read' && r.body['message_id'] === inboundId));
     expect(read?.body).toEqual({ messaging_product: 'whatsapp', status: 'read', message_id: inboundId });
     const row = await waitFor(async () => {
       const r = await db.db.selectFrom('outbox').selectAll().where('wamid', '=', sent!.wamid).executeTakeFirst();
