@@ -17,6 +17,12 @@ describe('cipher', () => {
     expect(c.decryptJson(c.encryptJson({ t: 'é 👋 \u0000' }))).toEqual({ t: 'é 👋 \u0000' });
   });
 
+  it('never repeats a nonce, across refills of the nonce pool', () => {
+    const nonces = new Set(Array.from({ length: 1500 }, (_, i) => c.encrypt(String(i)).subarray(1, 13).toString('hex')));
+    expect(nonces.size).toBe(1500);
+    for (let i = 0; i < 50; i++) expect(c.decrypt(c.encrypt(`v${i}`)).toString()).toBe(`v${i}`);
+  });
+
   it('detects tampering and a wrong key', () => {
     const blob = c.encrypt('secret');
     blob[blob.length - 1]! ^= 1;

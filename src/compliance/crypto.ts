@@ -27,11 +27,32 @@ export class DecryptError extends Error {
 export function createCipher(key: Buffer): Cipher {
   if (key.length !== 32) throw new Error('the encryption key must be 32 bytes');
   const indexKey = crypto.createHmac('sha256', key).update('patientline blind index v1').digest();
+  // Nonces come from a pre-filled random pool: one getrandom call per 341 values instead of one per value
+  // (intake encrypts every webhook). Each nonce is still 96 fresh random bits, never reused.
+  let pool = Buffer.alloc(0);
+  let used = 0;
+  const nonce = (): Buffer => {
+    if (used + NONCE > pool.length) {
+      pool = crypto.randomBytes(NONCE * 341);
+      used = 0;
+    }
+    const n = pool.subarray(used, used + NONCE);
+    used += NONCE;
+    return n;
+  };
   const encrypt = (plain: Uint8Array | string): Buffer => {
-    const nonce = crypto.randomBytes(NONCE);
-    const c = crypto.createCipheriv('aes-256-gcm', key, nonce);
-    const body = Buffer.concat([c.update(typeof plain === 'string' ? Buffer.from(plain, 'utf8') : plain), c.final()]);
-    return Buffer.concat([Buffer.of(VERSION), nonce, body, c.getAuthTag()]);
+    const data = typeof plain === 'string' ? Buffer.from(plain, 'utf8') : plain;
+    const iv = nonce();
+    const c = crypto.createCipheriv('aes-256-gcm', key, iv);
+    // One allocation of the final size: version, nonce, ciphertext (same length as the plaintext), tag.
+    const out = Buffer.allocUnsafe(1 + NONCE + data.length + TAG);
+    out[0] = VERSION;
+    iv.copy(out, 1);
+    let at = 1 + NONCE;
+    at += c.update(data).copy(out, at);
+    at += c.final().copy(out, at);
+    c.getAuthTag().copy(out, at);
+    return out;
   };
   const decrypt = (blob: Uint8Array): Buffer => {
     const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
