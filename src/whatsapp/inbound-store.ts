@@ -1,7 +1,7 @@
 // Durable intake: turns one verified webhook body into rows (messages, statuses, other events, dead
 // letters) committed in ONE statement before the 200 is sent. Dedupe is the database's unique keys
 // (messages by wamid, statuses by wamid + status), never a check-then-insert.
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { Cipher } from '../compliance/crypto.js';
 import type { Db } from '../db/database.js';
 import {
@@ -11,6 +11,13 @@ import {
   type EnvelopeContact,
   type EnvelopeMessage,
 } from './webhook-envelope.js';
+
+// The two statements almost every webhook needs, written once: building them per request costs more than
+// the hash that verifies the request.
+const INSERT_ONE_MESSAGE = `insert into inbound_messages (wamid, phone_number_id, sender_key, wa_id, bsuid, type, sent_at, payload)
+  values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (wamid) do nothing`;
+const INSERT_ONE_STATUS = `insert into status_events (wamid, status, occurred_at, callback_data, recipient, error_code, details)
+  values ($1, $2, $3, $4, $5, $6, $7) on conflict (wamid, status) do nothing`;
 
 export interface IntakeResult {
   messages: number;
@@ -128,10 +135,20 @@ export async function storeWebhook(db: Db, cipher: Cipher, phoneNumberId: string
   result.deadLetters = dead.length;
   // The usual webhook carries only messages or only statuses: a plain insert, the cheapest statement to plan.
   if (others.length + dead.length === 0 && (uniqueMessages.length === 0 || uniqueStatuses.length === 0)) {
-    const r = uniqueMessages.length
-      ? await db.insertInto('inbound_messages').values(uniqueMessages).onConflict((oc) => oc.column('wamid').doNothing()).executeTakeFirst()
-      : await db.insertInto('status_events').values(uniqueStatuses).onConflict((oc) => oc.columns(['wamid', 'status']).doNothing()).executeTakeFirst();
-    const inserted = Number(r.numInsertedOrUpdatedRows ?? 0n);
+    const one = uniqueMessages.length === 1 ? uniqueMessages[0] : undefined;
+    const oneStatus = uniqueStatuses.length === 1 && uniqueMessages.length === 0 ? uniqueStatuses[0] : undefined;
+    let inserted: number;
+    if (one) {
+      inserted = Number((await db.executeQuery(CompiledQuery.raw(INSERT_ONE_MESSAGE, [one.wamid, one.phone_number_id, one.sender_key, one.wa_id, one.bsuid, one.type, one.sent_at, one.payload]))).numAffectedRows ?? 0n);
+    } else if (oneStatus) {
+      const s = oneStatus;
+      inserted = Number((await db.executeQuery(CompiledQuery.raw(INSERT_ONE_STATUS, [s.wamid, s.status, s.occurred_at, s.callback_data, s.recipient, s.error_code, s.details]))).numAffectedRows ?? 0n);
+    } else {
+      const r = uniqueMessages.length
+        ? await db.insertInto('inbound_messages').values(uniqueMessages).onConflict((oc) => oc.column('wamid').doNothing()).executeTakeFirst()
+        : await db.insertInto('status_events').values(uniqueStatuses).onConflict((oc) => oc.columns(['wamid', 'status']).doNothing()).executeTakeFirst();
+      inserted = Number(r.numInsertedOrUpdatedRows ?? 0n);
+    }
     if (uniqueMessages.length) result.messages = inserted;
     else result.statuses = inserted;
     result.messagesDeduped = messages.length - result.messages;
