@@ -102,7 +102,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   if (opts.beforeListen) await opts.beforeListen(services);
 
   if (config.workers) {
-    const sender = new Sender({ db, cipher, graph, metrics, log: log.child({ worker: 'sender' }), clock, mps: config.whatsapp.mps, sendTimeoutMs: config.whatsapp.sendTimeoutMs, reconcileMs: config.whatsapp.reconcileMs, onSettled: () => sendLoop?.wake() });
+    const sender = new Sender({ db, cipher, graph, metrics, log: log.child({ worker: 'sender' }), clock, mps: config.whatsapp.mps, sendTimeoutMs: config.whatsapp.sendTimeoutMs, reconcileMs: config.whatsapp.reconcileMs, onSettled: () => sendLoop?.wake(), settleDb: database.urgent });
     drains.push(() => sender.drain());
     const media = new MediaDownloader({ db, cipher, graph, log: log.child({ worker: 'media' }), clock });
     const inbound = new InboundWorker({

@@ -8,7 +8,7 @@ import { Kysely, Migrator, PostgresDialect, sql, type PostgresCursor, type Postg
 import pg from 'pg';
 import { lockDataDir } from './lock.js';
 import { migrations } from './migrations/index.js';
-import { PGliteDialect } from './pglite-dialect.js';
+import { PGliteDialect, SessionMutex } from './pglite-dialect.js';
 import type { DB } from './schema.js';
 
 export type Db = Kysely<DB>;
@@ -17,6 +17,8 @@ export type DbOrTx = Kysely<DB> | Transaction<DB>;
 
 export interface Database {
   readonly db: Db;
+  /** The same database, for the few writes that must not wait behind others on a single session (PGlite). */
+  readonly urgent: Db;
   readonly kind: 'pglite' | 'postgres';
   /** How many transactions may usefully run at once (PGlite has one session). */
   readonly concurrency: number;
@@ -41,7 +43,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       /* an idle client lost its connection; the pool replaces it */
     });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
-    return { db, kind: 'postgres', concurrency: Math.max(1, (opts.poolSize ?? 10) - 2), close: () => db.destroy() };
+    return { db, urgent: db, kind: 'postgres', concurrency: Math.max(1, (opts.poolSize ?? 10) - 2), close: () => db.destroy() };
   }
   let release = () => {};
   let pglite = opts.pglite;
@@ -56,13 +58,19 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       throw e;
     }
   }
-  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+  const mutex = new SessionMutex();
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite, mutex, false) });
+  const urgent = new Kysely<DB>({ dialect: new PGliteDialect(pglite, mutex, true) });
+  const session = pglite;
   return {
     db,
+    urgent,
     kind: 'pglite',
     concurrency: 1,
     async close() {
       await db.destroy();
+      await urgent.destroy();
+      if (!session.closed) await session.close();
       release();
     },
   };

@@ -14,14 +14,26 @@ import {
   type QueryResult,
 } from 'kysely';
 
-class Mutex {
-  private tail: Promise<void> = Promise.resolve();
-  lock(): Promise<() => void> {
-    let release!: () => void;
-    const next = new Promise<void>((r) => (release = r));
-    const ready = this.tail.then(() => release);
-    this.tail = this.tail.then(() => next);
-    return ready;
+/**
+ * The one session, handed out in order, with an urgent lane served first: recording that a message left
+ * (the sender's settle) must not queue behind a burst of other work, or a crash in between would leave the
+ * send in doubt for longer than it needs to be.
+ */
+export class SessionMutex {
+  private locked = false;
+  private readonly urgent: (() => void)[] = [];
+  private readonly normal: (() => void)[] = [];
+  async lock(urgent: boolean): Promise<() => void> {
+    if (this.locked) await new Promise<void>((r) => (urgent ? this.urgent : this.normal).push(r));
+    this.locked = true;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.urgent.shift() ?? this.normal.shift();
+      if (next) next(); // the lock passes straight to the next holder
+      else this.locked = false;
+    };
   }
 }
 
@@ -39,15 +51,14 @@ class PGliteConnection implements DatabaseConnection {
 }
 
 class PGliteDriver implements Driver {
-  private readonly mutex = new Mutex();
   private readonly releases = new WeakMap<DatabaseConnection, () => void>();
   private readonly connection: PGliteConnection;
-  constructor(private readonly pg: PGlite) {
+  constructor(pg: PGlite, private readonly mutex: SessionMutex, private readonly urgent: boolean) {
     this.connection = new PGliteConnection(pg);
   }
   async init(): Promise<void> {}
   async acquireConnection(): Promise<DatabaseConnection> {
-    const release = await this.mutex.lock();
+    const release = await this.mutex.lock(this.urgent);
     // One PGlite session means one connection object; the release function rides along in a wrapper.
     const conn: DatabaseConnection = {
       executeQuery: (q) => this.connection.executeQuery(q),
@@ -70,17 +81,21 @@ class PGliteDriver implements Driver {
     this.releases.delete(conn);
   }
   async destroy(): Promise<void> {
-    if (!this.pg.closed) await this.pg.close();
+    // The PGlite instance is shared by the normal and urgent handles: its owner closes it.
   }
 }
 
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pg: PGlite) {}
+  constructor(
+    private readonly pg: PGlite,
+    private readonly mutex: SessionMutex = new SessionMutex(),
+    private readonly urgent = false,
+  ) {}
   createAdapter() {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new PGliteDriver(this.pg);
+    return new PGliteDriver(this.pg, this.mutex, this.urgent);
   }
   createQueryCompiler() {
     return new PostgresQueryCompiler();

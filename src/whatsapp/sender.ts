@@ -43,6 +43,8 @@ export interface SenderDeps {
   batchSize?: number;
   /** Sends under way at once, at most (default 64). */
   maxInFlight?: number;
+  /** The handle for settling sends (Database.urgent); defaults to db. */
+  settleDb?: Db;
   /** Called when a send settles: the next message of that patient may now go. */
   onSettled?: () => void;
 }
@@ -182,7 +184,10 @@ export class Sender {
   }
 
   private async settle(row: ClaimedRow, outcome: SendOutcome): Promise<void> {
-    const { db, metrics, log, clock } = this.d;
+    const { metrics, log, clock } = this.d;
+    // Recording what happened to a send goes first on a single-session database: until it is written, a crash
+    // would leave the message in doubt.
+    const db = this.d.settleDb ?? this.d.db;
     const now = clock.now();
     if (outcome.kind === 'accepted') {
       await db.transaction().execute(async (tx) => {
