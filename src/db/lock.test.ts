@@ -29,3 +29,23 @@ describe('DATA_DIR lock', () => {
     lockDataDir(dir)();
   });
 });
+
+describe('DATA_DIR lock and zombies', () => {
+  it('takes over the lock of a killed process that is still a zombie', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pl-lock-'));
+    // A child we never reap: after SIGKILL it stays a zombie while this process lives.
+    const { spawn: rawSpawn } = await import('node:child_process');
+    const child = rawSpawn('sh', ['-c', 'sleep 30 & echo $!; wait'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const pid = Number((await new Promise<Buffer>((r) => child.stdout!.once('data', r))).toString().trim());
+    process.kill(pid, 'SIGSTOP'); // keep the shell from reaping it…
+    process.kill(child.pid!, 'SIGSTOP');
+    process.kill(pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+    const state = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+    expect(state).toBe('Z');
+    fs.writeFileSync(path.join(dir, 'patientline.lock'), JSON.stringify({ pid, host: os.hostname() }));
+    const release = lockDataDir(dir);
+    release();
+    process.kill(child.pid!, 'SIGKILL');
+  });
+});

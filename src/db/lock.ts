@@ -15,9 +15,17 @@ export class DataDirLockedError extends Error {
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    return e instanceof Error && 'code' in e && e.code === 'EPERM';
+  }
+  // A process killed with -9 whose parent died too may stay a zombie until init reaps it (in containers,
+  // sometimes never): it answers kill(pid, 0) but holds nothing. Linux says so in /proc/<pid>/stat.
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true; // no /proc (not Linux): trust kill(pid, 0)
   }
 }
 
