@@ -73,6 +73,8 @@ export interface OutboxTable {
   attempts: Generated<number>;
   next_attempt_at: Generated<Date>;
   claimed_at: NullableTimestamp;
+  /** Set just before the request leaves: an orphan without it never reached Meta. */
+  dispatched_at: NullableTimestamp;
   in_doubt_at: NullableTimestamp;
   wamid: string | null;
   status: string | null;

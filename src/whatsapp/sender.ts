@@ -22,6 +22,8 @@ export const WINDOW_CLOSED = 131047;
 const MAX_ATTEMPTS = { retry: 8, retry_recipient: 12 } as const;
 const PAUSE_MS = 60_000;
 const READ_RECEIPT_TTL_MS = 60_000;
+/** How much longer than WHATSAPP_RECONCILE_MS an orphan that had left waits for its status webhooks. */
+const ORPHAN_EXTRA_WAIT_MS = 10 * 60_000;
 /**
  * The cap is counted over a sliding 1.2 s: requests claimed together reach Meta with some jitter, and a
  * margin keeps every second at Meta's end under WHATSAPP_MPS (130429 costs more than the margin).
@@ -176,6 +178,8 @@ export class Sender {
     let outcome: SendOutcome;
     try {
       await this.pace();
+      // Durable before the request leaves: after a crash, a row without it is known never to have gone out.
+      await (this.d.settleDb ?? this.d.db).updateTable('outbox').set({ dispatched_at: clock.now() }).where('id', '=', row.id).execute();
       outcome = await this.d.graph.sendMessage(body);
     } catch {
       outcome = { kind: 'in_doubt', reason: 'client' };
@@ -270,10 +274,16 @@ export class Sender {
   async reconcile(): Promise<number> {
     const { db, clock, metrics, sendTimeoutMs, reconcileMs, log } = this.d;
     const now = clock.now().getTime();
-    // A read receipt whose fate is unknown is simply settled: resending one helps nobody. The window of an
-    // orphan starts now, not at its claim: its status webhooks could not arrive while no process was up.
+    // Orphans of a process that died mid-send. One that never left (no dispatched_at) is simply sent again.
+    // A read receipt is settled: resending one helps nobody. One that left waits for its status webhooks
+    // longer than a timed-out send does: no process was listening while it was down, and Meta's retries
+    // back off (cloud-api.md §1), so its in-doubt window starts well in the future.
     const orphaned = await db.updateTable('outbox')
-      .set({ state: sql`case when kind = 'read' then 'sent' else 'in_doubt' end`, in_doubt_at: new Date(now) })
+      .set({
+        state: sql`case when kind = 'read' then 'sent' when dispatched_at is null then 'pending' else 'in_doubt' end`,
+        in_doubt_at: sql`case when dispatched_at is null then null else ${new Date(now + ORPHAN_EXTRA_WAIT_MS)}::timestamptz end`,
+        next_attempt_at: new Date(now),
+      })
       .where('state', '=', 'sending')
       .where('claimed_at', '<', new Date(now - sendTimeoutMs - 5_000))
       .executeTakeFirst();
@@ -311,7 +321,7 @@ async function claimKind(tx: Tx, now: Date, limit: number, readReceipts: boolean
        order by o.id
        limit ${limit}
        for update of o skip locked)
-    update outbox set state = 'sending', attempts = outbox.attempts + 1, claimed_at = ${now}
+    update outbox set state = 'sending', attempts = outbox.attempts + 1, claimed_at = ${now}, dispatched_at = null
       from due left join patients pt on pt.id = due.patient_id
      where outbox.id = due.id
     returning outbox.id, outbox.kind, outbox.payload, outbox.to_phone, outbox.to_bsuid, outbox.requires_window, outbox.callback_token,

@@ -72,6 +72,7 @@ export const foundation: readonly string[] = [
     attempts integer not null default 0,
     next_attempt_at timestamptz not null default now(),
     claimed_at timestamptz,
+    dispatched_at timestamptz,
     in_doubt_at timestamptz,
     wamid text unique,
     status text,
