@@ -22,8 +22,12 @@ export const WINDOW_CLOSED = 131047;
 const MAX_ATTEMPTS = { retry: 8, retry_recipient: 12 } as const;
 const PAUSE_MS = 60_000;
 const READ_RECEIPT_TTL_MS = 60_000;
-/** How much longer than WHATSAPP_RECONCILE_MS an orphan that had left waits for its status webhooks. */
-const ORPHAN_EXTRA_WAIT_MS = 10 * 60_000;
+/**
+ * How much longer than WHATSAPP_RECONCILE_MS an orphan that had left waits for its status webhooks: Meta
+ * retries at once and then backs off, so a minute after the restart covers its first retries. Longer would
+ * leave a patient unanswered when the request died on its way out; a resend is the lesser harm.
+ */
+const ORPHAN_EXTRA_WAIT_MS = 60_000;
 /**
  * The cap is counted over a sliding 1.2 s: requests claimed together reach Meta with some jitter, and a
  * margin keeps every second at Meta's end under WHATSAPP_MPS (130429 costs more than the margin).
