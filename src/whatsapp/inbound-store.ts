@@ -1,7 +1,8 @@
 // Durable intake: turns one verified webhook body into rows (messages, statuses, other events, dead
 // letters) committed in ONE statement before the 200 is sent. Dedupe is the database's unique keys
 // (messages by wamid, statuses by wamid + status), never a check-then-insert.
-import { CompiledQuery, sql } from 'kysely';
+import { CompiledQuery, sql, type Insertable } from 'kysely';
+import type { InboundMessagesTable, StatusEventsTable } from '../db/schema.js';
 import type { Cipher } from '../compliance/crypto.js';
 import type { Db } from '../db/database.js';
 import {
@@ -30,25 +31,9 @@ export interface IntakeResult {
   foreign: string[];
 }
 
-interface MessageRow {
-  wamid: string;
-  phone_number_id: string;
-  sender_key: string;
-  wa_id: string | null;
-  bsuid: string | null;
-  type: string;
-  sent_at: Date;
-  payload: Buffer;
-}
-interface StatusRow {
-  wamid: string;
-  status: string;
-  occurred_at: Date;
-  callback_data: string | null;
-  recipient: string | null;
-  error_code: number | null;
-  details: string | null;
-}
+// The rows intake writes, derived from the table types so the two cannot drift apart.
+type MessageRow = Required<Pick<Insertable<InboundMessagesTable>, 'wamid' | 'phone_number_id' | 'sender_key' | 'wa_id' | 'bsuid' | 'type' | 'sent_at' | 'payload'>>;
+type StatusRow = Required<Pick<Insertable<StatusEventsTable>, 'wamid' | 'status' | 'occurred_at' | 'callback_data' | 'recipient' | 'error_code' | 'details'>>;
 
 function contactFor(m: EnvelopeMessage, contacts: EnvelopeContact[]): EnvelopeContact | null {
   return (
