@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import crypto from 'node:crypto';
-import { Kysely, Migrator, PostgresDialect, sql, type PostgresCursor, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, sql, type PostgresCursor, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult, type Transaction } from 'kysely';
+import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { lockDataDir } from './lock.js';
 import { migrations } from './migrations/index.js';
@@ -87,6 +88,7 @@ function preparingPool(pool: pg.Pool): PostgresPool {
   const prepared = new WeakMap<pg.PoolClient, Set<string>>();
   return {
     end: () => pool.end(),
+    options: pool.options,
     async connect(): Promise<PostgresPoolClient> {
       const client = await pool.connect();
       let names = prepared.get(client);

@@ -1,6 +1,7 @@
 // Numbered migrations, applied in order at start and by `patientline migrate`. Never edit a released one:
 // add the next number. Each is a list of single statements so that it runs on PGlite and on PostgreSQL 15+.
-import { sql, type Kysely, type Migration } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
 import { foundation } from './0001-foundation.js';
 import { clinic } from './0002-clinic.js';
 import { sandbox } from './0003-sandbox.js';
