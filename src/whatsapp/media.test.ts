@@ -87,7 +87,7 @@ async function inbound(type: MediaKind, f: File, sha256?: string): Promise<{ row
     .values({ wamid: `wamid.${mediaId}`, phone_number_id: 'PN1', sender_key: 'p:1', wa_id: '33600000001', bsuid: null, type, sent_at: new Date(), payload: cipher.encryptJson({}), state: 'done', last_error: null, patient_id: null, processed_at: null, processed_order: null, processed_by: null })
     .returning('id').executeTakeFirstOrThrow();
   const sha = sha256 ?? (f.bytes ? crypto.createHash('sha256').update(f.bytes).digest('base64') : null);
-  const row = await db.db.insertInto('media').values({ media_id: mediaId, inbound_message_id: msg.id, patient_id: null, mime_type: f.mime, sha256: sha, size: null, content: null, error: null, stored_at: null })
+  const row = await db.db.insertInto('media').values({ media_id: mediaId, inbound_message_id: msg.id, patient_id: null, mime_type: f.mime, sha256: sha, size: null, content: null, error: null, stored_at: null, next_attempt_at: new Date(Date.now() - 1000) })
     .returning('id').executeTakeFirstOrThrow();
   return { rowId: row.id, mediaId };
 }
