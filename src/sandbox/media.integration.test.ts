@@ -1,6 +1,6 @@
-// A send with a media `link`, through the sandbox's Graph API as a client library sends it: a link to a local
-// service fails the message with a 131053 status webhook and the service is never called; a link to the app's
-// own origin is fetched and delivered.
+// Media through the sandbox's Graph API as client libraries send it. Uploads take their parameters from the
+// form or the query string. A send with a `link` to a local service fails with a 131053 status webhook and the
+// service is never called; a link to the app's own origin is fetched and delivered.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,5 +68,37 @@ describe('sandbox: media sent by link', () => {
     const { id } = (await up.json()) as { id: string };
     const wamid = await sendImage(`${app.base}/sandbox/api/media/${id}`);
     expect(await statusOf(wamid, 'delivered')).toStrictEqual({ status: 'delivered', error_code: null });
+  });
+});
+
+describe('sandbox: media upload parameters', () => {
+  const upload = async (query: string, fields: Record<string, string>) => {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(fields)) form.append(k, v);
+    form.append('file', new Blob([PNG], { type: 'image/png' }), 'dot.png');
+    const res = await fetch(`${graph}/${app.config.whatsapp.phoneNumberId}/media${query}`, { method: 'POST', headers: auth, body: form });
+    return { status: res.status, body: (await res.json()) as { id?: string; error?: { code: number; error_data: { details: string } } } };
+  };
+
+  it.each([
+    ['messaging_product in the query string (whatsapp-api-js)', '?messaging_product=whatsapp', { type: 'image/png' }],
+    ['every parameter in the query string', '?messaging_product=whatsapp&type=image%2Fpng', {}],
+    ['every parameter in the form', '', { messaging_product: 'whatsapp', type: 'image/png' }],
+  ])('accepts %s', async (_name, query, fields) => {
+    const r = await upload(query, fields);
+    expect(r.status).toBe(200);
+    expect(r.body.id).toMatch(/^\d+$/);
+    const info = (await (await fetch(`${graph}/${r.body.id}`, { headers: auth })).json()) as { mime_type: string; file_size: number };
+    expect(info).toMatchObject({ mime_type: 'image/png', file_size: PNG.length });
+  });
+
+  it.each([
+    ['no messaging_product anywhere', '', { type: 'image/png' }],
+    ['another messaging_product in the query string', '?messaging_product=instagram', {}],
+    ['a form field that overrides a good query string', '?messaging_product=whatsapp', { messaging_product: 'sms' }],
+  ])('refuses %s', async (_name, query, fields) => {
+    const r = await upload(query, fields);
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatchObject({ code: 100, error_data: { details: 'Param messaging_product must be "whatsapp"' } });
   });
 });
