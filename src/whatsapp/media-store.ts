@@ -37,7 +37,7 @@ export interface WrittenMedia {
  */
 export async function writeChunks(db: Db, cipher: Cipher, mediaRowId: string, attempt: number, body: AsyncIterable<Uint8Array>): Promise<WrittenMedia> {
   const hash = crypto.createHash('sha256');
-  let buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  const buf = Buffer.allocUnsafe(CHUNK_BYTES);
   let filled = 0;
   let seq = 0;
   let size = 0;
@@ -61,7 +61,6 @@ export async function writeChunks(db: Db, cipher: Cipher, mediaRowId: string, at
     }
   }
   await flush(true);
-  buf = Buffer.alloc(0);
   return { size, chunks: seq, sha256: hash.digest() };
 }
 
