@@ -147,7 +147,12 @@ async function queueDelivery(sb: Sandbox, wamid: string, patient: SimPatient, ca
 async function fetchLinkedMedia(sb: Sandbox, wamid: string, patient: SimPatient, v: ValidMessage, kind: MediaKind, link: string): Promise<void> {
   let problem: string | null = null;
   try {
-    const r = await fetchLink(link, { maxBytes: MEDIA_RULES[kind].maxBytes, ownOrigin: new URL(sb.config.publicUrl).origin });
+    const rule = MEDIA_RULES[kind];
+    const r = await fetchLink(link, {
+      maxBytes: rule.maxBytes,
+      ownOrigin: new URL(sb.config.publicUrl).origin,
+      checkType: (mime) => (rule.types.includes(mime) ? null : checkMedia(kind, mime, 0)),
+    });
     if (!r.ok) problem = r.details;
     else {
       problem = checkMedia(kind, r.mimeType, r.bytes.length);

@@ -166,6 +166,13 @@ describe('fetchLink', () => {
     expect(await fetchLink(`${files.origin}/slow`, opts({ timeoutMs: 500 }))).toMatchObject({ ok: false, reason: 'timeout' });
   });
 
+  it('stops before the body when the type is not one the message takes', async () => {
+    const checkType = (mime: string) => (mime === 'application/pdf' ? null : `Media type ${mime} is not supported for document messages.`);
+    const r = await fetchLink(`${files.origin}/huge-declared`, opts({ maxBytes: 400 * MB, checkType }));
+    expect(r).toStrictEqual({ ok: false, reason: 'unsupported_type', details: 'Media type image/png is not supported for document messages.' });
+    expect(sent.get('/huge-declared')!.bytes).toBeLessThan(25 * MB);
+  });
+
   it('reports an HTTP error status', async () => {
     expect(await fetchLink(`${files.origin}/missing.png`, opts())).toStrictEqual({ ok: false, reason: 'http_status', details: 'Downloading the media from the link failed with HTTP 404.' });
   });

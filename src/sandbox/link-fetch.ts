@@ -51,13 +51,15 @@ export interface LinkFetchOptions {
   ownOrigin: string | null;
   timeoutMs?: number;
   maxRedirects?: number;
+  /** Checks the Content-Type before the body is read: a problem (Meta-style details) stops there. */
+  checkType?: (mimeType: string) => string | null;
   /** Name resolution (tests give one that answers like a rebinding DNS server). */
   lookup?: typeof dns.lookup;
 }
 
 export type LinkFetch =
   | { ok: true; bytes: Buffer; mimeType: string }
-  | { ok: false; reason: 'refused' | 'http_status' | 'too_large' | 'unreachable' | 'timeout'; details: string };
+  | { ok: false; reason: 'refused' | 'http_status' | 'unsupported_type' | 'too_large' | 'unreachable' | 'timeout'; details: string };
 
 class Refused extends Error {
   constructor(readonly details: string) {
@@ -147,6 +149,12 @@ function request(url: URL, o: LinkFetchOptions, signal: AbortSignal): Promise<St
         res.destroy();
         return resolvePromise({ kind: 'done', result: { ok: false, reason: 'http_status', details: `Downloading the media from the link failed with HTTP ${status}.` } });
       }
+      const mimeType = (res.headers['content-type'] ?? 'application/octet-stream').split(';')[0]?.trim().toLowerCase() ?? '';
+      const typeProblem = o.checkType?.(mimeType) ?? null;
+      if (typeProblem !== null) {
+        res.destroy();
+        return resolvePromise({ kind: 'done', result: { ok: false, reason: 'unsupported_type', details: typeProblem } });
+      }
       const declared = Number(res.headers['content-length'] ?? 'NaN');
       if (declared > o.maxBytes) {
         res.destroy();
@@ -161,7 +169,6 @@ function request(url: URL, o: LinkFetchOptions, signal: AbortSignal): Promise<St
       });
       res.on('error', reject);
       res.on('end', () => {
-        const mimeType = (res.headers['content-type'] ?? 'application/octet-stream').split(';')[0]?.trim().toLowerCase() ?? '';
         resolvePromise({ kind: 'done', result: { ok: true, bytes: Buffer.concat(parts, read), mimeType } });
       });
     });
