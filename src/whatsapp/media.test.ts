@@ -21,6 +21,8 @@ interface File {
   contentLength?: boolean;
   /** What GET /{media-id} reports as file_size. */
   fileSize?: number;
+  /** The body waits for this before it starts. */
+  gate?: Promise<void>;
   mime: string;
 }
 interface Served { sent: number; completed: boolean }
@@ -48,6 +50,12 @@ beforeAll(async () => {
     }
     const f = first === 'files' && id ? files.get(id) : undefined;
     if (!f || !id) return void res.writeHead(404).end();
+    if (f.gate) {
+      const gate = f.gate;
+      delete f.gate;
+      served.set(id, { sent: 0, completed: false }); // asked for, not answered yet
+      return void gate.then(() => server.emit('request', req, res));
+    }
     const record: Served = { sent: 0, completed: false };
     served.set(id, record);
     const total = f.bytes?.length ?? f.streamBytes ?? 0;
@@ -93,6 +101,8 @@ async function inbound(type: MediaKind, f: File, sha256?: string): Promise<{ row
 }
 
 async function download(rowId: string) {
+  // Rows left for a retry by earlier tests wait: this tick takes the row under test.
+  await db.db.updateTable('media').set({ next_attempt_at: new Date(Date.now() + 3_600_000) }).where('state', '=', 'pending').where('id', '<>', rowId).execute();
   expect(await downloader.tick()).toBe(1);
   return db.db.selectFrom('media').selectAll().where('id', '=', rowId).executeTakeFirstOrThrow();
 }
@@ -172,6 +182,27 @@ describe('inbound media download', () => {
     const row = await download(rowId);
     expect([row.state, row.error, row.attempts]).toStrictEqual(['pending', 'media sha256 does not match', 1]);
     expect(row.next_attempt_at.getTime()).toBeGreaterThan(Date.now());
+    expect(await countChunks(db.db, rowId)).toBe(0);
+  });
+});
+
+describe('two instances on one media row', () => {
+  it('lets only the download that still holds the lease mark the row stored; the overtaken one leaves no chunks', async () => {
+    let open = () => {};
+    const gate = new Promise<void>((r) => (open = r));
+    const bytes = crypto.randomBytes(2 * CHUNK_BYTES + 1);
+    const { rowId, mediaId } = await inbound('document', { bytes, mime: 'application/pdf', gate });
+    const first = downloader.tick();
+    await new Promise<void>((resolve) => {
+      const check = () => (served.has(mediaId) ? resolve() : setImmediate(check));
+      check();
+    });
+    // Its lease ran out and another instance took the row (attempt 2) while this download was slow.
+    await db.db.updateTable('media').set({ attempts: 2 }).where('id', '=', rowId).execute();
+    open();
+    expect(await first).toBe(1);
+    const row = await db.db.selectFrom('media').selectAll().where('id', '=', rowId).executeTakeFirstOrThrow();
+    expect([row.state, row.chunk_count, row.attempts]).toStrictEqual(['pending', null, 2]);
     expect(await countChunks(db.db, rowId)).toBe(0);
   });
 });
