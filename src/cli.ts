@@ -29,20 +29,28 @@ const commands: Record<string, Command> = {
         plugins: (s) => [landingPlugin({ sandbox: cfg.sandbox, adminEmail: cfg.adminEmail }), ...(cfg.sandbox ? [sandboxPlugin(s)] : [])],
       });
       const base = running.url;
+      const row = (label: string, value: string) => `  ${`${label}:`.padEnd(17)} ${value}`;
       const lines = [
         `PatientLine is running on ${base} (${cfg.sandbox ? 'sandbox mode: simulated WhatsApp Cloud API' : 'WhatsApp Cloud API'}, database: ${cfg.databaseUrl ? 'PostgreSQL server' : `embedded in ${cfg.dataDir}`})`,
       ];
       if (cfg.sandbox) {
         const clinic = await clinicName(running.services.database.db);
+        const w = cfg.whatsapp;
         lines.push(
-          `  patient phone:  ${base}/sandbox   ← open it, type "Hello" and press Enter${clinic ? ` (clinic: ${clinic})` : ''}`,
-          `  staff console:  ${base}/`,
-          `  demo login:     ${cfg.adminEmail ?? '(none)'} / ${cfg.adminPassword ?? '(none)'}`,
+          row('patient phone', `${base}/sandbox   ← open it, type "Hello" and press Enter${clinic ? ` (clinic: ${clinic})` : ''}`),
+          row('staff console', `${base}/`),
+          row('demo login', `${cfg.adminEmail ?? '(none)'} / ${cfg.adminPassword ?? '(none)'}`),
+          // What a developer needs to point any Cloud API client library at the simulated Graph API.
+          row('Graph API', `${base}/sandbox/graph   ← base URL (as WHATSAPP_API_URL) for any Cloud API client`),
+          row('API version', w.apiVersion),
+          row('phone number id', w.phoneNumberId),
+          row('WABA id', w.businessAccountId),
+          row('access token', w.accessToken),
         );
       }
       lines.push(
-        `  webhook:        ${base}/webhooks/whatsapp`,
-        `  health:         ${base}/healthz · ${base}/readyz · ${base}/metrics`,
+        row('webhook', `${base}/webhooks/whatsapp`),
+        row('health', `${base}/healthz · ${base}/readyz · ${base}/metrics`),
       );
       process.stdout.write(lines.join('\n') + '\n');
       let shuttingDown = false;

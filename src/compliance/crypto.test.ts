@@ -30,6 +30,15 @@ describe('cipher', () => {
     expect(() => createCipher(crypto.randomBytes(32)).decrypt(c.encrypt('x'))).toThrow(DecryptError);
   });
 
+  it('binds associated data: a blob opens only with the same bytes it was sealed with', () => {
+    const aad = Buffer.from('media chunk 3 of file A');
+    const blob = c.encrypt(Buffer.from('chunk bytes'), aad);
+    expect(c.decrypt(blob, aad).toString()).toBe('chunk bytes');
+    expect(() => c.decrypt(blob, Buffer.from('media chunk 4 of file A'))).toThrow(DecryptError);
+    expect(() => c.decrypt(blob)).toThrow(DecryptError);
+    expect(() => c.decrypt(c.encrypt('plain'), aad)).toThrow(DecryptError);
+  });
+
   it('gives stable blind indexes per key', () => {
     expect(c.blindIndex('33600000001')).toBe(c.blindIndex('33600000001'));
     expect(c.blindIndex('33600000001')).not.toBe(createCipher(crypto.randomBytes(32)).blindIndex('33600000001'));

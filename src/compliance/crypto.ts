@@ -1,5 +1,7 @@
 // Encryption of PHI at rest: AES-256-GCM with a random 96-bit nonce per value. The blob carries a version
-// byte so that keys can be rotated later without guessing formats.
+// byte so that keys can be rotated later without guessing formats. Optional associated data (AAD) binds a
+// blob to where it belongs without storing it: a media chunk is sealed with its file and position (and
+// whether it is the last), so chunks cannot be swapped, reordered or dropped undetected.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,8 +11,9 @@ const NONCE = 12;
 const TAG = 16;
 
 export interface Cipher {
-  encrypt(plain: Uint8Array | string): Buffer;
-  decrypt(blob: Uint8Array): Buffer;
+  /** `aad`, when given, must be given again, byte for byte, to decrypt. */
+  encrypt(plain: Uint8Array | string, aad?: Uint8Array): Buffer;
+  decrypt(blob: Uint8Array, aad?: Uint8Array): Buffer;
   encryptJson(value: unknown): Buffer;
   decryptJson(blob: Uint8Array): unknown;
   /** Keyed hash for equality look-ups on encrypted values (blind index). */
@@ -40,10 +43,11 @@ export function createCipher(key: Buffer): Cipher {
     used += NONCE;
     return n;
   };
-  const encrypt = (plain: Uint8Array | string): Buffer => {
+  const encrypt = (plain: Uint8Array | string, aad?: Uint8Array): Buffer => {
     const data = typeof plain === 'string' ? Buffer.from(plain, 'utf8') : plain;
     const iv = nonce();
     const c = crypto.createCipheriv('aes-256-gcm', key, iv);
+    if (aad) c.setAAD(aad);
     // One allocation of the final size: version, nonce, ciphertext (same length as the plaintext), tag.
     const out = Buffer.allocUnsafe(1 + NONCE + data.length + TAG);
     out[0] = VERSION;
@@ -54,11 +58,12 @@ export function createCipher(key: Buffer): Cipher {
     c.getAuthTag().copy(out, at);
     return out;
   };
-  const decrypt = (blob: Uint8Array): Buffer => {
+  const decrypt = (blob: Uint8Array, aad?: Uint8Array): Buffer => {
     const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
     if (b.length < 1 + NONCE + TAG || b[0] !== VERSION) throw new DecryptError();
     try {
       const d = crypto.createDecipheriv('aes-256-gcm', key, b.subarray(1, 1 + NONCE));
+      if (aad) d.setAAD(aad);
       d.setAuthTag(b.subarray(b.length - TAG));
       return Buffer.concat([d.update(b.subarray(1 + NONCE, b.length - TAG)), d.final()]);
     } catch {

@@ -125,6 +125,16 @@ export interface MediaTable {
   error: string | null;
   created_at: Generated<Date>;
   stored_at: NullableTimestamp;
+  /** Chunked storage (0006): how many chunks, and the download attempt they belong to. Null for `content` rows. */
+  chunk_count: number | null;
+  chunk_attempt: number | null;
+}
+
+export interface MediaChunksTable {
+  media_row_id: string;
+  attempt: number;
+  seq: number;
+  content: Bytes;
 }
 
 export interface OperatorAlertsTable {
@@ -157,6 +167,7 @@ export interface DB {
   webhook_dead_letters: WebhookDeadLettersTable;
   webhook_other_events: WebhookOtherEventsTable;
   media: MediaTable;
+  media_chunks: MediaChunksTable;
   operator_alerts: OperatorAlertsTable;
   sender_pause: SenderPauseTable;
   conversation_state: ConversationStateTable;

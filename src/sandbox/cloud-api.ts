@@ -10,7 +10,8 @@ import {
 import { renderTemplate, type RenderedTemplate, type StoredComponent } from './templates.js';
 import { needsWindow, type ValidMessage } from './validate.js';
 import { newNumericId, newWamid, statusWebhook, type StatusName } from './webhooks.js';
-import { checkMedia, sha256Hex } from './media-rules.js';
+import { fetchLink } from './link-fetch.js';
+import { checkMedia, MEDIA_RULES, sha256Hex } from './media-rules.js';
 
 export const WINDOW_MS = 24 * 3600 * 1000;
 const PAIR_REFILL_MS = 6000;
@@ -139,24 +140,30 @@ async function queueDelivery(sb: Sandbox, wamid: string, patient: SimPatient, ca
   }
 }
 
-/** Meta fetches a linked file itself and fails the message (131053) when it cannot. */
+/**
+ * Meta fetches a linked file itself and fails the message (131053) when it cannot: unreachable, refused (not a
+ * public http(s) address, a redirect to another host), too large for its type, or too slow. See link-fetch.ts.
+ */
 async function fetchLinkedMedia(sb: Sandbox, wamid: string, patient: SimPatient, v: ValidMessage, kind: MediaKind, link: string): Promise<void> {
   let problem: string | null = null;
   try {
-    const res = await fetch(link, { signal: AbortSignal.timeout(15_000), redirect: 'follow' });
-    if (!res.ok) problem = `Downloading the media from the link failed with HTTP ${res.status}.`;
+    const rule = MEDIA_RULES[kind];
+    const r = await fetchLink(link, {
+      maxBytes: rule.maxBytes,
+      ownOrigin: new URL(sb.config.publicUrl).origin,
+      checkType: (mime) => (rule.types.includes(mime) ? null : checkMedia(kind, mime, 0)),
+    });
+    if (!r.ok) problem = r.details;
     else {
-      const bytes = Buffer.from(await res.arrayBuffer());
-      const mime = (res.headers.get('content-type') ?? 'application/octet-stream').split(';')[0]?.trim() ?? '';
-      problem = checkMedia(kind, mime, bytes.length);
+      problem = checkMedia(kind, r.mimeType, r.bytes.length);
       if (problem === null) {
         const id = newNumericId();
-        await putMedia(sb.db, sb.cipher, { id, mimeType: mime, sha256: sha256Hex(bytes), filename: null, origin: 'business', createdAt: sb.clock.now(), bytes });
-        await updateContent(sb.db, sb.cipher, wamid, (view) => (typeof view === 'object' && view !== null ? { ...view, mediaId: id, mimeType: mime } : view));
+        await putMedia(sb.db, sb.cipher, { id, mimeType: r.mimeType, sha256: sha256Hex(r.bytes), filename: null, origin: 'business', createdAt: sb.clock.now(), bytes: r.bytes });
+        await updateContent(sb.db, sb.cipher, wamid, (view) => (typeof view === 'object' && view !== null ? { ...view, mediaId: id, mimeType: r.mimeType } : view));
       }
     }
   } catch {
-    problem = 'Downloading the media from the link failed (unreachable or too slow).';
+    problem = 'Downloading the media from the link failed.';
   }
   if (problem === null) return queueDelivery(sb, wamid, patient, v.callbackData, null, false);
   await sb.dispatcher.enqueue({

@@ -20,6 +20,7 @@ const URL_TTL_S = 300;
 const versioned = z.object({ version: z.string() });
 const withId = versioned.extend({ id: z.string().min(1).max(64) });
 const attachmentQuery = z.object({ mid: z.string().max(64), ext: z.coerce.number().int(), hash: z.string().max(128) });
+const uploadQuery = z.object({ messaging_product: z.string().optional(), type: z.string().optional() });
 const templateListQuery = z.object({
   name: z.string().optional(), status: z.string().optional(), language: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(), after: z.string().optional(),
@@ -98,9 +99,13 @@ export function graphRoutes(sb: Sandbox) {
       } catch {
         return reply(req, res, graphError(400, 131053, 'Media upload error', `The file is larger than ${MAX_UPLOAD_BYTES} bytes or the upload was cut.`));
       }
-      if (fields['messaging_product'] !== 'whatsapp') return reply(req, res, graphError(400, 100, 'Invalid parameter', 'Param messaging_product must be "whatsapp"'));
+      // The Graph API takes parameters from the query string as well as the body (whatsapp-api-js sends
+      // messaging_product in the query): a form field wins when both are given.
+      const query = uploadQuery.safeParse(req.query);
+      const param = (name: 'messaging_product' | 'type') => fields[name] ?? (query.success ? query.data[name] : undefined);
+      if (param('messaging_product') !== 'whatsapp') return reply(req, res, graphError(400, 100, 'Invalid parameter', 'Param messaging_product must be "whatsapp"'));
       if (!file) return reply(req, res, graphError(400, 100, 'Invalid parameter', 'Param file is required'));
-      const mime = (fields['type'] ?? file.mime).split(';')[0]?.trim().toLowerCase() ?? '';
+      const mime = (param('type') ?? file.mime).split(';')[0]?.trim().toLowerCase() ?? '';
       const problem = checkUpload(mime, file.filename, file.bytes);
       if (problem !== null) return reply(req, res, graphError(400, 131053, 'Media upload error', problem));
       const mediaId = newNumericId();

@@ -1,27 +1,26 @@
 // The Cloud API's media rules (cloud-api.md §8): supported MIME types and sizes per message type, and a check
 // that the bytes are what the declared type says (a mismatch is Meta's 131053).
 import crypto from 'node:crypto';
-
-const MB = 1024 * 1024;
+import { MAX_MEDIA_BYTES, MEDIA_MAX_BYTES } from '../whatsapp/media-limits.js';
 
 /** Supported MIME types and their size limit, by message type. */
 export const MEDIA_RULES: Record<'image' | 'video' | 'audio' | 'document' | 'sticker', { types: readonly string[]; maxBytes: number }> = {
-  image: { types: ['image/jpeg', 'image/png'], maxBytes: 5 * MB },
-  video: { types: ['video/mp4', 'video/3gpp'], maxBytes: 16 * MB },
-  audio: { types: ['audio/aac', 'audio/amr', 'audio/mpeg', 'audio/mp4', 'audio/ogg'], maxBytes: 16 * MB },
+  image: { types: ['image/jpeg', 'image/png'], maxBytes: MEDIA_MAX_BYTES.image },
+  video: { types: ['video/mp4', 'video/3gpp'], maxBytes: MEDIA_MAX_BYTES.video },
+  audio: { types: ['audio/aac', 'audio/amr', 'audio/mpeg', 'audio/mp4', 'audio/ogg'], maxBytes: MEDIA_MAX_BYTES.audio },
   document: {
     types: [
       'text/plain', 'application/pdf', 'application/msword', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
       'application/vnd.ms-excel', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/vnd.ms-powerpoint',
       'application/vnd.openxmlformats-officedocument.presentationml.presentation',
     ],
-    maxBytes: 100 * MB,
+    maxBytes: MEDIA_MAX_BYTES.document,
   },
-  sticker: { types: ['image/webp'], maxBytes: 500 * 1024 },
+  sticker: { types: ['image/webp'], maxBytes: MEDIA_MAX_BYTES.sticker },
 };
 
 /** The largest file any message type takes: the upload route's limit. */
-export const MAX_UPLOAD_BYTES = 100 * MB;
+export const MAX_UPLOAD_BYTES = MAX_MEDIA_BYTES;
 
 const EXTENSIONS: Record<string, readonly string[]> = {
   'image/jpeg': ['jpg', 'jpeg'], 'image/png': ['png'], 'image/webp': ['webp'], 'video/mp4': ['mp4'], 'video/3gpp': ['3gp', '3gpp'],

@@ -2,6 +2,10 @@
 // tests all go through it over HTTP, so the wire format is always the real one.
 import { z } from 'zod';
 import { parseGraphError, type GraphError } from './graph-errors.js';
+import { MediaTooLargeError, type MediaKind } from './media-limits.js';
+
+/** At least this long for a whole download: 100 MB over a slow link. */
+const DOWNLOAD_TIMEOUT_MS = 120_000;
 
 const mediaInfoSchema = z.object({
   url: z.string().min(1),
@@ -93,16 +97,49 @@ export class GraphClient {
     return { url: o.url, mimeType: o.mime_type ?? null, sha256: o.sha256 ?? null, fileSize: o.file_size ?? null };
   }
 
-  /** Downloads a media URL; it needs the same bearer token. */
-  async download(url: string, maxBytes: number): Promise<{ bytes: Buffer; mimeType: string | null }> {
-    const res = await this.f(url, { headers: this.headers(false), signal: AbortSignal.timeout(Math.max(this.opts.timeoutMs, 60_000)) });
-    if (!res.ok) throw new GraphRequestError(parseGraphError(res.status, null));
-    const len = Number(res.headers.get('content-length') ?? '0');
-    if (len > maxBytes) throw new Error(`media is ${len} bytes, over the ${maxBytes}-byte limit`);
-    const bytes = Buffer.from(await res.arrayBuffer());
-    if (bytes.length > maxBytes) throw new Error(`media is ${bytes.length} bytes, over the ${maxBytes}-byte limit`);
-    return { bytes, mimeType: res.headers.get('content-type') };
+  /**
+   * Opens a media URL (it needs the same bearer token) and hands its body over piece by piece as it arrives:
+   * nothing is buffered here. A declared Content-Length over `maxBytes` stops before the body is read; a body
+   * without one (or lying about it) is counted while it is read and cut off the moment it passes the limit.
+   */
+  async download(url: string, maxBytes: number, kind: MediaKind | null = null): Promise<MediaDownload> {
+    const stop = new AbortController();
+    // The timeout covers the whole body, not only the headers: a trickling body cannot hold a worker forever.
+    const signal = AbortSignal.any([stop.signal, AbortSignal.timeout(Math.max(this.opts.timeoutMs, DOWNLOAD_TIMEOUT_MS))]);
+    const res = await this.f(url, { headers: this.headers(false), signal });
+    if (!res.ok || !res.body) {
+      stop.abort();
+      throw new GraphRequestError(parseGraphError(res.status, null));
+    }
+    const declared = res.headers.get('content-length');
+    const declaredBytes = declared !== null && /^\d+$/.test(declared) ? Number(declared) : null;
+    if (declaredBytes !== null && declaredBytes > maxBytes) {
+      stop.abort();
+      throw new MediaTooLargeError(maxBytes, kind, true);
+    }
+    const body = res.body;
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      let read = 0;
+      try {
+        for await (const piece of body) {
+          read += piece.byteLength;
+          if (read > maxBytes) throw new MediaTooLargeError(maxBytes, kind, false);
+          yield piece;
+        }
+      } finally {
+        // Whether it ended, failed or the caller stopped reading: never leave the connection half-read.
+        stop.abort();
+      }
+    }
+    return { mimeType: res.headers.get('content-type'), declaredBytes, chunks: chunks() };
   }
+}
+
+/** A download in progress: iterate `chunks` once; breaking out of the loop closes the connection. */
+export interface MediaDownload {
+  mimeType: string | null;
+  declaredBytes: number | null;
+  chunks: AsyncGenerator<Uint8Array>;
 }
 
 export class GraphRequestError extends Error {

@@ -44,6 +44,38 @@ describe('patientline CLI', () => {
     expect((await fetch(`${first.base}/readyz`)).status).toBe(200);
   });
 
+  it('prints, in sandbox mode, the simulated Graph API\'s base URL, version, ids and token, and they work', async () => {
+    const server = await spawnServer({ DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'pl-cli-')), WORKERS: '0' });
+    running.push(server);
+    const field = (label: string) => new RegExp(`^  ${label}: +(\\S+)`, 'm').exec(server.output())?.[1];
+    // The lines come right after the server listens: wait for them on stdout itself.
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (field('access token') === undefined) return;
+        server.child.stdout?.off('data', check);
+        resolve();
+      };
+      server.child.stdout?.on('data', check);
+      check();
+    });
+    const [url, version, phoneId, wabaId, token] = ['Graph API', 'API version', 'phone number id', 'WABA id', 'access token'].map(field);
+    expect(url).toBe(`${server.base}/sandbox/graph`);
+    expect(version).toMatch(/^v\d+\.\d+$/);
+    expect([phoneId, wabaId, token].every((v) => typeof v === 'string' && v.length > 0)).toBe(true);
+    // A Cloud API client given only these values can list templates and upload media.
+    const auth = { authorization: `Bearer ${token}` };
+    const templates = await fetch(`${url}/${version}/${wabaId}/message_templates`, { headers: auth });
+    expect(templates.status).toBe(200);
+    expect(((await templates.json()) as { data: { name: string }[] }).data.map((t) => t.name)).toContain('hello_world');
+    const form = new FormData();
+    form.append('messaging_product', 'whatsapp');
+    form.append('file', new Blob(['results attached']), 'note.txt');
+    form.append('type', 'text/plain');
+    const upload = await fetch(`${url}/${version}/${phoneId}/media`, { method: 'POST', headers: auth, body: form });
+    expect(upload.status).toBe(200);
+    expect(((await upload.json()) as { id: string }).id).toMatch(/^\d+$/);
+  });
+
   it('migrates with `patientline migrate` and says when there is nothing to do', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pl-cli-'));
     const first = cli(['migrate'], { DATA_DIR: dataDir });
