@@ -13,14 +13,15 @@ export type RegisterCommand = (
 
 export function registerSchedulingCommands(register: RegisterCommand): void {
   register('seed-demo', {
-    summary: 'replace the demo clinic (Paris, 6 languages, 4 practitioners, FAQ) with a fresh copy',
+    summary: 'create the demo clinic (Paris, 6 languages, 4 practitioners, FAQ) or bring it up to date',
     usage: [
       'patientline seed-demo',
       '',
-      'Migrates the database, then rewrites the demo clinic (code "demo"): its location, practitioners,',
-      'services, opening hours, public-holiday closures and FAQ answers. Ids of its location, practitioners',
-      'and services are kept; other clinics are left alone. Uses DATABASE_URL or DATA_DIR like `start`',
-      '(stop a server that uses the same DATA_DIR first).',
+      'Migrates the database, then writes the demo clinic (code "demo"): its location, practitioners,',
+      'services, opening hours, public-holiday closures and FAQ answers. Rows the seed wrote and nobody',
+      'changed since are brought up to date; rows staff edited or created are kept as they are, rows staff',
+      'deleted are not re-created, and nothing is deleted. Other clinics are left alone. Uses DATABASE_URL',
+      'or DATA_DIR like `start` (stop a server that uses the same DATA_DIR first).',
     ].join('\n'),
     async run(args) {
       // Refuses stray arguments instead of ignoring them: `seed-demo --keep` must not silently reset.
@@ -31,7 +32,7 @@ export function registerSchedulingCommands(register: RegisterCommand): void {
         await migrate(database.db);
         const result = await seedDemoClinic(database.db, { reset: true });
         if (!result.seeded) throw new Error('the demo clinic was not seeded');
-        process.stdout.write(`demo clinic "${DEMO_CLINIC_CODE}" seeded: ${describeSeed(result.counts)}\n`);
+        process.stdout.write(`demo clinic "${DEMO_CLINIC_CODE}" seeded: ${describeSeed(result.counts, result.rows)}\n`);
       } finally {
         await database.close();
       }

@@ -1,5 +1,5 @@
 // The demo clinic on a real database (PGlite, or the server named by TEST_DATABASE_URL): idempotent seeding,
-// reset, FAQ coverage, hours interpreted in Europe/Paris, and the constraints of migration 0002.
+// re-seeding, FAQ coverage, hours interpreted in Europe/Paris, and the constraints of migration 0002.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +18,8 @@ const LANGUAGES = ['en', 'fr', 'it', 'es', 'pt', 'de'];
 // Pinned so that the holidays (2026 and 2027) and the DST checks below are reproducible.
 const NOW = new Date('2026-06-01T10:00:00Z');
 const EXPECTED = { locations: 1, practitioners: 4, services: 4, practitionerServices: 7, openingHours: 47, closures: 22, faqEntries: 42 };
+/** Every row the seed writes: the clinic and the counts above. */
+const ROWS = 1 + Object.values(EXPECTED).reduce((a, b) => a + b, 0);
 
 const open: TestDatabase[] = [];
 async function freshDb(): Promise<Db> {
@@ -61,20 +63,20 @@ async function ids(db: Db) {
 }
 
 describe('seedDemoClinic', () => {
-  it('seeds an empty database once; a second start-up seed leaves it as it is', async () => {
+  it('seeds an empty database once; a second start-up seed finds every row current', async () => {
     const db = await freshDb();
     const first = await seedDemoClinic(db, { reset: false, now: NOW });
-    expect(first).toMatchObject({ seeded: true, counts: EXPECTED });
+    expect(first).toMatchObject({ seeded: true, created: true, counts: EXPECTED, rows: { written: ROWS, current: 0, kept: 0, skipped: 0 } });
     const before = await ids(db);
-    expect(await seedDemoClinic(db, { reset: false, now: NOW })).toEqual({ seeded: false, reason: 'clinic_exists' });
+    expect(await seedDemoClinic(db, { reset: false, now: NOW })).toMatchObject({ seeded: true, created: false, counts: EXPECTED, rows: { written: 0, current: ROWS } });
     expect(await ids(db)).toEqual(before);
     expect(before.rows).toHaveLength(1);
   });
 
-  it('reset replaces the demo data, keeps the ids of what survives and the same counts', async () => {
+  it('reset keeps the ids, what staff edited, added and deleted (seed-clinic.test.ts has the whole story)', async () => {
     const { db, clinicId } = await seeded();
     const before = await ids(db);
-    // Damage it the way staff might: edit a service, remove an answer, add a practitioner and a rule.
+    // Use it the way staff might: edit a service, remove an answer, add a practitioner and a rule.
     await db.updateTable('services').set({ duration_minutes: 45 }).where('code', '=', 'blood-test').execute();
     await db.deleteFrom('faq_entries').where('intent', '=', 'payment').where('language', '=', 'de').execute();
     const extra = await db
@@ -85,17 +87,21 @@ describe('seedDemoClinic', () => {
     const location = before.rows[0]?.location ?? '';
     await db.insertInto('opening_hours').values({ clinic_id: clinicId, location_id: location, practitioner_id: extra.id, weekday: 7, start_time: '10:00', end_time: '11:00' }).execute();
 
+    const used = { ...EXPECTED, practitioners: 5, openingHours: 48, faqEntries: 41 };
     const again = await seedDemoClinic(db, { reset: true, now: NOW });
-    expect(again).toMatchObject({ seeded: true, clinicId, counts: EXPECTED });
-    expect(await ids(db)).toEqual(before);
+    expect(again).toMatchObject({ seeded: true, clinicId, counts: used, rows: { written: 0, kept: 1, skipped: 1 } });
+    const after = await ids(db);
+    expect(after.rows).toEqual(before.rows);
+    expect(after.services).toEqual(before.services);
+    expect(after.practitioners).toEqual([...before.practitioners, { code: 'locum', id: extra.id }].sort((a, b) => a.code.localeCompare(b.code)));
     const blood = await db.selectFrom('services').select('duration_minutes').where('code', '=', 'blood-test').executeTakeFirstOrThrow();
-    expect(blood.duration_minutes).toBe(10);
+    expect(blood.duration_minutes).toBe(45);
 
     const third = await seedDemoClinic(db, { reset: true, now: NOW });
-    expect(third).toMatchObject({ seeded: true, clinicId, counts: EXPECTED });
+    expect(third).toMatchObject({ seeded: true, clinicId, counts: used });
   });
 
-  it('leaves other clinics alone, and a start-up seed does nothing when any clinic exists', async () => {
+  it('leaves other clinics alone, and a start-up seed does nothing when only other clinics exist', async () => {
     const db = await freshDb();
     await db.insertInto('clinics').values({ code: 'other', name: 'Other clinic', default_language: 'fr', languages: ['fr'], emergency_number: '15' }).execute();
     expect(await seedDemoClinic(db, { reset: false, now: NOW })).toEqual({ seeded: false, reason: 'clinic_exists' });
@@ -108,7 +114,8 @@ describe('seedDemoClinic', () => {
   it('seeds once when two instances start together (advisory lock), and concurrent resets do not fail', async () => {
     const db = await freshDb();
     const results = await Promise.all([seedDemoClinic(db, { reset: false, now: NOW }), seedDemoClinic(db, { reset: false, now: NOW })]);
-    expect(results.filter((r) => r.seeded)).toHaveLength(1);
+    expect(results.filter((r) => r.seeded && r.created)).toHaveLength(1);
+    expect(results.filter((r) => r.seeded && !r.created && r.rows.written === 0)).toHaveLength(1);
     const resets = await Promise.all([seedDemoClinic(db, { reset: true, now: NOW }), seedDemoClinic(db, { reset: true, now: NOW })]);
     for (const r of resets) expect(r).toMatchObject({ seeded: true, counts: EXPECTED });
     expect(await db.selectFrom('clinics').select('id').execute()).toHaveLength(1);
@@ -350,7 +357,7 @@ describe('patientline seed-demo', () => {
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
       // 22 closures whatever today is: eleven public holidays this year and eleven next year.
-      expect(run.stdout.trim().split('\n')).toEqual([`demo clinic "demo" seeded: ${describeSeed(EXPECTED)}`]);
+      expect(run.stdout.trim().split('\n')).toEqual([`demo clinic "demo" seeded: ${describeSeed(EXPECTED, { written: ROWS, current: 0, kept: 0, skipped: 0 })}`]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
