@@ -1,7 +1,7 @@
 // Operator commands of the scheduling domain, registered into the CLI by src/cli.ts.
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
-import { migrate, openDatabase } from '../db/database.js';
+import { databaseOptions, migrate, openDatabase } from '../db/database.js';
 import { DEMO_CLINIC_CODE } from './demo-clinic-data.js';
 import { describeSeed, seedDemoClinic } from './demo-clinic.js';
 
@@ -27,7 +27,7 @@ export function registerSchedulingCommands(register: RegisterCommand): void {
       // Refuses stray arguments instead of ignoring them: `seed-demo --keep` must not silently reset.
       parseArgs({ args, options: { help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
       const cfg = loadConfig(process.env);
-      const database = await openDatabase({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
+      const database = await openDatabase(databaseOptions(cfg));
       try {
         await migrate(database.db);
         const result = await seedDemoClinic(database.db, { reset: true });
