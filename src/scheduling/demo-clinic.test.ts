@@ -170,17 +170,24 @@ describe('the demo clinic', () => {
         expect(hits, `${intent}/${language}`).toHaveLength(1);
       }
     }
-    for (const r of rows.filter((x) => x.intent === 'opening_hours')) {
+    expect(rows).toHaveLength(FAQ_INTENTS.length * LANGUAGES.length);
+    const about = (intent: string) => {
+      const found = rows.filter((x) => x.intent === intent);
+      expect(found, intent).toHaveLength(LANGUAGES.length);
+      return found;
+    };
+    for (const r of about('opening_hours')) {
       // 8:00 or 8h00, 12:30 or 12h30, 18:00 or 18h00, 9:00–12:00 on Saturday, 112 after hours.
       for (const re of [/\b8[:h]00/, /12[:h]30/, /13[:h]30/, /18[:h]00/, /9[:h]00/, /10[:h]30/, /\b112\b/]) expect(r.answer, `${r.language}`).toMatch(re);
     }
-    for (const r of rows.filter((x) => x.intent === 'location')) expect(r.answer).toContain('42 rue du Faubourg Saint-Martin, 75010');
-    for (const r of rows.filter((x) => x.intent === 'cancellation_policy')) expect(r.answer).toMatch(/\b112\b/);
+    for (const r of about('location')) expect(r.answer).toContain('42 rue du Faubourg Saint-Martin, 75010');
+    for (const r of about('cancellation_policy')) expect(r.answer).toMatch(/\b112\b/);
     for (const r of rows) expect(r.answer.length).toBeLessThanOrEqual(4096);
   });
 
   it('has valid weekly hours, interpreted in Europe/Paris across daylight-saving time', async () => {
     const rules = await db.selectFrom('opening_hours').select(['weekday', 'start_time', 'end_time']).execute();
+    expect(rules).toHaveLength(EXPECTED.openingHours);
     for (const r of rules) expect(r.end_time > r.start_time).toBe(true);
     // Monday opening at 08:00 local: 07:00Z in winter (CET), 06:00Z in summer (CEST).
     const opening = (day: string) =>
@@ -220,6 +227,7 @@ describe('the demo clinic', () => {
       .select(['s.code', 's.id as service_id', 'ps.practitioner_id', 'ps.location_id'])
       .execute();
     const services = await db.selectFrom('services').select(['id', 'code']).execute();
+    expect(services).toHaveLength(EXPECTED.services);
     const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5));
     const windows = (pick: (r: (typeof rules)[number]) => boolean, day: number) =>
       rules.filter((r) => r.weekday === day && pick(r)).map((r) => [minutes(r.start_time), minutes(r.end_time)] as const);
