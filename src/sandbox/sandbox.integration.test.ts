@@ -59,9 +59,18 @@ describe('sandbox mode end to end', () => {
     const reply = await waitFor(async () => (await chat(patient.id)).find((m) => m.direction === 'out' && m.type === 'interactive'), 15_000);
     expect(reply).toBeTruthy();
     menu = reply!;
-    const wire = menu.content['wire'] as { type: string; action: { buttons: { reply: { id: string; title: string } }[] } };
-    expect(wire.type).toBe('button');
-    expect(wire.action.buttons.length).toBeGreaterThan(0);
+    // Exactly what the app sent to the Cloud API as the interactive object (the sandbox shows it as it came).
+    expect(menu.content['wire']).toEqual({
+      type: 'button',
+      body: { text: 'Hello! Welcome to the clinic. How can we help you today?' },
+      action: {
+        buttons: [
+          { type: 'reply', reply: { id: 'menu:book', title: 'Book appointment' } },
+          { type: 'reply', reply: { id: 'menu:hours', title: 'Opening hours' } },
+          { type: 'reply', reply: { id: 'menu:question', title: 'Ask a question' } },
+        ],
+      },
+    });
     // The app stored the webhook (signature accepted) and marked the message read: the patient's ticks are blue.
     const hello = await waitFor(async () => (await chat(patient.id)).find((m) => m.wamid === sent.body.wamid && m.status === 'read'), 10_000);
     expect(hello).toBeTruthy();
