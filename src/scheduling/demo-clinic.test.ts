@@ -350,6 +350,7 @@ describe('patientline seed-demo', () => {
     const help = cli(['seed-demo', '--help'], {});
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('usage: patientline seed-demo');
+    expect(help.stdout).toContain('--restore-deleted');
     const bad = cli(['seed-demo', '--keep'], { DATA_DIR: path.join(os.tmpdir(), 'patientline-never-created') });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/patientline seed-demo: .*--keep/);

@@ -17,6 +17,8 @@ export interface SeedDemoOptions {
   reset: boolean;
   /** Decides which years' public holidays become closures (this year and the next). */
   now?: Date;
+  /** Re-create the demo rows staff deleted (seed-demo --restore-deleted). */
+  restoreDeleted?: boolean;
 }
 
 export type SeedDemoResult =
@@ -36,7 +38,7 @@ export async function seedDemoClinic(db: Db, opts: SeedDemoOptions): Promise<See
       const demo = await tx.selectFrom('clinics').select('id').where('code', '=', DEMO_CLINIC_CODE).executeTakeFirst();
       if (other && !demo) return { seeded: false, reason: 'clinic_exists' };
     }
-    const r = await seedClinic(tx, definition);
+    const r = await seedClinic(tx, definition, { restoreDeleted: opts.restoreDeleted === true });
     return { seeded: true, created: r.created, clinicId: r.clinicId, counts: await countClinic(tx, r.clinicId), rows: r.rows };
   });
 }

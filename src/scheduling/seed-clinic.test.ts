@@ -215,6 +215,26 @@ describe('re-seeding a demo clinic that staff and patients use', () => {
     expect(await db.selectFrom('practitioners').select('code').orderBy('code').execute()).toHaveLength(4);
   });
 
+  it('re-creates what staff deleted only when asked to (seed-demo --restore-deleted), and still keeps edits', async () => {
+    const db = await freshDb();
+    await seedDemoClinic(db, { reset: true, now: NOW });
+    // Julia leaves (her sessions and offers go with her), an answer is removed, another is edited.
+    await db.deleteFrom('practitioners').where('code', '=', 'julia-weber').execute();
+    await db.deleteFrom('faq_entries').where('intent', '=', 'payment').where('language', '=', 'de').execute();
+    await db.updateTable('faq_entries').set({ answer: 'Ours.', updated_by: STAFF }).where('intent', '=', 'insurance').where('language', '=', 'en').execute();
+
+    const kept = await seedDemoClinic(db, { reset: true, now: NOW });
+    // Julia (1), her offer (1) and sessions (6), the German answer (1); the edited answer is kept.
+    expect(kept).toMatchObject({ seeded: true, counts: { practitioners: 3, faqEntries: 41 }, rows: { written: 0, kept: 1, skipped: 9 } });
+
+    const restored = await seedDemoClinic(db, { reset: true, now: NOW, restoreDeleted: true });
+    expect(restored).toMatchObject({ seeded: true, counts: { practitioners: 4, practitionerServices: 7, openingHours: 47, faqEntries: 42 }, rows: { written: 9, kept: 1, skipped: 0 } });
+    const insurance = await db.selectFrom('faq_entries').select('answer').where('intent', '=', 'insurance').where('language', '=', 'en').executeTakeFirstOrThrow();
+    expect(insurance.answer).toBe('Ours.');
+    // Restored rows are the seed's again: a plain re-seed finds them current.
+    expect(await seedDemoClinic(db, { reset: true, now: NOW })).toMatchObject({ rows: { written: 0, current: 127, kept: 1, skipped: 0 } });
+  });
+
   it('next year adds its public holidays beside the ones already there', async () => {
     const db = await freshDb();
     await seedDemoClinic(db, { reset: true, now: NOW });

@@ -4,7 +4,8 @@
 // remembers, per key, which row the seed wrote and the hash of what it held then. On a re-seed:
 //   - a seeded row that still holds exactly what the seed wrote is brought up to the current definition;
 //   - a seeded row that staff edited is kept as it is;
-//   - a seeded row that staff deleted is not brought back (the ledger entry outlives the row);
+//   - a seeded row that staff deleted is not brought back (the ledger entry outlives the row), unless the
+//     operator asks for it (restoreDeleted);
 //   - a row the seed did not write is never touched, even when it has the seed's code;
 //   - nothing is deleted, so whatever refers to a location, practitioner or service stays valid.
 // A row that already holds exactly what the seed would write (a clinic seeded before migration 0007) is
@@ -93,7 +94,7 @@ class Seeder {
   /** Row ids the seed owns, per table: an adopted row must not be one of them. */
   private readonly claimed = new Map<string, Set<string>>();
 
-  constructor(private readonly tx: Tx, private readonly ledger: Map<string, LedgerEntry>) {
+  constructor(private readonly tx: Tx, private readonly ledger: Map<string, LedgerEntry>, private readonly restoreDeleted: boolean) {
     for (const [k, e] of ledger) if (e.rowId !== null) this.claim(k.slice(0, k.indexOf('/')), e.rowId);
   }
 
@@ -131,9 +132,15 @@ class Seeder {
         return row.id;
       }
       const { rows: still } = await sql<{ id: string }>`select id from ${sql.table(table)} where id = ${entry.rowId}`.execute(this.tx);
-      if (still[0]) this.rows.kept++;
-      else this.rows.skipped++;
-      return still[0]?.id ?? null;
+      if (still[0]) {
+        this.rows.kept++;
+        return still[0].id;
+      }
+      if (!this.restoreDeleted) {
+        this.rows.skipped++;
+        return null;
+      }
+      // Restoring what staff deleted: written afresh below, as on a first seed.
     }
 
     const inClinic = 'clinic_id' in values ? sql`clinic_id = ${values['clinic_id']} and ` : sql``;
@@ -175,12 +182,14 @@ class Seeder {
         .where('service_id', '=', serviceId)
         .where('location_id', '=', locationId)
         .executeTakeFirst();
-      if (!found) {
+      if (found) {
+        this.record('practitioner_services', key, null, hash, false);
+        return;
+      }
+      if (!this.restoreDeleted) {
         this.rows.skipped++;
         return;
       }
-      this.record('practitioner_services', key, null, hash, false);
-      return;
     }
     const r = await this.tx
       .insertInto('practitioner_services')
@@ -228,10 +237,15 @@ function positions(): (base: string) => string {
 const json = (v: unknown) => JSON.stringify(v);
 const jsonOrNull = (v: unknown) => (v === null ? null : JSON.stringify(v));
 
+export interface SeedClinicOptions {
+  /** Re-create the seeded rows that staff deleted (`seed-demo --restore-deleted`). Edited rows stay edited. */
+  restoreDeleted?: boolean;
+}
+
 /** Creates the clinic with `def.code`, or brings the rows it seeded up to `def` (see the top of this file). */
-export async function seedClinic(tx: Tx, def: ClinicDefinition): Promise<SeedClinicResult> {
+export async function seedClinic(tx: Tx, def: ClinicDefinition, opts: SeedClinicOptions = {}): Promise<SeedClinicResult> {
   const existing = await tx.selectFrom('clinics').select('id').where('code', '=', def.code).executeTakeFirst();
-  const seeder = new Seeder(tx, existing ? await loadLedger(tx, existing.id) : new Map());
+  const seeder = new Seeder(tx, existing ? await loadLedger(tx, existing.id) : new Map(), opts.restoreDeleted === true);
   const clinicId =
     (await seeder.put('clinics', 'clinic', {
       code: def.code,
