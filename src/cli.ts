@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { DataDirLockedError } from './db/lock.js';
-import { migrate, openDatabase } from './db/database.js';
+import { databaseOptions, migrate, openDatabase } from './db/database.js';
 import { landingPlugin } from './http/landing.js';
 import { startServer } from './main.js';
 import { clinicName, sandboxPlugin } from './sandbox/index.js';
@@ -71,7 +71,7 @@ const commands: Record<string, Command> = {
     usage: 'patientline migrate',
     async run() {
       const cfg = config();
-      const database = await openDatabase({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
+      const database = await openDatabase(databaseOptions(cfg));
       try {
         const applied = await migrate(database.db);
         process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the database is up to date\n');

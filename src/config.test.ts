@@ -31,6 +31,7 @@ describe('loadConfig', () => {
     [{ ENCRYPTION_KEY: 'c2hvcnQ=' }, 'ENCRYPTION_KEY'],
     [{ WHATSAPP_API_VERSION: '26' }, 'WHATSAPP_API_VERSION'],
     [{ SEED_DEMO: 'maybe' }, 'SEED_DEMO'],
+    [{ DATABASE_PREPARED_STATEMENTS: 'off' }, 'DATABASE_PREPARED_STATEMENTS'],
     [{ WHATSAPP_ACCESS_TOKEN: 't' }, 'WHATSAPP_PHONE_NUMBER_ID'],
     [{ WHATSAPP_ACCESS_TOKEN: 't', WHATSAPP_PHONE_NUMBER_ID: '1', WHATSAPP_APP_SECRET: 's', WHATSAPP_VERIFY_TOKEN: 'v', DATABASE_URL: 'postgres://x/y' }, 'ENCRYPTION_KEY'],
   ])('names the bad variable in one line: %o', (env, variable) => {
@@ -43,6 +44,12 @@ describe('loadConfig', () => {
       expect((e as ConfigError).message).toMatch(new RegExp(`^${variable} `));
       expect((e as ConfigError).message).not.toContain('\n');
     }
+  });
+
+  it('DATABASE_PREPARED_STATEMENTS is on unless turned off', () => {
+    expect(loadConfig({}).databasePreparedStatements).toBe(true);
+    expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: '1' }).databasePreparedStatements).toBe(true);
+    expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: '0' }).databasePreparedStatements).toBe(false);
   });
 
   it('treats empty values as unset', () => {

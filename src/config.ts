@@ -48,6 +48,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().optional(),
   WORKERS: flag.default(true),
+  // Off behind PgBouncer in transaction mode or RDS Proxy: a named statement lives on one server connection.
+  DATABASE_PREPARED_STATEMENTS: flag.default(true),
 });
 
 export interface Config {
@@ -77,6 +79,8 @@ export interface Config {
   readonly logLevel: string;
   /** Background workers (inbound processing, sender, reconciliation). Off for CLI commands. */
   readonly workers: boolean;
+  /** Named prepared statements on a PostgreSQL server (DATABASE_URL); turn off behind a transaction pooler. */
+  readonly databasePreparedStatements: boolean;
 }
 
 export class ConfigError extends Error {
@@ -133,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: e.SEED_DEMO ?? sandbox,
     logLevel: e.LOG_LEVEL,
     workers: e.WORKERS,
+    databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS,
   };
   return Object.freeze(config);
 }

@@ -10,7 +10,7 @@ import { createCipher, loadEncryptionKey, type Cipher } from './compliance/crypt
 import type { Config } from './config.js';
 import { placeholderHandler, type ConversationHandler } from './conversation/handler.js';
 import { InboundWorker } from './conversation/inbound-worker.js';
-import { migrate, openDatabase, type Database } from './db/database.js';
+import { databaseOptions, migrate, openDatabase, type Database } from './db/database.js';
 import { buildApp } from './http/app.js';
 import { seedDemoIfNeeded } from './scheduling/index.js';
 import { startLoop, type Loop } from './jobs/loop.js';
@@ -51,7 +51,7 @@ export interface StartOptions {
 
 export async function openServices(config: Config, clock: Clock = systemClock, given?: Database): Promise<Services> {
   const log = pino(loggerOptions(config.logLevel));
-  const database = given ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const database = given ?? (await openDatabase(databaseOptions(config)));
   try {
     await migrate(database.db);
   } catch (e) {

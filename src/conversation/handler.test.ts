@@ -42,13 +42,15 @@ describe('placeholder conversation handler', () => {
   });
 
   it('produces only messages the Cloud API accepts, and says so for unsupported content', async () => {
-    const all = [
-      ...(await run(msg({ type: 'text', text: { body: 'hi' } }))),
-      ...(await run(tap('menu:book'))),
-      ...(await run(tap('menu:question'))),
-      ...(await run(msg({ type: 'sticker2', sticker2: {} }))),
+    const runs = [
+      await run(msg({ type: 'text', text: { body: 'hi' } })),
+      await run(tap('menu:book')),
+      await run(tap('menu:question')),
+      await run(msg({ type: 'sticker2', sticker2: {} })),
     ];
-    for (const m of all) expect(outboundMessageSchema.safeParse(m).success).toBe(true);
+    // Each of them answers something, so the check below is over four answers at least, never over none.
+    expect(runs.map((r) => r.length > 0)).toEqual([true, true, true, true]);
+    for (const m of runs.flat()) expect(outboundMessageSchema.safeParse(m).success).toBe(true);
     expect(await run(msg({ type: 'reaction', reaction: { message_id: 'wamid.x', emoji: '👍' } }))).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import { Kysely, PostgresDialect, sql, type PostgresCursor, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult, type Transaction } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
+import type { Config } from '../config.js';
 import { lockDataDir } from './lock.js';
 import { migrations } from './migrations/index.js';
 import { PGliteDialect, SessionMutex } from './pglite-dialect.js';
@@ -35,6 +36,15 @@ export interface OpenOptions {
   /** An already-created PGlite (tests clone a migrated template). */
   pglite?: PGlite;
   poolSize?: number;
+  /** Named prepared statements on the server (default on); off behind PgBouncer transaction pooling or RDS
+   * Proxy, where the next query may reach a server connection that never saw the PREPARE. */
+  preparedStatements?: boolean;
+}
+
+/** The options every command and the server open the database with, from DATABASE_URL, DATA_DIR and
+ * DATABASE_PREPARED_STATEMENTS. */
+export function databaseOptions(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePreparedStatements'>): OpenOptions {
+  return { databaseUrl: config.databaseUrl, dataDir: config.dataDir, preparedStatements: config.databasePreparedStatements };
 }
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
@@ -43,7 +53,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     pool.on('error', () => {
       /* an idle client lost its connection; the pool replaces it */
     });
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: opts.preparedStatements === false ? pool : preparingPool(pool) }) });
     return { db, urgent: db, kind: 'postgres', concurrency: Math.max(1, (opts.poolSize ?? 10) - 2), close: () => db.destroy() };
   }
   let release = () => {};
@@ -82,7 +92,8 @@ const MAX_PREPARED_PER_CONNECTION = 500;
 /**
  * Sends parameterised queries as named prepared statements, so PostgreSQL plans each of our statements once
  * per connection instead of on every webhook (a third of the database's time per intake). Bounded per
- * connection: statements past the bound are sent unnamed.
+ * connection: statements past the bound are sent unnamed. Off (OpenOptions.preparedStatements) every query
+ * goes unnamed, which transaction poolers accept.
  */
 function preparingPool(pool: pg.Pool): PostgresPool {
   const prepared = new WeakMap<pg.PoolClient, Set<string>>();

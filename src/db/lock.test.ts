@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DataDirLockedError, lockDataDir } from './lock.js';
 
 describe('DATA_DIR lock', () => {
@@ -40,9 +40,9 @@ describe('DATA_DIR lock and zombies', () => {
     process.kill(pid, 'SIGSTOP'); // keep the shell from reaping it…
     process.kill(child.pid!, 'SIGSTOP');
     process.kill(pid, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 200));
-    const state = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
-    expect(state).toBe('Z');
+    // The kernel turns it into a zombie asynchronously: wait for that state, not for a guessed delay.
+    const stateOf = () => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+    await vi.waitFor(() => expect(stateOf()).toBe('Z'), { timeout: 5000, interval: 10 });
     fs.writeFileSync(path.join(dir, 'patientline.lock'), JSON.stringify({ pid, host: os.hostname() }));
     const release = lockDataDir(dir);
     release();

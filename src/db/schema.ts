@@ -179,6 +179,7 @@ export interface DB {
   opening_hours: OpeningHoursTable;
   closures: ClosuresTable;
   faq_entries: FaqEntriesTable;
+  clinic_seed_rows: ClinicSeedRowsTable;
 }
 
 export type { Id };
@@ -298,4 +299,16 @@ export interface FaqEntriesTable extends Timestamps {
   question: string;
   answer: string;
   updated_by: string | null;
+}
+
+/** What a clinic definition wrote (migration 0007): see src/scheduling/seed-clinic.ts. */
+export interface ClinicSeedRowsTable {
+  clinic_id: string;
+  table_name: string;
+  seed_key: string;
+  /** The seeded row's id; null for practitioner_services, whose key is its primary key. */
+  row_id: string | null;
+  /** md5 of the seeded columns as stored, when the seed last wrote the row. */
+  content_hash: string;
+  seeded_at: Generated<Date>;
 }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { startSandboxApp, type SandboxApp } from '../../test/support/sandbox.js';
 import { waitFor } from '../../test/support/app.js';
+import { adjustableClock } from '../../test/support/clock.js';
 import { touchInbound } from './repo.js';
 
 type View = { wamid: string; direction: 'in' | 'out'; type: string; status: string; content: Record<string, unknown> };
@@ -12,6 +13,7 @@ type PatientJson = { id: string; name: string; phone: string; bsuid: string; lan
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a5f6a4a50000000049454e44ae426082', 'hex');
 
 let app: SandboxApp;
+const clock = adjustableClock();
 let base: string;
 let graph: string;
 let auth: Record<string, string>;
@@ -30,7 +32,7 @@ const graphPost = (path: string, body: unknown, headers: Record<string, string> 
   fetch(`${graph}${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 beforeAll(async () => {
-  app = await startSandboxApp();
+  app = await startSandboxApp({}, { clock });
   base = app.base;
   graph = `${base}/sandbox/graph/${app.config.whatsapp.apiVersion}`;
   auth = { authorization: `Bearer ${app.config.whatsapp.accessToken}` };
@@ -57,9 +59,18 @@ describe('sandbox mode end to end', () => {
     const reply = await waitFor(async () => (await chat(patient.id)).find((m) => m.direction === 'out' && m.type === 'interactive'), 15_000);
     expect(reply).toBeTruthy();
     menu = reply!;
-    const wire = menu.content['wire'] as { type: string; action: { buttons: { reply: { id: string; title: string } }[] } };
-    expect(wire.type).toBe('button');
-    expect(wire.action.buttons.length).toBeGreaterThan(0);
+    // Exactly what the app sent to the Cloud API as the interactive object (the sandbox shows it as it came).
+    expect(menu.content['wire']).toEqual({
+      type: 'button',
+      body: { text: 'Hello! Welcome to the clinic. How can we help you today?' },
+      action: {
+        buttons: [
+          { type: 'reply', reply: { id: 'menu:book', title: 'Book appointment' } },
+          { type: 'reply', reply: { id: 'menu:hours', title: 'Opening hours' } },
+          { type: 'reply', reply: { id: 'menu:question', title: 'Ask a question' } },
+        ],
+      },
+    });
     // The app stored the webhook (signature accepted) and marked the message read: the patient's ticks are blue.
     const hello = await waitFor(async () => (await chat(patient.id)).find((m) => m.wamid === sent.body.wamid && m.status === 'read'), 10_000);
     expect(hello).toBeTruthy();
@@ -202,7 +213,7 @@ describe('sandbox mode end to end', () => {
     const text = { messaging_product: 'whatsapp', to, type: 'text', text: { body: 'hi' } };
     await json('/sandbox/api/settings', { method: 'PUT', body: JSON.stringify({ enforceLimits: true, pairBurst: 1, mps: 80 }) });
     try {
-      await new Promise((r) => setTimeout(r, 6100)); // let the bucket of earlier replies refill
+      clock.advance(6100); // the bucket of earlier replies refills (one message per 6 s)
       expect((await graphPost(`/${app.config.whatsapp.phoneNumberId}/messages`, text)).status).toBe(200);
       const second = await graphPost(`/${app.config.whatsapp.phoneNumberId}/messages`, text);
       expect(second.status).toBe(429);

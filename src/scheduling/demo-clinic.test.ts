@@ -1,5 +1,5 @@
 // The demo clinic on a real database (PGlite, or the server named by TEST_DATABASE_URL): idempotent seeding,
-// reset, FAQ coverage, hours interpreted in Europe/Paris, and the constraints of migration 0002.
+// re-seeding, FAQ coverage, hours interpreted in Europe/Paris, and the constraints of migration 0002.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +18,8 @@ const LANGUAGES = ['en', 'fr', 'it', 'es', 'pt', 'de'];
 // Pinned so that the holidays (2026 and 2027) and the DST checks below are reproducible.
 const NOW = new Date('2026-06-01T10:00:00Z');
 const EXPECTED = { locations: 1, practitioners: 4, services: 4, practitionerServices: 7, openingHours: 47, closures: 22, faqEntries: 42 };
+/** Every row the seed writes: the clinic and the counts above. */
+const ROWS = 1 + Object.values(EXPECTED).reduce((a, b) => a + b, 0);
 
 const open: TestDatabase[] = [];
 async function freshDb(): Promise<Db> {
@@ -61,20 +63,20 @@ async function ids(db: Db) {
 }
 
 describe('seedDemoClinic', () => {
-  it('seeds an empty database once; a second start-up seed leaves it as it is', async () => {
+  it('seeds an empty database once; a second start-up seed finds every row current', async () => {
     const db = await freshDb();
     const first = await seedDemoClinic(db, { reset: false, now: NOW });
-    expect(first).toMatchObject({ seeded: true, counts: EXPECTED });
+    expect(first).toMatchObject({ seeded: true, created: true, counts: EXPECTED, rows: { written: ROWS, current: 0, kept: 0, skipped: 0 } });
     const before = await ids(db);
-    expect(await seedDemoClinic(db, { reset: false, now: NOW })).toEqual({ seeded: false, reason: 'clinic_exists' });
+    expect(await seedDemoClinic(db, { reset: false, now: NOW })).toMatchObject({ seeded: true, created: false, counts: EXPECTED, rows: { written: 0, current: ROWS } });
     expect(await ids(db)).toEqual(before);
     expect(before.rows).toHaveLength(1);
   });
 
-  it('reset replaces the demo data, keeps the ids of what survives and the same counts', async () => {
+  it('reset keeps the ids, what staff edited, added and deleted (seed-clinic.test.ts has the whole story)', async () => {
     const { db, clinicId } = await seeded();
     const before = await ids(db);
-    // Damage it the way staff might: edit a service, remove an answer, add a practitioner and a rule.
+    // Use it the way staff might: edit a service, remove an answer, add a practitioner and a rule.
     await db.updateTable('services').set({ duration_minutes: 45 }).where('code', '=', 'blood-test').execute();
     await db.deleteFrom('faq_entries').where('intent', '=', 'payment').where('language', '=', 'de').execute();
     const extra = await db
@@ -85,17 +87,21 @@ describe('seedDemoClinic', () => {
     const location = before.rows[0]?.location ?? '';
     await db.insertInto('opening_hours').values({ clinic_id: clinicId, location_id: location, practitioner_id: extra.id, weekday: 7, start_time: '10:00', end_time: '11:00' }).execute();
 
+    const used = { ...EXPECTED, practitioners: 5, openingHours: 48, faqEntries: 41 };
     const again = await seedDemoClinic(db, { reset: true, now: NOW });
-    expect(again).toMatchObject({ seeded: true, clinicId, counts: EXPECTED });
-    expect(await ids(db)).toEqual(before);
+    expect(again).toMatchObject({ seeded: true, clinicId, counts: used, rows: { written: 0, kept: 1, skipped: 1 } });
+    const after = await ids(db);
+    expect(after.rows).toEqual(before.rows);
+    expect(after.services).toEqual(before.services);
+    expect(after.practitioners).toEqual([...before.practitioners, { code: 'locum', id: extra.id }].sort((a, b) => a.code.localeCompare(b.code)));
     const blood = await db.selectFrom('services').select('duration_minutes').where('code', '=', 'blood-test').executeTakeFirstOrThrow();
-    expect(blood.duration_minutes).toBe(10);
+    expect(blood.duration_minutes).toBe(45);
 
     const third = await seedDemoClinic(db, { reset: true, now: NOW });
-    expect(third).toMatchObject({ seeded: true, clinicId, counts: EXPECTED });
+    expect(third).toMatchObject({ seeded: true, clinicId, counts: used });
   });
 
-  it('leaves other clinics alone, and a start-up seed does nothing when any clinic exists', async () => {
+  it('leaves other clinics alone, and a start-up seed does nothing when only other clinics exist', async () => {
     const db = await freshDb();
     await db.insertInto('clinics').values({ code: 'other', name: 'Other clinic', default_language: 'fr', languages: ['fr'], emergency_number: '15' }).execute();
     expect(await seedDemoClinic(db, { reset: false, now: NOW })).toEqual({ seeded: false, reason: 'clinic_exists' });
@@ -108,7 +114,8 @@ describe('seedDemoClinic', () => {
   it('seeds once when two instances start together (advisory lock), and concurrent resets do not fail', async () => {
     const db = await freshDb();
     const results = await Promise.all([seedDemoClinic(db, { reset: false, now: NOW }), seedDemoClinic(db, { reset: false, now: NOW })]);
-    expect(results.filter((r) => r.seeded)).toHaveLength(1);
+    expect(results.filter((r) => r.seeded && r.created)).toHaveLength(1);
+    expect(results.filter((r) => r.seeded && !r.created && r.rows.written === 0)).toHaveLength(1);
     const resets = await Promise.all([seedDemoClinic(db, { reset: true, now: NOW }), seedDemoClinic(db, { reset: true, now: NOW })]);
     for (const r of resets) expect(r).toMatchObject({ seeded: true, counts: EXPECTED });
     expect(await db.selectFrom('clinics').select('id').execute()).toHaveLength(1);
@@ -163,17 +170,24 @@ describe('the demo clinic', () => {
         expect(hits, `${intent}/${language}`).toHaveLength(1);
       }
     }
-    for (const r of rows.filter((x) => x.intent === 'opening_hours')) {
+    expect(rows).toHaveLength(FAQ_INTENTS.length * LANGUAGES.length);
+    const about = (intent: string) => {
+      const found = rows.filter((x) => x.intent === intent);
+      expect(found, intent).toHaveLength(LANGUAGES.length);
+      return found;
+    };
+    for (const r of about('opening_hours')) {
       // 8:00 or 8h00, 12:30 or 12h30, 18:00 or 18h00, 9:00–12:00 on Saturday, 112 after hours.
       for (const re of [/\b8[:h]00/, /12[:h]30/, /13[:h]30/, /18[:h]00/, /9[:h]00/, /10[:h]30/, /\b112\b/]) expect(r.answer, `${r.language}`).toMatch(re);
     }
-    for (const r of rows.filter((x) => x.intent === 'location')) expect(r.answer).toContain('42 rue du Faubourg Saint-Martin, 75010');
-    for (const r of rows.filter((x) => x.intent === 'cancellation_policy')) expect(r.answer).toMatch(/\b112\b/);
+    for (const r of about('location')) expect(r.answer).toContain('42 rue du Faubourg Saint-Martin, 75010');
+    for (const r of about('cancellation_policy')) expect(r.answer).toMatch(/\b112\b/);
     for (const r of rows) expect(r.answer.length).toBeLessThanOrEqual(4096);
   });
 
   it('has valid weekly hours, interpreted in Europe/Paris across daylight-saving time', async () => {
     const rules = await db.selectFrom('opening_hours').select(['weekday', 'start_time', 'end_time']).execute();
+    expect(rules).toHaveLength(EXPECTED.openingHours);
     for (const r of rules) expect(r.end_time > r.start_time).toBe(true);
     // Monday opening at 08:00 local: 07:00Z in winter (CET), 06:00Z in summer (CEST).
     const opening = (day: string) =>
@@ -213,6 +227,7 @@ describe('the demo clinic', () => {
       .select(['s.code', 's.id as service_id', 'ps.practitioner_id', 'ps.location_id'])
       .execute();
     const services = await db.selectFrom('services').select(['id', 'code']).execute();
+    expect(services).toHaveLength(EXPECTED.services);
     const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5));
     const windows = (pick: (r: (typeof rules)[number]) => boolean, day: number) =>
       rules.filter((r) => r.weekday === day && pick(r)).map((r) => [minutes(r.start_time), minutes(r.end_time)] as const);
@@ -335,6 +350,7 @@ describe('patientline seed-demo', () => {
     const help = cli(['seed-demo', '--help'], {});
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('usage: patientline seed-demo');
+    expect(help.stdout).toContain('--restore-deleted');
     const bad = cli(['seed-demo', '--keep'], { DATA_DIR: path.join(os.tmpdir(), 'patientline-never-created') });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/patientline seed-demo: .*--keep/);
@@ -350,7 +366,7 @@ describe('patientline seed-demo', () => {
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
       // 22 closures whatever today is: eleven public holidays this year and eleven next year.
-      expect(run.stdout.trim().split('\n')).toEqual([`demo clinic "demo" seeded: ${describeSeed(EXPECTED)}`]);
+      expect(run.stdout.trim().split('\n')).toEqual([`demo clinic "demo" seeded: ${describeSeed(EXPECTED, { written: ROWS, current: 0, kept: 0, skipped: 0 })}`]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

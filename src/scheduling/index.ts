@@ -3,7 +3,7 @@
 export { DEMO_CLINIC_CODE, DEMO_LOCATION_CODE } from './demo-clinic-data.js';
 export { describeSeed, seedDemoClinic, seedDemoIfNeeded, type SeedDemoOptions, type SeedDemoResult, type SeedLog } from './demo-clinic.js';
 export { registerSchedulingCommands, type RegisterCommand } from './cli.js';
-export { countClinic, replaceClinic, type ClinicCounts } from './replace-clinic.js';
+export { countClinic, faqCode, seedClinic, type ClinicCounts, type SeedClinicOptions, type SeedClinicResult, type SeedRows } from './seed-clinic.js';
 export {
   clinicDefinition,
   FAQ_INTENTS,

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { inboundText, postWebhook, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
 import { APP_SECRET, TOKEN, VERIFY, waitFor } from '../support/app.js';
@@ -29,6 +29,8 @@ beforeAll(async () => {
   };
   for (let i = 0; i < 2; i++) servers.push(await spawnServer({ ...env, DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'pl-two-')) }));
 });
+
+afterEach(() => fake.expectNoInvalidRequests());
 
 afterAll(async () => {
   for (const s of servers) await s.kill('SIGTERM');

@@ -43,7 +43,9 @@ export function serverUrl(): string | null {
   return process.env['TEST_DATABASE_URL'] || null;
 }
 
-export async function createTestDatabase(opts: { poolSize?: number } = {}): Promise<TestDatabase> {
+/** `preparedStatements`: named prepared statements on the server; TEST_DATABASE_PREPARED_STATEMENTS=0 turns
+ * them off for a whole run, as behind PgBouncer in transaction mode (DATABASE_PREPARED_STATEMENTS=0). */
+export async function createTestDatabase(opts: { poolSize?: number; preparedStatements?: boolean } = {}): Promise<TestDatabase> {
   const base = serverUrl();
   if (!base) {
     const pglite = await PGlite.create({ loadDataDir: await pgliteTemplate(), parsers: { 20: (v: string) => Number(v) } });
@@ -59,7 +61,8 @@ export async function createTestDatabase(opts: { poolSize?: number } = {}): Prom
   const u = new URL(base);
   u.pathname = `/${name}`;
   const url = u.toString();
-  const database = await openDatabase({ databaseUrl: url, poolSize: opts.poolSize ?? 10 });
+  const preparedStatements = opts.preparedStatements ?? process.env['TEST_DATABASE_PREPARED_STATEMENTS'] !== '0';
+  const database = await openDatabase({ databaseUrl: url, poolSize: opts.poolSize ?? 10, preparedStatements });
   await migrate(database.db);
   return {
     ...database,

@@ -1,9 +1,13 @@
 // A small Graph API inside the tests: records every request, answers like the Cloud API, can be told to
 // fail (429, 500, no answer, answer lost after delivery, token error), and posts signed status webhooks
 // to the app like Meta, retrying a webhook the app did not accept (Meta retries for 7 days).
+// It checks every messages request as the sandbox does (src/sandbox/validate.ts): a malformed body gets the
+// Cloud API's error (code 100, 131009…) and is recorded in `invalid`, and close() fails while any is left
+// there, so a malformed request fails the end-to-end test that made it even when nothing else looks at it.
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { validateSend } from '../../src/sandbox/validate.js';
 
 export type Fault = 'ok' | '429' | '500' | '131056' | '190' | 'timeout' | 'lost' | '131047';
 
@@ -15,11 +19,17 @@ export interface Received {
   fault: Fault;
   wamid: string | null;
   at: number;
+  /** The Cloud API's refusal of a malformed request (then it reached nobody), else null. */
+  rejected: { code: number; details: string } | null;
 }
 
 export interface FakeGraph {
   url: string;
   received: Received[];
+  /** Requests the Cloud API would refuse as malformed. A test that sends one on purpose removes it. */
+  invalid: Received[];
+  /** Throws, naming each malformed request (path, error code and the field at fault), if there is any. */
+  expectNoInvalidRequests(): void;
   /** Messages that reached the "patient" (accepted, or delivered with a lost answer). Mark-as-read excluded. */
   delivered(to?: string): Received[];
   /** Decides the fault for each messages request (default: always ok). */
@@ -35,10 +45,18 @@ export interface FakeGraphOptions {
   token: string;
   webhook?: string | null;
   statuses?: boolean;
+  /** The phone number id the app sends from (default PN1, the id the status webhooks carry). */
+  phoneNumberId?: string;
+}
+
+function describeInvalid(list: Received[]): string {
+  return list.map((r) => `${r.method} ${r.path}: (#${r.rejected?.code ?? '?'}) ${r.rejected?.details ?? ''}`).join('; ');
 }
 
 export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph> {
   const received: Received[] = [];
+  const invalid: Received[] = [];
+  const phoneNumberId = opts.phoneNumberId ?? 'PN1';
   let pick: (body: Record<string, unknown>, n: number) => Fault = () => 'ok';
   let webhook = opts.webhook ?? null;
   let seq = 0;
@@ -82,10 +100,12 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
       let body: Record<string, unknown> = {};
+      let parsed: unknown = {};
       try {
-        body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+        parsed = raw ? (JSON.parse(raw) as unknown) : {};
+        body = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
       } catch {
-        body = {};
+        parsed = undefined;
       }
       const url = new URL(req.url ?? '/', 'http://x');
       const json = (code: number, obj: unknown) => {
@@ -93,10 +113,27 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
         res.end(JSON.stringify(obj));
       };
       const isMessages = req.method === 'POST' && url.pathname.endsWith('/messages');
-      const fault: Fault = isMessages ? pick(body, received.length) : 'ok';
-      const rec: Received = { method: req.method ?? '', path: url.pathname, auth: req.headers.authorization, body, fault, wamid: null, at: Date.now() };
+      const rec: Received = { method: req.method ?? '', path: url.pathname, auth: req.headers.authorization, body, fault: 'ok', wamid: null, at: Date.now(), rejected: null };
       received.push(rec);
-      if (req.headers.authorization !== `Bearer ${opts.token}` || fault === '190') {
+      if (req.headers.authorization !== `Bearer ${opts.token}`) {
+        return json(401, { error: { message: 'Error validating access token', type: 'OAuthException', code: 190, fbtrace_id: 'x' } });
+      }
+      if (isMessages) {
+        // The Cloud API's own checks come before anything this test asked the fake to do.
+        const pathId = url.pathname.split('/').filter(Boolean).at(-2) ?? '';
+        const v =
+          parsed === undefined ? { ok: false as const, code: 100, title: 'Invalid parameter', details: 'The request body is not valid JSON' }
+          : pathId !== phoneNumberId ? { ok: false as const, code: 100, title: 'Invalid parameter', details: `Unsupported post request. Object with ID '${pathId}' does not exist` }
+          : validateSend(parsed);
+        if (!v.ok) {
+          rec.rejected = { code: v.code, details: v.details };
+          invalid.push(rec);
+          return json(400, { error: { message: `(#${v.code}) ${v.title}`, type: 'OAuthException', code: v.code, error_data: { messaging_product: 'whatsapp', details: v.details }, fbtrace_id: 'x' } });
+        }
+        rec.fault = pick(body, received.length - 1);
+      }
+      const fault = rec.fault;
+      if (fault === '190') {
         return json(401, { error: { message: 'Error validating access token', type: 'OAuthException', code: 190, fbtrace_id: 'x' } });
       }
       // Media: GET /{version}/{media-id} gives a short-lived URL; the URL needs the same bearer token.
@@ -134,9 +171,13 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
   return {
     url: `http://127.0.0.1:${port}`,
     received,
+    invalid,
+    expectNoInvalidRequests() {
+      if (invalid.length > 0) throw new Error(`the app sent ${invalid.length} request(s) the Cloud API refuses: ${describeInvalid(invalid)}`);
+    },
     delivered(to?: string) {
       return received.filter(
-        (r) => r.path.endsWith('/messages') && r.body['status'] !== 'read' && (r.fault === 'ok' || r.fault === 'lost') && (!to || String(r.body['to']).replace('+', '') === to),
+        (r) => r.path.endsWith('/messages') && r.rejected === null && r.body['status'] !== 'read' && (r.fault === 'ok' || r.fault === 'lost') && (!to || String(r.body['to']).replace('+', '') === to),
       );
     },
     setFaults(p) {
@@ -153,6 +194,8 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
       for (const r of hanging) r.destroy();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
+      // Last line of defence for files that do not check after each test: the file fails.
+      if (invalid.length > 0) throw new Error(`the app sent ${invalid.length} request(s) the Cloud API refuses: ${describeInvalid(invalid)}`);
     },
   };
 }

@@ -23,8 +23,9 @@ export interface SandboxApp {
   stop(): Promise<void>;
 }
 
-/** `database`: another instance's database (several instances on one PostgreSQL); a fresh one by default. */
-export async function startSandboxApp(env: Record<string, string> = {}, opts: { database?: Database } = {}): Promise<SandboxApp> {
+/** `database`: another instance's database (several instances on one PostgreSQL); a fresh one by default.
+ * `clock`: what the server and its sandbox read the time from (tests move it instead of sleeping). */
+export async function startSandboxApp(env: Record<string, string> = {}, opts: { database?: Database; clock?: { now(): Date } } = {}): Promise<SandboxApp> {
   const database: Database | TestDatabase = opts.database ?? (await createTestDatabase());
   const port = await freePort();
   const config = loadConfig({
@@ -36,7 +37,7 @@ export async function startSandboxApp(env: Record<string, string> = {}, opts: { 
     ...env,
   });
   const handle: SandboxHandle = { sandbox: null };
-  const running = await startServer(config, { database, plugins: (s) => [sandboxPlugin(s, handle)] });
+  const running = await startServer(config, { database, plugins: (s) => [sandboxPlugin(s, handle)], ...(opts.clock ? { clock: opts.clock } : {}) });
   if (!handle.sandbox) throw new Error('the sandbox plugin did not start');
   return {
     running, base: running.url, config, sandbox: handle.sandbox, database,

@@ -6,6 +6,7 @@ import { foundation } from './0001-foundation.js';
 import { clinic } from './0002-clinic.js';
 import { sandbox } from './0003-sandbox.js';
 import { mediaChunks } from './0006-media-chunks.js';
+import { clinicSeed } from './0007-clinic-seed.js';
 
 function statements(list: readonly string[]): Migration {
   return {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0002-clinic': statements(clinic),
   '0003-sandbox': statements(sandbox),
   '0006-media-chunks': statements(mediaChunks),
+  '0007-clinic-seed': statements(clinicSeed),
 };
