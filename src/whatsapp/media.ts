@@ -4,9 +4,9 @@
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Cipher } from '../compliance/crypto.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../lib/clock.js';
 import type { Db } from '../db/database.js';
-import { errorSummary } from '../jobs/loop.js';
+import { errorSummary } from '../lib/logger.js';
 import type { GraphClient } from './graph-client.js';
 
 /** The Cloud API's largest inbound media (documents): 100 MB. */
