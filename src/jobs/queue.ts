@@ -53,7 +53,9 @@ export interface JobOptions {
 export interface JobDefinition<T extends object = object> {
   readonly name: string;
   readonly schema: z.ZodType<T>;
-  readonly handler: (payload: T, ctx: JobContext) => Promise<void>;
+  // A method, so that a list of definitions of different payloads is one type (JobDefinition[]): the
+  // queue only ever hands a handler the payload its own schema parsed.
+  handler(payload: T, ctx: JobContext): Promise<void>;
   readonly options: JobOptions;
 }
 
@@ -178,10 +180,13 @@ export class JobQueue {
     if (this.workersStarted) return;
     this.workersStarted = true;
     const log = this.o.log.child({ module: 'jobs' });
+    const polling = this.o.pollingSeconds ?? 2;
     for (const d of this.defs.values()) {
       await this.boss.work<object>(
         d.name,
-        { batchSize: 1, localConcurrency: d.options.concurrency ?? 2, pollingIntervalSeconds: this.o.pollingSeconds ?? 2 },
+        // Jobs that come due later (startAfter, retries) send no NOTIFY: polling finds them, so it keeps
+        // its pace while NOTIFY is on (pg-boss would otherwise relax it to 30 s).
+        { batchSize: 1, localConcurrency: d.options.concurrency ?? 2, pollingIntervalSeconds: polling, notifyPollingIntervalSeconds: polling },
         async ([job]: Job<object>[]) => {
           if (!job) return;
           const jobLog = log.child({ job: d.name, jobId: job.id, retry: job.retryCount });
