@@ -25,6 +25,8 @@ export interface Running {
   app: FastifyInstance;
   services: Services;
   url: string;
+  /** The workers this instance started (none with WORKERS=0). */
+  workers: string[];
   stop(): Promise<void>;
 }
 
@@ -125,10 +127,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
           await w.start();
         }
       }
+      log.info({ code: 'workers_started', workers: workers.map((w) => w.name), jobs: jobs.names }, 'workers started');
     }
     let url = config.publicUrl;
     if (opts.listen !== false) url = await app.listen({ port: config.port, host: config.host });
-    return { app, services, url, stop };
+    return { app, services, url, workers: workers.map((w) => w.name), stop };
   } catch (e) {
     await stop().catch(() => {});
     throw e;

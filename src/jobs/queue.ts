@@ -152,6 +152,11 @@ export class JobQueue {
     return [...this.defs.keys()];
   }
 
+  /** Whether this instance runs handlers (WORKERS=1) or only enqueues. */
+  get working(): boolean {
+    return this.workersStarted;
+  }
+
   /**
    * Adds a job inside `tx`: it exists only if `tx` commits. The same key twice (also in two transactions,
    * also on two instances) makes one job. Returns whether this call created it.
@@ -257,8 +262,7 @@ function sessionAdapter(s: EmbeddedSession): BossDb {
   };
   const setSession = inner.setSessionStatements?.bind(inner);
   if (setSession) db.setSessionStatements = (statements) => exclusive(() => setSession(statements));
-  const listen = inner.listen?.bind(inner);
-  // LISTEN is itself a statement: run inside one of our transactions it would be undone by a rollback.
-  if (listen) db.listen = (channel, onNotification, onReconnect) => exclusive(() => listen(channel, onNotification, onReconnect));
+  // No LISTEN on PGlite: one process, polling every couple of seconds is enough for scheduled work, and
+  // a LISTEN is a statement that would have to take the session like any other.
   return db;
 }
