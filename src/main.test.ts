@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { startTestApp, waitFor } from '../test/support/app.js';
 import { createTestDatabase } from '../test/support/db.js';
 import { startSandboxApp } from '../test/support/sandbox.js';
-import { defineJob } from './jobs/queue.js';
+import { defineJob } from './jobs/index.js';
 import type { AppModule } from './lib/module.js';
 import { appModules } from './main.js';
 

@@ -10,7 +10,7 @@ import { conversationModule, type ConversationHandler } from './conversation/ind
 import { migrate, openDatabase, type Database } from './db/database.js';
 import { databaseModule } from './db/index.js';
 import { buildApp, landingModule } from './http/index.js';
-import { JobQueue } from './jobs/queue.js';
+import { JobQueue } from './jobs/index.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
 import { Wakeups, type AppModule, type ModuleContext, type Worker } from './lib/module.js';

@@ -2,7 +2,7 @@
 // a time, in order, and what decides the answer (the handler). Its module runs the inbound worker.
 import crypto from 'node:crypto';
 import os from 'node:os';
-import { loopWorker } from '../jobs/loop.js';
+import { loopWorker } from '../jobs/index.js';
 import type { AppModule, ModuleContext, Worker } from '../lib/module.js';
 import { INBOUND, MEDIA, SENDER } from '../whatsapp/index.js';
 import { placeholderHandler, type ConversationHandler } from './handler.js';

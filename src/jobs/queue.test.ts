@@ -1,14 +1,12 @@
 // The job queue on the real database (PGlite, or the server with TEST_DATABASE_URL): jobs commit or roll
-// back with the caller's transaction, one key makes one job, failures retry with growing delays, and a job
-// enqueued before a restart runs after it.
-import { PGlite } from '@electric-sql/pglite';
+// back with the caller's transaction, one key makes one job, payloads are checked at both ends, and
+// failures retry with growing delays (a restart: queue-restart.test.ts; two instances: queue.server.test.ts).
 import { sql } from 'kysely';
 import { TestClock } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { waitFor } from '../../test/support/app.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
-import { openDatabase, type Database } from '../db/database.js';
 import { AppError } from '../lib/errors.js';
 import { createLogger } from '../lib/logger.js';
 import { defineJob, JOB_SCHEMA, JobQueue, jobId, type JobDefinition, type JobQueueOptions } from './queue.js';
@@ -152,6 +150,18 @@ describe('job queue', () => {
     await stopAll();
   });
 
+  it('checks a stored payload again before the handler sees it (a job from before a schema change)', async () => {
+    const older = defineJob('test.schema-change', z.object({ appointmentId: z.string() }), async () => {}, { retryLimit: 0 });
+    const writer = await queue([older], {}, false);
+    await database.db.transaction().execute((tx) => writer.enqueue(tx, older, { appointmentId: 'not-a-uuid' }, { key: 'old-shape' }));
+    await stopAll();
+    const { def, runs } = recorded('test.schema-change', () => false, { retryLimit: 0 });
+    const q = await queue([def]);
+    expect(await waitFor(async () => (await q.state(def, 'old-shape'))?.state === 'failed')).toBe(true);
+    expect(runs).toEqual([]);
+    await stopAll();
+  });
+
   it('waits for startAfter', async () => {
     const clock = new TestClock();
     const { def, runs } = recorded('test.later');
@@ -200,32 +210,5 @@ describe('job queue', () => {
     expect(await waitFor(async () => (await q.state(def, 'flaky'))?.state === 'failed')).toBe(true);
     expect(runs.map((r) => r.retryCount)).toEqual([0, 1, 2]);
     await stopAll();
-  });
-});
-
-describe('job queue across a restart', () => {
-  it('runs after a restart a job enqueued and committed before it', async () => {
-    const { def, runs } = recorded('test.restart');
-    // Before: an instance without workers (WORKERS=0, or one that stopped before the job was due).
-    const before = await queue([def], {}, false);
-    await database.db.transaction().execute((tx) => before.enqueue(tx, def, { appointmentId: A, kind: '24h' }, { key: 'across-restart' }));
-    await before.stop();
-    open.splice(0);
-
-    let restarted: Database = database;
-    if (database.embedded) {
-      // The embedded database as a new process finds it: its data directory, reopened by a fresh PGlite.
-      const dump = await database.embedded.pglite.dumpDataDir('none');
-      restarted = await openDatabase({ pglite: await PGlite.create({ loadDataDir: dump, parsers: { 20: (v: string) => Number(v) } }) });
-    }
-    try {
-      const after = await JobQueue.open({ database: restarted, jobs: [def], log, pollingSeconds: 0.5 });
-      await after.startWorkers();
-      expect(await waitFor(async () => (await after.state(def, 'across-restart'))?.state === 'completed')).toBe(true);
-      await after.stop();
-    } finally {
-      if (restarted !== database) await restarted.close();
-    }
-    expect(runs).toHaveLength(1);
   });
 });

@@ -7,7 +7,7 @@ import type { Metrics } from '../analytics/metrics.js';
 import type { Cipher } from '../compliance/crypto.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
-import type { JobDefinition, JobQueue } from '../jobs/queue.js';
+import type { JobDefinition, JobQueue } from '../jobs/index.js';
 import type { GraphClient } from '../whatsapp/graph-client.js';
 import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';

@@ -11,7 +11,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Cipher } from '../compliance/crypto.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
-import { loopWorker } from '../jobs/loop.js';
+import { loopWorker } from '../jobs/index.js';
 import type { AppModule, Wakeups } from '../lib/module.js';
 import { graphRoutes, notifyApprovals } from './graph-routes.js';
 import { MAX_UPLOAD_BYTES } from './media-rules.js';

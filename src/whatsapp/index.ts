@@ -1,7 +1,7 @@
 // The WhatsApp domain's public surface: the Cloud API webhook (intake), the sender and its outbox,
 // statuses, media. Its module registers the webhook route and, with WORKERS=1, the sender, the status
 // applier, the media downloader and the in-doubt reconciliation.
-import { loopWorker } from '../jobs/loop.js';
+import { loopWorker } from '../jobs/index.js';
 import type { AppModule, ModuleContext, Worker } from '../lib/module.js';
 import { MediaDownloader } from './media.js';
 import { Sender } from './sender.js';
