@@ -61,7 +61,8 @@ export interface JobDefinition<T extends object = object> {
 
 /**
  * A kind of job. `name` is stable (stored with every job): `domain.verb`, e.g. `reminders.send`.
- * The handler must be idempotent: a job whose run crashed half-way runs again.
+ * The handler must be idempotent: a job whose run crashed half-way runs again. Payloads are stored in
+ * clear in pgboss.job (and keys in its singleton_key): carry ids (an appointment id), never PHI.
  */
 export function defineJob<T extends object>(
   name: string,
