@@ -1,5 +1,6 @@
 // The operator CLI: `patientline <command>`. It only dispatches: the commands come from the modules (main.ts
-// lists them); `start` is what `npm start` runs. Every failure a user can cause (bad configuration, a locked DATA_DIR, an unreachable database) ends in one clear line, not a stack.
+// lists them); `start` is what `npm start` runs. Every failure a user can cause (bad configuration, a
+// locked DATA_DIR, an unreachable database) ends in one clear line, not a stack.
 import { parseArgs } from 'node:util';
 import { ConfigError } from './config.js';
 import { DataDirLockedError } from './db/lock.js';
