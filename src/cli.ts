@@ -1,93 +1,25 @@
-// The operator CLI: `patientline <command>`. `start` is what `npm start` runs. Every failure a user can
-// cause (bad configuration, a locked DATA_DIR, an unreachable database) ends in one clear line, not a stack.
+// The operator CLI: `patientline <command>`. It only dispatches: the commands come from the modules (main.ts
+// lists them); `start` is what `npm start` runs. Every failure a user can cause (bad configuration, a
+// locked DATA_DIR, an unreachable database) ends in one clear line, not a stack.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError } from './config.js';
 import { DataDirLockedError } from './db/lock.js';
-import { databaseOptions, migrate, openDatabase } from './db/database.js';
-import { landingPlugin } from './http/landing.js';
-import { startServer } from './main.js';
-import { clinicName, sandboxPlugin } from './sandbox/index.js';
-import { registerSchedulingCommands } from './scheduling/cli.js';
+import type { Command } from './lib/module.js';
+import { appModules } from './main.js';
 
-interface Command {
-  summary: string;
-  usage: string;
-  run(args: string[]): Promise<number>;
+/** Every module's commands, whatever the mode (sandbox or not): `--help` lists them all. */
+function collectCommands(): Record<string, Command> {
+  const commands: Record<string, Command> = {};
+  for (const m of appModules({ sandbox: true })) {
+    for (const [name, command] of Object.entries(m.commands ?? {})) {
+      if (commands[name]) throw new Error(`command "${name}" is defined by two modules`);
+      commands[name] = command;
+    }
+  }
+  return commands;
 }
 
-function config(extra: Record<string, string> = {}): Config {
-  return loadConfig({ ...process.env, ...extra });
-}
-
-const commands: Record<string, Command> = {
-  start: {
-    summary: 'migrate the database and start the server (and its workers)',
-    usage: 'patientline start',
-    async run() {
-      const cfg = config();
-      const running = await startServer(cfg, {
-        plugins: (s) => [landingPlugin({ sandbox: cfg.sandbox, adminEmail: cfg.adminEmail }), ...(cfg.sandbox ? [sandboxPlugin(s)] : [])],
-      });
-      const base = running.url;
-      const row = (label: string, value: string) => `  ${`${label}:`.padEnd(17)} ${value}`;
-      const lines = [
-        `PatientLine is running on ${base} (${cfg.sandbox ? 'sandbox mode: simulated WhatsApp Cloud API' : 'WhatsApp Cloud API'}, database: ${cfg.databaseUrl ? 'PostgreSQL server' : `embedded in ${cfg.dataDir}`})`,
-      ];
-      if (cfg.sandbox) {
-        const clinic = await clinicName(running.services.database.db);
-        const w = cfg.whatsapp;
-        lines.push(
-          row('patient phone', `${base}/sandbox   ← open it, type "Hello" and press Enter${clinic ? ` (clinic: ${clinic})` : ''}`),
-          row('staff console', `${base}/`),
-          row('demo login', `${cfg.adminEmail ?? '(none)'} / ${cfg.adminPassword ?? '(none)'}`),
-          // What a developer needs to point any Cloud API client library at the simulated Graph API.
-          row('Graph API', `${base}/sandbox/graph   ← base URL (as WHATSAPP_API_URL) for any Cloud API client`),
-          row('API version', w.apiVersion),
-          row('phone number id', w.phoneNumberId),
-          row('WABA id', w.businessAccountId),
-          row('access token', w.accessToken),
-        );
-      }
-      lines.push(
-        row('webhook', `${base}/webhooks/whatsapp`),
-        row('health', `${base}/healthz · ${base}/readyz · ${base}/metrics`),
-      );
-      process.stdout.write(lines.join('\n') + '\n');
-      let shuttingDown = false;
-      const shutdown = (signal: string) => {
-        if (shuttingDown) return;
-        shuttingDown = true;
-        running.services.log.info({ signal }, 'shutting down');
-        running.stop().then(() => process.exit(0), () => process.exit(1));
-        setTimeout(() => process.exit(1), 15_000).unref();
-      };
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
-      process.on('SIGINT', () => shutdown('SIGINT'));
-      return new Promise<number>(() => {});
-    },
-  },
-  migrate: {
-    summary: 'apply pending database migrations and exit',
-    usage: 'patientline migrate',
-    async run() {
-      const cfg = config();
-      const database = await openDatabase(databaseOptions(cfg));
-      try {
-        const applied = await migrate(database.db);
-        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the database is up to date\n');
-      } finally {
-        await database.close();
-      }
-      return 0;
-    },
-  },
-};
-
-registerSchedulingCommands(registerCommand);
-
-export function registerCommand(name: string, command: Command): void {
-  commands[name] = command;
-}
+const commands = collectCommands();
 
 function help(): string {
   const width = Math.max(...Object.keys(commands).map((k) => k.length));

@@ -1,59 +1,83 @@
 // Composition root: config → database → modules → HTTP app → workers. Everything is passed as arguments;
-// nothing here is a module-level singleton, so tests can run several instances in one process.
-import crypto from 'node:crypto';
-import os from 'node:os';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import pino, { type Logger } from 'pino';
-import { createMetrics, type Metrics } from './analytics/metrics.js';
-import { systemClock, type Clock } from './clock.js';
-import { createCipher, loadEncryptionKey, type Cipher } from './compliance/crypto.js';
-import type { Config } from './config.js';
-import { placeholderHandler, type ConversationHandler } from './conversation/handler.js';
-import { InboundWorker } from './conversation/inbound-worker.js';
+// nothing here is a module-level singleton, so tests can run several instances in one process. Each
+// domain's index.ts exports a module (routes, workers, jobs, commands); this file lists them and loops.
+import type { FastifyInstance } from 'fastify';
+import type { Clock as JobClock } from 'pg-boss';
+import { createMetrics } from './analytics/metrics.js';
+import { createCipher, loadEncryptionKey } from './compliance/crypto.js';
+import { loadConfig, type Config } from './config.js';
+import { conversationModule, type ConversationHandler } from './conversation/index.js';
 import { databaseOptions, migrate, openDatabase, type Database } from './db/database.js';
-import { buildApp } from './http/app.js';
-import { seedDemoIfNeeded } from './scheduling/index.js';
-import { startLoop, type Loop } from './jobs/loop.js';
-import { loggerOptions } from './logger.js';
-import { GraphClient } from './whatsapp/graph-client.js';
-import { MediaDownloader } from './whatsapp/media.js';
-import { Sender } from './whatsapp/sender.js';
-import { applyStatuses } from './whatsapp/statuses.js';
+import { databaseModule } from './db/index.js';
+import { buildApp, landingModule } from './http/index.js';
+import { JobQueue } from './jobs/index.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import { createLogger } from './lib/logger.js';
+import { Wakeups, type AppModule, type ModuleContext, type Worker } from './lib/module.js';
+import { clinicName, sandboxModule, type SandboxHandle } from './sandbox/index.js';
+import { schedulingModule } from './scheduling/index.js';
+import { GraphClient, whatsappModule } from './whatsapp/index.js';
 
-export interface Services {
-  config: Config;
-  database: Database;
-  cipher: Cipher;
-  metrics: Metrics;
-  graph: GraphClient;
-  clock: Clock;
-  log: Logger;
-}
+/** What every module is given. */
+export type Services = ModuleContext;
 
 export interface Running {
   app: FastifyInstance;
   services: Services;
   url: string;
+  /** The workers this instance started (none with WORKERS=0). */
+  workers: string[];
   stop(): Promise<void>;
 }
 
 export interface StartOptions {
   handler?: ConversationHandler;
   clock?: Clock;
-  /** Domain plugins to register besides the core ones (sandbox, API). */
-  plugins?: (s: Services) => FastifyPluginAsync[];
-  /** Runs after migrations, before listening (demo seed). */
+  /** Receives the running simulator in sandbox mode (tests drive it). */
+  sandbox?: SandboxHandle;
+  /** Modules besides the standard ones (tests). */
+  modules?: AppModule[];
+  /** Runs after migrations, before listening. */
   beforeListen?: (s: Services) => Promise<void>;
   listen?: boolean;
   /** An already-open database (tests); otherwise opened from the config. */
   database?: Database;
+  /** The job queue's clock (tests pass pg-boss's TestClock). */
+  jobClock?: JobClock;
 }
 
-export async function openServices(config: Config, clock: Clock = systemClock, given?: Database): Promise<Services> {
-  const log = pino(loggerOptions(config.logLevel));
-  const database = given ?? (await openDatabase(databaseOptions(config)));
+export interface ModuleOptions {
+  sandbox: boolean;
+  handler?: ConversationHandler | undefined;
+  sandboxHandle?: SandboxHandle | undefined;
+}
+
+/** The modules of PatientLine, in registration order (the landing page last: it links to what exists). */
+export function appModules(o: ModuleOptions): AppModule[] {
+  return [
+    databaseModule(),
+    serverModule(),
+    whatsappModule(),
+    conversationModule({ ...(o.handler ? { handler: o.handler } : {}) }),
+    schedulingModule(),
+    ...(o.sandbox ? [sandboxModule(o.sandboxHandle)] : []),
+    landingModule(),
+  ];
+}
+
+export async function openServices(config: Config, modules: readonly AppModule[], opts: Pick<StartOptions, 'clock' | 'database' | 'jobClock'> = {}): Promise<Services> {
+  const log = createLogger(config.logLevel);
+  const database = opts.database ?? (await openDatabase(databaseOptions(config)));
+  let jobs: JobQueue;
   try {
     await migrate(database.db);
+    jobs = await JobQueue.open({
+      database,
+      jobs: modules.flatMap((m) => m.jobs ?? []),
+      log,
+      supervise: config.workers,
+      ...(opts.jobClock ? { clock: opts.jobClock } : {}),
+    });
   } catch (e) {
     await database.close();
     throw e;
@@ -70,76 +94,99 @@ export async function openServices(config: Config, clock: Clock = systemClock, g
     businessAccountId: config.whatsapp.businessAccountId,
     timeoutMs: config.whatsapp.sendTimeoutMs,
   });
-  return { config, database, cipher, metrics, graph, clock, log };
+  return { config, database, cipher, metrics, graph, clock: opts.clock ?? systemClock, log, jobs, wake: new Wakeups() };
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<Running> {
-  const services = await openServices(config, opts.clock, opts.database);
-  const { database, cipher, metrics, graph, clock, log } = services;
-  const db = database.db;
-  const loops: Loop[] = [];
-  const drains: (() => Promise<void>)[] = [];
-  let sendLoop: Loop | null = null;
-  let inboundLoop: Loop | null = null;
-  let statusLoop: Loop | null = null;
-  let mediaLoop: Loop | null = null;
-  let statusWake: NodeJS.Timeout | null = null;
-
-  const app = await buildApp({
-    config,
-    db,
-    cipher,
-    metrics,
-    onWebhookStored: (w) => {
-      if (w.messages) inboundLoop?.wake();
-      // Statuses are not urgent: let a burst of them gather and apply them in one batch.
-      if (w.statuses && !statusWake) statusWake = setTimeout(() => { statusWake = null; statusLoop?.wake(); }, 100);
-    },
-    plugins: opts.plugins?.(services) ?? [],
-  });
-
-  await seedDemoIfNeeded(db, config, log);
-  if (opts.beforeListen) await opts.beforeListen(services);
-
-  if (config.workers) {
-    const sender = new Sender({ db, cipher, graph, metrics, log: log.child({ worker: 'sender' }), clock, mps: config.whatsapp.mps, sendTimeoutMs: config.whatsapp.sendTimeoutMs, reconcileMs: config.whatsapp.reconcileMs, onSettled: () => sendLoop?.wake(), settleDb: database.urgent });
-    drains.push(() => sender.drain());
-    const media = new MediaDownloader({ db, cipher, graph, log: log.child({ worker: 'media' }), clock });
-    const inbound = new InboundWorker({
-      db, cipher, clock, metrics,
-      log: log.child({ worker: 'inbound' }),
-      handler: opts.handler ?? placeholderHandler,
-      concurrency: database.concurrency,
-      onReplies: () => sendLoop?.wake(),
-      onMedia: () => mediaLoop?.wake(),
-      instanceId: `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`,
-    });
-    inboundLoop = startLoop({ name: 'inbound', pollMs: 250, log, tick: () => inbound.tick() });
-    sendLoop = startLoop({ name: 'sender', pollMs: 250, log, tick: () => sender.tick() });
-    statusLoop = startLoop({ name: 'statuses', pollMs: 1000, log, tick: async () => (await applyStatuses(db)).applied });
-    mediaLoop = startLoop({ name: 'media', pollMs: 2000, log, tick: () => media.tick() });
-    const reconcileLoop = startLoop({ name: 'reconcile', pollMs: 1000, log, tick: async () => { const n = await sender.reconcile(); if (n) sendLoop?.wake(); return 0; } });
-    loops.push(inboundLoop, sendLoop, statusLoop, mediaLoop, reconcileLoop);
-  }
-
-  let url = config.publicUrl;
-  if (opts.listen !== false) {
-    url = await app.listen({ port: config.port, host: config.host });
-  }
+  const modules = [...appModules({ sandbox: config.sandbox, handler: opts.handler, sandboxHandle: opts.sandbox }), ...(opts.modules ?? [])];
+  const services = await openServices(config, modules, opts);
+  const { database, jobs, log } = services;
+  const workers: Worker[] = [];
+  let app: FastifyInstance | null = null;
   let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      await app?.close();
+      await Promise.all(workers.map((w) => w.stop()));
+      await jobs.stop();
+      await database.close();
+    })();
+    return stopping;
+  };
+
+  try {
+    for (const m of modules) await m.init?.(services);
+    app = await buildApp({ config, db: database.db, metrics: services.metrics, log, plugins: modules.flatMap((m) => (m.routes ? [m.routes(services)] : [])) });
+    if (opts.beforeListen) await opts.beforeListen(services);
+    await app.ready();
+    if (config.workers) {
+      await jobs.startWorkers();
+      for (const m of modules) {
+        for (const w of m.workers?.(services) ?? []) {
+          workers.push(w);
+          await w.start();
+        }
+      }
+      log.info({ code: 'workers_started', workers: workers.map((w) => w.name), jobs: jobs.names }, 'workers started');
+    }
+    let url = config.publicUrl;
+    if (opts.listen !== false) url = await app.listen({ port: config.port, host: config.host });
+    return { app, services, url, workers: workers.map((w) => w.name), stop };
+  } catch (e) {
+    await stop().catch(() => {});
+    throw e;
+  }
+}
+
+/** `patientline start`: what `npm start` runs. */
+function serverModule(): AppModule {
   return {
-    app,
-    services,
-    url,
-    stop() {
-      stopping ??= (async () => {
-        await app.close();
-        if (statusWake) clearTimeout(statusWake);
-        await Promise.all(loops.map((l) => l.stop()));
-        await Promise.all(drains.map((d) => d()));
-        await database.close();
-      })();
-      return stopping;
+    name: 'server',
+    commands: {
+      start: {
+        summary: 'migrate the database and start the server (and its workers)',
+        usage: 'patientline start',
+        async run() {
+          const cfg = loadConfig(process.env);
+          const running = await startServer(cfg);
+          const base = running.url;
+          const row = (label: string, value: string) => `  ${`${label}:`.padEnd(17)} ${value}`;
+          const lines = [
+            `PatientLine is running on ${base} (${cfg.sandbox ? 'sandbox mode: simulated WhatsApp Cloud API' : 'WhatsApp Cloud API'}, database: ${cfg.databaseUrl ? 'PostgreSQL server' : `embedded in ${cfg.dataDir}`})`,
+          ];
+          if (cfg.sandbox) {
+            const clinic = await clinicName(running.services.database.db);
+            const w = cfg.whatsapp;
+            lines.push(
+              row('patient phone', `${base}/sandbox   ← open it, type "Hello" and press Enter${clinic ? ` (clinic: ${clinic})` : ''}`),
+              row('staff console', `${base}/`),
+              row('demo login', `${cfg.adminEmail ?? '(none)'} / ${cfg.adminPassword ?? '(none)'}`),
+              // What a developer needs to point any Cloud API client library at the simulated Graph API.
+              row('Graph API', `${base}/sandbox/graph   ← base URL (as WHATSAPP_API_URL) for any Cloud API client`),
+              row('API version', w.apiVersion),
+              row('phone number id', w.phoneNumberId),
+              row('WABA id', w.businessAccountId),
+              row('access token', w.accessToken),
+            );
+          }
+          lines.push(
+            row('webhook', `${base}/webhooks/whatsapp`),
+            row('health', `${base}/healthz · ${base}/readyz · ${base}/metrics`),
+          );
+          process.stdout.write(lines.join('\n') + '\n');
+          let shuttingDown = false;
+          const shutdown = (signal: string) => {
+            if (shuttingDown) return;
+            shuttingDown = true;
+            running.services.log.info({ signal }, 'shutting down');
+            running.stop().then(() => process.exit(0), () => process.exit(1));
+            setTimeout(() => process.exit(1), 15_000).unref();
+          };
+          process.on('SIGTERM', () => shutdown('SIGTERM'));
+          process.on('SIGINT', () => shutdown('SIGINT'));
+          return new Promise<number>(() => {});
+        },
+      },
     },
   };
 }

@@ -24,11 +24,20 @@ export interface Database {
   readonly kind: 'pglite' | 'postgres';
   /** How many transactions may usefully run at once (PGlite has one session). */
   readonly concurrency: number;
+  /** Server only: its connection string, for clients that need connections of their own (the job queue). */
+  readonly connectionString?: string;
+  /** Embedded only: the one session and its mutex, for clients that must share them (the job queue). */
+  readonly embedded?: EmbeddedSession;
   close(): Promise<void>;
 }
 
 // int8 (bigserial ids, counts) as JS numbers: our ids stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
+
+export interface EmbeddedSession {
+  readonly pglite: PGlite;
+  readonly mutex: SessionMutex;
+}
 
 export interface OpenOptions {
   databaseUrl?: string | undefined;
@@ -54,7 +63,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       /* an idle client lost its connection; the pool replaces it */
     });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: opts.preparedStatements === false ? pool : preparingPool(pool) }) });
-    return { db, urgent: db, kind: 'postgres', concurrency: Math.max(1, (opts.poolSize ?? 10) - 2), close: () => db.destroy() };
+    return { db, urgent: db, kind: 'postgres', connectionString: opts.databaseUrl, concurrency: Math.max(1, (opts.poolSize ?? 10) - 2), close: () => db.destroy() };
   }
   let release = () => {};
   let pglite = opts.pglite;
@@ -78,6 +87,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     urgent,
     kind: 'pglite',
     concurrency: 1,
+    embedded: { pglite: session, mutex },
     async close() {
       await db.destroy();
       await urgent.destroy();

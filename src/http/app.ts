@@ -1,29 +1,32 @@
 // buildApp(deps) returns the Fastify app without listening: main.ts listens, tests inject. Each domain is
-// an encapsulated plugin.
-import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+// an encapsulated plugin. One error handler renders every error as problem+json: routes throw AppError.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyReply } from 'fastify';
 import type { Metrics } from '../analytics/metrics.js';
-import type { Cipher } from '../compliance/crypto.js';
 import type { Config } from '../config.js';
 import { ping, type Db } from '../db/database.js';
-import { loggerOptions } from '../logger.js';
-import { webhookRoutes } from '../whatsapp/webhook-routes.js';
-import { AppError, problem } from './errors.js';
+import { AppError, PROBLEM_CONTENT_TYPE, problemOf } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
 
 export interface AppDeps {
   config: Config;
   db: Db;
-  cipher: Cipher;
   metrics: Metrics;
-  /** Wakes the workers after a webhook is stored. */
-  onWebhookStored(what: { messages: number; statuses: number; otherEvents: number }): void;
-  /** Extra domain plugins (sandbox, api…) registered by the composition root. */
+  /** The process's one logger; requests log through its children. */
+  log: Logger;
+  /** The domains' plugins, registered in order by the composition root. */
   plugins?: FastifyPluginAsync[];
-  logger?: boolean;
+}
+
+/** Renders an AppError; the one place that writes problem+json. */
+export function sendProblem(reply: FastifyReply, e: AppError): FastifyReply {
+  return reply.code(e.status).type(PROBLEM_CONTENT_TYPE).send(problemOf(e));
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify({
-    logger: deps.logger === false ? false : loggerOptions(deps.config.logLevel),
+  // Typed with Fastify's base logger: routes only use its interface, and pino's Logger satisfies it.
+  const app = Fastify<Server, IncomingMessage, ServerResponse, FastifyBaseLogger>({
+    loggerInstance: deps.log,
     // Request lines would carry query strings (verify tokens) and paths with ids: we log what matters ourselves.
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: true,
@@ -34,31 +37,35 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err instanceof AppError) {
-      return reply.code(err.status).type('application/problem+json').send(problem(err.code, err.status, err.message, undefined, err.details));
+      if (err.status >= 500) req.log.error({ err: { type: err.name, code: err.code } }, 'request failed');
+      return sendProblem(reply, err);
     }
-    const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
+    // Fastify's own errors (body limits, content types, malformed bodies) and anything unexpected: a code
+    // and a status, never the message (it may quote the input).
+    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     if (status >= 500) req.log.error({ err: { type: err.name, code: err.code } }, 'request failed');
     const code = status === 413 ? 'body_too_large' : status === 415 ? 'unsupported_media_type' : status === 400 ? 'bad_request' : status >= 500 ? 'internal_error' : 'request_error';
     const title = status === 413 ? 'The body is too large' : status >= 500 ? 'Internal error' : 'Bad request';
-    return reply.code(status).type('application/problem+json').send(problem(code, status, title));
+    return sendProblem(reply, new AppError(code, status, title));
   });
-  app.setNotFoundHandler((_req, reply) => reply.code(404).type('application/problem+json').send(problem('not_found', 404, 'Not found')));
+  app.setNotFoundHandler(() => {
+    throw new AppError('not_found', 404, 'Not found');
+  });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
+  app.get('/readyz', async () => {
     try {
       await ping(deps.db);
-      return { status: 'ready' };
     } catch {
-      return reply.code(503).type('application/problem+json').send(problem('database_unreachable', 503, 'Database unreachable'));
+      throw new AppError('database_unreachable', 503, 'Database unreachable');
     }
+    return { status: 'ready' };
   });
   app.get('/metrics', async (_req, reply) => {
     const body = await deps.metrics.registry.metrics();
     return reply.type(deps.metrics.registry.contentType).send(body);
   });
 
-  await app.register(webhookRoutes({ config: deps.config, db: deps.db, cipher: deps.cipher, metrics: deps.metrics, onStored: deps.onWebhookStored }));
   for (const p of deps.plugins ?? []) await app.register(p);
   return app;
 }

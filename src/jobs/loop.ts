@@ -1,7 +1,16 @@
 // A background loop: runs `tick` again at once while it finds work, otherwise sleeps until woken or until
 // the poll interval passes (other instances' work is found by polling). Errors are counted and logged by
 // code, never thrown out of the loop.
-import type { Logger } from 'pino';
+//
+// Why these hand-written loops remain beside the job queue (queue.ts, pg-boss): their work items are rows
+// of our own tables, with rules a queue of independent jobs cannot express. Inbound messages are handled
+// one patient at a time in arrival order across instances (a claim that skips a patient with an earlier
+// message pending); the outbox is paced by the per-number throughput cap and the per-recipient pair limit,
+// and a send in doubt is reconciled before anything is resent; statuses are applied set-based in batches.
+// A job per message would copy each row into a second table and lose that ordering and pacing. Everything
+// scheduled for later (reminders, surveys, retention, template sync, outbound webhooks) goes to the queue.
+import { errorSummary, type Logger } from '../lib/logger.js';
+import type { Wakeups, Worker } from '../lib/module.js';
 
 export interface Loop {
   wake(): void;
@@ -66,13 +75,23 @@ export function startLoop(o: LoopOptions): Loop {
   };
 }
 
-/** What may be logged of an error: its class, code and message (our errors never carry PHI). */
-export function errorSummary(e: unknown): { type: string; code?: string; message: string } {
-  if (e instanceof Error) {
-    const code = 'code' in e && typeof e.code === 'string' ? e.code : undefined;
-    // Database errors (SQLSTATE codes) may quote values from the statement: keep only their code.
-    const message = code && /^[0-9A-Z]{5}$/.test(code) ? 'database error' : e.message.slice(0, 300);
-    return { type: e.name, ...(code ? { code } : {}), message };
-  }
-  return { type: typeof e, message: 'non-error thrown' };
+/**
+ * A loop as a module worker: started by main.ts (only with WORKERS=1), and woken by name through the
+ * modules' Wakeups. `after` runs once the loop has stopped (e.g. the sender drains its sends in flight).
+ */
+export function loopWorker(o: LoopOptions & { wake: Wakeups; after?: () => Promise<void> }): Worker {
+  let loop: Loop | null = null;
+  return {
+    name: o.name,
+    start() {
+      loop = startLoop(o);
+      const l = loop;
+      o.wake.on(o.name, () => l.wake());
+    },
+    async stop() {
+      o.wake.off(o.name);
+      await loop?.stop();
+      await o.after?.();
+    },
+  };
 }

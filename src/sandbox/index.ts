@@ -1,16 +1,18 @@
 // Sandbox mode (no WHATSAPP_ACCESS_TOKEN): a simulated WhatsApp Cloud API under /sandbox/graph and the patient
-// phone page at /sandbox, registered by the composition root only in sandbox mode. The app talks to the
-// simulator over HTTP through its real Graph client and hears back through its real webhook route.
+// phone page at /sandbox, listed by the composition root only in sandbox mode. The app talks to the
+// simulator over HTTP through its real Graph client and hears back through its real webhook route. Its
+// worker (the simulator's webhook dispatcher) runs only with WORKERS=1, like every other worker.
 import type { AddressInfo } from 'node:net';
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../lib/clock.js';
 import type { Cipher } from '../compliance/crypto.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
-import { startLoop, type Loop } from '../jobs/loop.js';
+import { loopWorker } from '../jobs/index.js';
+import type { AppModule, Wakeups } from '../lib/module.js';
 import { graphRoutes, notifyApprovals } from './graph-routes.js';
 import { MAX_UPLOAD_BYTES } from './media-rules.js';
 import { phoneRoutes } from './phone-routes.js';
@@ -25,6 +27,29 @@ export interface SandboxPluginDeps {
   cipher: Cipher;
   clock: Clock;
   log: Logger;
+  wake: Wakeups;
+}
+
+const DISPATCHER = 'sandbox-webhooks';
+
+/** The sandbox module; `handle` receives the running simulator (tests and the CLI read it). */
+export function sandboxModule(handle: SandboxHandle = { sandbox: null }): AppModule {
+  return {
+    name: 'sandbox',
+    routes: (ctx) => sandboxPlugin(ctx, handle),
+    workers: (ctx) => [
+      loopWorker({
+        name: DISPATCHER,
+        pollMs: 500,
+        log: ctx.log.child({ module: 'sandbox' }),
+        wake: ctx.wake,
+        tick: async () => {
+          const sb = handle.sandbox;
+          return sb ? (await notifyApprovals(sb)) + (await sb.dispatcher.tick()) : 0;
+        },
+      }),
+    ],
+  };
 }
 
 /** The app's own webhook URL, from the address it listens on (PORT=0 gets a port only at listen). */
@@ -61,20 +86,9 @@ export function sandboxPlugin(deps: SandboxPluginDeps, handle: SandboxHandle = {
     await app.register(fastifyMultipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 1 } });
     await app.register(graphRoutes(sb), { prefix: '/sandbox/graph' });
     await app.register(phoneRoutes(sb, { clinicName: () => clinicName(deps.database.db) }));
-
-    let loop: Loop | null = null;
-    app.addHook('onReady', async () => {
-      loop = startLoop({
-        name: 'sandbox-webhooks',
-        pollMs: 500,
-        log,
-        tick: async () => (await notifyApprovals(sb)) + (await sb.dispatcher.tick()),
-      });
-      sb.dispatcher.setWake(() => loop?.wake());
-    });
+    sb.dispatcher.setWake(() => deps.wake.wake(DISPATCHER));
     app.addHook('onClose', async () => {
       sb.dispatcher.stop();
-      await loop?.stop();
     });
   };
 }

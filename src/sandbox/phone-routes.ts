@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { problem } from '../http/errors.js';
+import { AppError } from '../lib/errors.js';
 import { checkUpload } from './media-rules.js';
 import { patientSends, patientSendsMedia, phoneShowed, messageView, PhoneError, phoneInputSchema } from './phone.js';
 import { chat, createPatient, findPatient, getMedia, LANGUAGES, listPatients, listTemplates, mediaBytes, messagesChangedSince, recentApiCalls, type SimPatient } from './repo.js';
@@ -40,7 +40,10 @@ export function phoneRoutes(sb: Sandbox, opts: { clinicName(): Promise<string | 
       for (const s of streams) s.raw.end();
       streams.clear();
     });
-    const fail = (res: FastifyReply, status: number, code: string, title: string, detail?: string) => res.code(status).type('application/problem+json').send(problem(code, status, title, detail));
+    // Thrown, so that the app's one error handler renders it (problem+json).
+    const fail = (_res: FastifyReply, status: number, code: string, title: string, detail?: string): never => {
+      throw new AppError(code, status, title, detail === undefined ? undefined : { detail });
+    };
     const patientOf = async (params: unknown) => {
       const p = patientParams.safeParse(params);
       return p.success ? findPatient(sb.db, sb.cipher, { id: p.data.id }) : null;

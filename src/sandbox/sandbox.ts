@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../lib/clock.js';
 import type { Cipher } from '../compliance/crypto.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';

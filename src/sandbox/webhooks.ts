@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../lib/clock.js';
 import type { Cipher } from '../compliance/crypto.js';
 import { signatureOf } from '../whatsapp/signature.js';
 import { advanceStatus, type SandboxDb } from './repo.js';

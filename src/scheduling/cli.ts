@@ -1,18 +1,13 @@
-// Operator commands of the scheduling domain, registered into the CLI by src/cli.ts.
+// Operator commands of the scheduling domain, listed in its module (index.ts) and dispatched by src/cli.ts.
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { databaseOptions, migrate, openDatabase } from '../db/database.js';
+import type { Command } from '../lib/module.js';
 import { DEMO_CLINIC_CODE } from './demo-clinic-data.js';
 import { describeSeed, seedDemoClinic } from './demo-clinic.js';
 
-/** The shape of src/cli.ts's registerCommand, restated so that this file does not import the CLI back. */
-export type RegisterCommand = (
-  name: string,
-  command: { summary: string; usage: string; run(args: string[]): Promise<number> },
-) => void;
-
-export function registerSchedulingCommands(register: RegisterCommand): void {
-  register('seed-demo', {
+export const schedulingCommands: Record<string, Command> = {
+  'seed-demo': {
     summary: 'create the demo clinic (Paris, 6 languages, 4 practitioners, FAQ) or bring it up to date',
     usage: [
       'patientline seed-demo [--restore-deleted]',
@@ -40,5 +35,5 @@ export function registerSchedulingCommands(register: RegisterCommand): void {
       }
       return 0;
     },
-  });
-}
+  },
+};

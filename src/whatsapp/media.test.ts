@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
-import { systemClock } from '../clock.js';
+import { systemClock } from '../lib/clock.js';
 import { createCipher, DecryptError } from '../compliance/crypto.js';
 import { GraphClient } from './graph-client.js';
 import { MEDIA_MAX_BYTES, type MediaKind } from './media-limits.js';

@@ -5,9 +5,9 @@
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Cipher } from '../compliance/crypto.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../lib/clock.js';
 import type { Db } from '../db/database.js';
-import { errorSummary } from '../jobs/loop.js';
+import { errorSummary } from '../lib/logger.js';
 import type { GraphClient } from './graph-client.js';
 import { isMediaKind, MAX_MEDIA_BYTES, MEDIA_MAX_BYTES, MediaTooLargeError, type MediaKind } from './media-limits.js';
 import { deleteChunks, openMedia, writeChunks } from './media-store.js';

@@ -8,12 +8,12 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../analytics/metrics.js';
 import type { Cipher } from '../compliance/crypto.js';
 import type { Db, Tx } from '../db/database.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../lib/clock.js';
 import { backoffMs, classify } from './graph-errors.js';
 import type { GraphClient, SendOutcome } from './graph-client.js';
 import { toWire, markRead } from './outbound.js';
 import { CALLBACK_PREFIX, callbackDataFor, decodeItem, isReadReceipt, type OutboxItem } from './outbox.js';
-import { errorSummary } from '../jobs/loop.js';
+import { errorSummary } from '../lib/logger.js';
 import { applyHeldStatusesFor } from './statuses.js';
 
 export const WINDOW_MS = 24 * 3600 * 1000;

@@ -6,7 +6,7 @@ import type { Cipher } from '../compliance/crypto.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { Metrics } from '../analytics/metrics.js';
-import { problem } from '../http/errors.js';
+import { AppError } from '../lib/errors.js';
 import { storeWebhook } from './inbound-store.js';
 import { verifySignature } from './signature.js';
 
@@ -32,7 +32,7 @@ export function webhookRoutes(deps: WebhookDeps): FastifyPluginAsync {
       if (q['hub.mode'] === 'subscribe' && q['hub.verify_token'] === deps.config.whatsapp.verifyToken && q['hub.challenge'] !== undefined) {
         return reply.type('text/plain').send(q['hub.challenge']);
       }
-      return reply.code(403).type('application/problem+json').send(problem('verification_failed', 403, 'Webhook verification failed'));
+      throw new AppError('verification_failed', 403, 'Webhook verification failed');
     });
 
     app.post('/webhooks/whatsapp', { bodyLimit: WEBHOOK_BODY_LIMIT }, async (req, reply) => {
@@ -43,14 +43,14 @@ export function webhookRoutes(deps: WebhookDeps): FastifyPluginAsync {
         if (!verifySignature(raw, typeof header === 'string' ? header : undefined, deps.config.whatsapp.appSecret)) {
           deps.metrics.webhookRequests.inc({ outcome: 'unauthorized' });
           req.log.warn({ code: 'bad_signature' }, 'webhook refused: missing or wrong X-Hub-Signature-256');
-          return reply.code(401).type('application/problem+json').send(problem('bad_signature', 401, 'Missing or invalid X-Hub-Signature-256'));
+          throw new AppError('bad_signature', 401, 'Missing or invalid X-Hub-Signature-256');
         }
         let body: unknown;
         try {
           body = JSON.parse(raw.toString('utf8'));
         } catch {
           deps.metrics.webhookRequests.inc({ outcome: 'malformed' });
-          return reply.code(400).type('application/problem+json').send(problem('malformed_json', 400, 'The body is not valid JSON'));
+          throw new AppError('malformed_json', 400, 'The body is not valid JSON');
         }
         const r = await storeWebhook(deps.db, deps.cipher, deps.config.whatsapp.phoneNumberId, raw, body);
         if (r.messages) deps.metrics.inboundMessages.inc({ result: 'received' }, r.messages);

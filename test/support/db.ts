@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { migrate, openDatabase, type Database } from '../../src/db/database.js';
+import { JobQueue } from '../../src/jobs/queue.js';
+import { createLogger } from '../../src/lib/logger.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -21,6 +23,8 @@ function migrationsHash(): string {
   const dir = path.join(root, 'src/db/migrations');
   const h = crypto.createHash('sha256');
   for (const f of fs.readdirSync(dir).sort()) h.update(f).update(fs.readFileSync(path.join(dir, f)));
+  // The job queue's schema is in the template too (pg-boss installs it in about a second on PGlite).
+  h.update(fs.readFileSync(path.join(root, 'node_modules/pg-boss/package.json')));
   return h.digest('hex').slice(0, 16);
 }
 
@@ -30,6 +34,7 @@ async function pgliteTemplate(): Promise<Blob> {
   const pglite = await PGlite.create({ parsers: { 20: (v: string) => Number(v) } });
   const database = await openDatabase({ pglite });
   await migrate(database.db);
+  await (await JobQueue.open({ database, jobs: [], log: createLogger('silent') })).stop();
   const dump = await pglite.dumpDataDir('none');
   await database.close();
   const bytes = Buffer.from(await dump.arrayBuffer());

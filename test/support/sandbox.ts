@@ -1,12 +1,12 @@
 // Starts the real server in sandbox mode (no WHATSAPP_ACCESS_TOKEN) on a free port, with PUBLIC_URL set to
-// that port so that the app reaches its own simulated Cloud API, and the sandbox plugin registered as
-// `npm start` registers it.
+// that port so that the app reaches its own simulated Cloud API; main.ts lists the sandbox module in that
+// mode, as for `npm start`.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startServer, type Running } from '../../src/main.js';
-import { sandboxPlugin, type SandboxHandle } from '../../src/sandbox/index.js';
+import type { SandboxHandle } from '../../src/sandbox/index.js';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
 import type { Database } from '../../src/db/database.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
@@ -37,7 +37,7 @@ export async function startSandboxApp(env: Record<string, string> = {}, opts: { 
     ...env,
   });
   const handle: SandboxHandle = { sandbox: null };
-  const running = await startServer(config, { database, plugins: (s) => [sandboxPlugin(s, handle)], ...(opts.clock ? { clock: opts.clock } : {}) });
+  const running = await startServer(config, { database, sandbox: handle, ...(opts.clock ? { clock: opts.clock } : {}) });
   if (!handle.sandbox) throw new Error('the sandbox plugin did not start');
   return {
     running, base: running.url, config, sandbox: handle.sandbox, database,

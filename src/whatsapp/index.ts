@@ -1,0 +1,56 @@
+// The WhatsApp domain's public surface: the Cloud API webhook (intake), the sender and its outbox,
+// statuses, media. Its module registers the webhook route and, with WORKERS=1, the sender, the status
+// applier, the media downloader and the in-doubt reconciliation.
+import { loopWorker } from '../jobs/index.js';
+import type { AppModule, ModuleContext, Worker } from '../lib/module.js';
+import { MediaDownloader } from './media.js';
+import { Sender } from './sender.js';
+import { applyStatuses } from './statuses.js';
+import { webhookRoutes } from './webhook-routes.js';
+
+export { GraphClient } from './graph-client.js';
+
+/** Names other modules wake through ModuleContext.wake. */
+export const SENDER = 'sender';
+export const STATUSES = 'statuses';
+export const MEDIA = 'media';
+/** The conversation module's inbound worker, woken when a webhook stored messages. */
+export const INBOUND = 'inbound';
+
+export function whatsappModule(): AppModule {
+  return {
+    name: 'whatsapp',
+    routes(ctx: ModuleContext) {
+      let statusWake: NodeJS.Timeout | null = null;
+      const plugin = webhookRoutes({
+        config: ctx.config,
+        db: ctx.database.db,
+        cipher: ctx.cipher,
+        metrics: ctx.metrics,
+        onStored: (w) => {
+          if (w.messages) ctx.wake.wake(INBOUND);
+          // Statuses are not urgent: let a burst of them gather and apply them in one batch.
+          if (w.statuses && !statusWake) statusWake = setTimeout(() => { statusWake = null; ctx.wake.wake(STATUSES); }, 100);
+        },
+      });
+      return async (app) => {
+        app.addHook('onClose', async () => {
+          if (statusWake) clearTimeout(statusWake);
+        });
+        await app.register(plugin);
+      };
+    },
+    workers(ctx: ModuleContext): Worker[] {
+      const { config, database, cipher, graph, metrics, clock, log, wake } = ctx;
+      const db = database.db;
+      const sender = new Sender({ db, cipher, graph, metrics, log: log.child({ worker: 'sender' }), clock, mps: config.whatsapp.mps, sendTimeoutMs: config.whatsapp.sendTimeoutMs, reconcileMs: config.whatsapp.reconcileMs, onSettled: () => wake.wake(SENDER), settleDb: database.urgent });
+      const media = new MediaDownloader({ db, cipher, graph, log: log.child({ worker: 'media' }), clock });
+      return [
+        loopWorker({ name: SENDER, pollMs: 250, log, wake, tick: () => sender.tick(), after: () => sender.drain() }),
+        loopWorker({ name: STATUSES, pollMs: 1000, log, wake, tick: async () => (await applyStatuses(db)).applied }),
+        loopWorker({ name: MEDIA, pollMs: 2000, log, wake, tick: () => media.tick() }),
+        loopWorker({ name: 'reconcile', pollMs: 1000, log, wake, tick: async () => { const n = await sender.reconcile(); if (n) wake.wake(SENDER); return 0; } }),
+      ];
+    },
+  };
+}
