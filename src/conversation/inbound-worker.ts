@@ -12,7 +12,7 @@ import { errorSummary } from '../jobs/loop.js';
 import { InboundParseError, parseContact, parseInboundMessage, type InboundMessage } from '../whatsapp/inbound-model.js';
 import { enqueue } from '../whatsapp/outbox.js';
 import type { ConversationHandler } from './handler.js';
-import { touchPatient } from './patients.js';
+import { touchPatient } from '../patients/index.js';
 
 const MAX_ATTEMPTS = 5;
 const MEDIA_TYPES = new Set(['image', 'audio', 'video', 'document', 'sticker']);
