@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../db/database.js';
 import type { DB } from '../db/schema.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
-import { gate as openGate, person, storeText, testWorker, type Who } from '../../test/support/inbound.js';
+import { gate as openGate, messageFrom, person, storeMessage, storeText, testWorker, type Who } from '../../test/support/inbound.js';
 
 let t: TestDatabase;
 const opened: Database[] = [];
@@ -171,6 +171,10 @@ describe('wake-ups', () => {
       await storeText(t.db, person(), 'hi');
       expect(await w.worker.processOne()).toBe(true);
       expect(events).toEqual(['commit', 'wake replies']);
+      events.length = 0;
+      await storeMessage(t.db, messageFrom(person(), { type: 'image', image: { id: '1234567890', mime_type: 'image/jpeg', sha256: 'abc' } }));
+      expect(await w.worker.processOne()).toBe(true);
+      expect(events).toEqual(['commit', 'wake media', 'wake replies']);
     } finally {
       await db.destroy();
     }

@@ -22,9 +22,14 @@ let n = 0;
 
 /** A text webhook; `from` only when the phone is shared, `from_user_id` only when a BSUID is given. */
 export function textFrom(who: Who, body: string): { id: string; payload: Record<string, unknown> } {
+  return messageFrom(who, { type: 'text', text: { body } });
+}
+
+/** A webhook with one message of any type (`content` holds `type` and its object). */
+export function messageFrom(who: Who, content: Record<string, unknown>): { id: string; payload: Record<string, unknown> } {
   const id = `wamid.T${process.pid}${++n}${crypto.randomBytes(3).toString('hex')}`;
   const contact = { profile: { name: 'Test Patient' }, ...(who.phone ? { wa_id: who.phone } : {}), ...(who.bsuid ? { user_id: who.bsuid } : {}) };
-  const message = { ...(who.phone ? { from: who.phone } : {}), ...(who.bsuid ? { from_user_id: who.bsuid } : {}), id, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body } };
+  const message = { ...(who.phone ? { from: who.phone } : {}), ...(who.bsuid ? { from_user_id: who.bsuid } : {}), id, timestamp: String(Math.floor(Date.now() / 1000)), ...content };
   return {
     id,
     payload: {
@@ -36,7 +41,10 @@ export function textFrom(who: Who, body: string): { id: string; payload: Record<
 
 /** Stores one text through the real intake; returns its inbound_messages id. */
 export async function storeText(db: Kysely<DB>, who: Who, body: string): Promise<number> {
-  const { id, payload } = textFrom(who, body);
+  return storeMessage(db, textFrom(who, body));
+}
+
+export async function storeMessage(db: Kysely<DB>, { id, payload }: { id: string; payload: Record<string, unknown> }): Promise<number> {
   const raw = Buffer.from(JSON.stringify(payload));
   await storeWebhook(db, cipher, 'PN1', raw, payload);
   const row = await db.selectFrom('inbound_messages').select('id').where('wamid', '=', id).executeTakeFirstOrThrow();
