@@ -45,7 +45,7 @@ interface Claimed {
 export class InboundWorker {
   constructor(private readonly d: InboundWorkerDeps) {}
 
-  /** Processes up to `concurrency` messages of different senders in parallel. */
+  /** Processes up to `concurrency` messages of different people in parallel. */
   async tick(): Promise<number> {
     const results = await Promise.all(Array.from({ length: this.d.concurrency }, () => this.processOne()));
     return results.filter(Boolean).length;
