@@ -4,7 +4,7 @@ import { seedDemoClinic } from '../scheduling/index.js';
 import { parseInboundMessage } from '../whatsapp/inbound-model.js';
 import { outboundMessageSchema } from '../whatsapp/outbound.js';
 import { placeholderHandler } from './handler.js';
-import type { Patient } from './patients.js';
+import type { Patient } from '../patients/index.js';
 
 let t: TestDatabase;
 const patient: Patient = { id: '00000000-0000-4000-8000-000000000001', waId: '33600000001', bsuid: null, username: null, language: null, lastInboundAt: null };

@@ -4,7 +4,7 @@
 import type { Tx } from '../db/database.js';
 import type { InboundMessage } from '../whatsapp/inbound-model.js';
 import { list, replyButtons, text, type OutboundMessage } from '../whatsapp/outbound.js';
-import type { Patient } from './patients.js';
+import type { Patient } from '../patients/index.js';
 
 export interface HandlerInput {
   message: InboundMessage;

@@ -1,7 +1,8 @@
 // Processes stored inbound messages: one patient's messages one at a time and in arrival order, also across
 // instances. A message is claimed with FOR UPDATE SKIP LOCKED only when no earlier message of the same
-// sender is still pending; the handler runs inside that transaction, and the replies (outbox rows), the
-// patient's state and the "done" mark commit together, or not at all.
+// person is still pending (same BSUID, same phone, or either identity of the patient they belong to); the
+// handler runs inside that transaction, and the replies (outbox rows), the patient's state and the "done"
+// mark commit together, or not at all. Other workers are woken only once that has committed.
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Metrics } from '../analytics/metrics.js';
@@ -12,7 +13,7 @@ import { errorSummary } from '../lib/logger.js';
 import { InboundParseError, parseContact, parseInboundMessage, type InboundMessage } from '../whatsapp/inbound-model.js';
 import { enqueue } from '../whatsapp/outbox.js';
 import type { ConversationHandler } from './handler.js';
-import { touchPatient } from './patients.js';
+import { touchPatient } from '../patients/index.js';
 
 const MAX_ATTEMPTS = 5;
 const MEDIA_TYPES = new Set(['image', 'audio', 'video', 'document', 'sticker']);
@@ -25,8 +26,9 @@ export interface InboundWorkerDeps {
   metrics: Metrics;
   handler: ConversationHandler;
   concurrency: number;
-  /** Called after a message committed replies, so the sender can go at once. */
+  /** Called after a message's replies committed, so the sender can go at once. */
   onReplies(): void;
+  /** Called after a message's media row committed. */
   onMedia(): void;
   /** Which instance processed a message (operations, and the multi-instance test). */
   instanceId: string;
@@ -43,38 +45,42 @@ interface Claimed {
 export class InboundWorker {
   constructor(private readonly d: InboundWorkerDeps) {}
 
-  /** Processes up to `concurrency` messages of different senders in parallel. */
+  /** Processes up to `concurrency` messages of different people in parallel. */
   async tick(): Promise<number> {
     const results = await Promise.all(Array.from({ length: this.d.concurrency }, () => this.processOne()));
     return results.filter(Boolean).length;
   }
 
   async processOne(): Promise<boolean> {
-    let claimedId: number | null = null;
-    let attempts = 0;
+    let claimed: Claimed | null = null;
+    let woke: Wake;
     try {
-      return await this.d.db.transaction().execute(async (tx) => {
+      const r = await this.d.db.transaction().execute(async (tx) => {
         const row = await claim(tx, this.d.clock.now());
-        if (!row) return false;
-        claimedId = row.id;
-        attempts = row.attempts;
-        await this.handle(tx, row);
-        return true;
+        if (!row) return null;
+        claimed = row;
+        return this.handle(tx, row);
       });
+      if (r === null) return false;
+      woke = r;
     } catch (e) {
-      if (claimedId === null) throw e;
-      // Content that cannot be parsed will not parse next time either: dead at once, the patient's next messages go on.
-      await this.failed(claimedId, e instanceof InboundParseError ? MAX_ATTEMPTS : attempts, e);
+      if (claimed === null) throw e;
+      await this.failed(claimed, e);
       return true;
     }
+    // Only now is the work visible to other sessions: a worker woken earlier would find nothing and sleep.
+    if (woke.media) this.d.onMedia();
+    if (woke.replies) this.d.onReplies();
+    return true;
   }
 
-  private async handle(tx: Tx, row: Claimed): Promise<void> {
+  private async handle(tx: Tx, row: Claimed): Promise<Wake> {
     const { cipher, clock } = this.d;
     const stored = cipher.decryptJson(row.payload);
     const raw = stored && typeof stored === 'object' && 'message' in stored ? stored.message : null;
     const contact = parseContact(stored && typeof stored === 'object' && 'contact' in stored ? stored.contact : null);
     const message: InboundMessage = parseInboundMessage(raw);
+    let media = false;
     const { patient, created } = await touchPatient(
       tx,
       cipher,
@@ -92,7 +98,7 @@ export class InboundWorker {
         .values({ media_id: message.media.id, inbound_message_id: row.id, patient_id: patient.id, mime_type: message.media.mimeType ?? null, sha256: message.media.sha256 ?? null })
         .onConflict((oc) => oc.column('media_id').doNothing())
         .execute();
-      this.d.onMedia();
+      media = true;
     }
     const replies = await this.d.handler(tx, { message, patient, isNewPatient: created, now: clock.now() });
     const to = { patientId: patient.id, phone: patient.waId, bsuid: patient.bsuid };
@@ -102,35 +108,69 @@ export class InboundWorker {
     await enqueue(tx, cipher, to, items, { causedBy: row.id, idempotencyKey: `in:${row.wamid}` });
     await sql`update inbound_messages set state = 'done', processed_at = ${clock.now()}, processed_order = nextval('inbound_processed_order'),
               processed_by = ${this.d.instanceId}, patient_id = ${patient.id} where id = ${row.id}`.execute(tx);
-    if (items.length) this.d.onReplies();
+    return { media, replies: items.length > 0 };
   }
 
-  private async failed(id: number, attempts: number, e: unknown): Promise<void> {
+  /**
+   * Records a failed attempt. The claiming transaction has rolled back, so the row is unlocked: another
+   * instance may have claimed it since, and even finished it. The write therefore applies only to the row as
+   * the rollback left it (still pending, attempts as before this claim); otherwise the other instance's
+   * outcome stands and nothing is written.
+   */
+  private async failed(row: Claimed, e: unknown): Promise<void> {
     const err = errorSummary(e);
+    // Content that cannot be parsed will not parse next time either: dead at once, the patient's next messages go on.
+    const attempts = e instanceof InboundParseError ? Math.max(MAX_ATTEMPTS, row.attempts) : row.attempts;
     const dead = attempts >= MAX_ATTEMPTS;
     this.d.metrics.processingErrors.inc({ stage: 'inbound' });
-    this.d.log.error({ inboundId: id, attempt: attempts, err, dead }, dead ? 'inbound message moved to dead state after repeated failures' : 'inbound message processing failed; will retry');
     const wait = Math.min(1000 * 2 ** attempts, 60_000);
-    await this.d.db.updateTable('inbound_messages')
-      .set({ state: dead ? 'dead' : 'pending', attempts, next_attempt_at: new Date(this.d.clock.now().getTime() + wait), last_error: `${err.type}${err.code ? ` ${err.code}` : ''}`.slice(0, 200) })
-      .where('id', '=', id)
-      .execute();
-    if (dead) {
-      await this.d.db.insertInto('operator_alerts').values({ code: 'inbound_dead', message: `Inbound message ${id} could not be processed after ${attempts} attempts (${err.type}). The patient's later messages continue.` }).execute();
+    const recorded = await this.d.db.transaction().execute(async (tx) => {
+      const r = await tx.updateTable('inbound_messages')
+        .set({ state: dead ? 'dead' : 'pending', attempts, next_attempt_at: new Date(this.d.clock.now().getTime() + wait), last_error: `${err.type}${err.code ? ` ${err.code}` : ''}`.slice(0, 200) })
+        .where('id', '=', row.id)
+        .where('state', '=', 'pending')
+        .where('attempts', '=', row.attempts - 1)
+        .returning('id')
+        .executeTakeFirst();
+      if (r && dead) {
+        await tx.insertInto('operator_alerts').values({ code: 'inbound_dead', message: `Inbound message ${row.id} could not be processed after ${attempts} attempts (${err.type}). The patient's later messages continue.` }).execute();
+      }
+      return r !== undefined;
+    });
+    if (!recorded) {
+      this.d.log.warn({ inboundId: row.id, attempt: attempts, err }, 'inbound message processing failed; another worker has taken the message over since, its outcome stands');
+      return;
     }
+    this.d.log.error({ inboundId: row.id, attempt: attempts, err, dead }, dead ? 'inbound message moved to dead state after repeated failures' : 'inbound message processing failed; will retry');
   }
 }
 
-/** The oldest due message whose sender has no earlier pending message; skips rows other workers hold. */
+interface Wake {
+  media: boolean;
+  replies: boolean;
+}
+
+/**
+ * The oldest due message of a person with no earlier pending message; skips rows other workers hold. A
+ * person is the same BSUID or the same phone, and through the patients table both identities of a patient
+ * known by both (one message may carry from_user_id, the next only from). An earlier message another worker
+ * is processing is still 'pending' until that worker commits, so it blocks the later ones of the same person
+ * even though SKIP LOCKED skips it. Each test walks a partial index of pending rows (0005).
+ */
 async function claim(tx: Tx, now: Date): Promise<Claimed | undefined> {
   const r = await sql<Claimed>`
     with next as (
       select m.id from inbound_messages m
        where m.state = 'pending' and m.next_attempt_at <= ${now}
-         and not exists (select 1 from inbound_messages p where p.sender_key = m.sender_key and p.state = 'pending' and p.id < m.id)
+         and not exists (select 1 from inbound_messages p where p.bsuid = m.bsuid and p.state = 'pending' and p.id < m.id)
+         and not exists (select 1 from inbound_messages p where p.wa_id = m.wa_id and p.state = 'pending' and p.id < m.id)
+         and not exists (
+           select 1 from patients pt
+             join inbound_messages p on p.bsuid = pt.bsuid or p.wa_id = pt.wa_id
+            where (pt.bsuid = m.bsuid or pt.wa_id = m.wa_id) and p.state = 'pending' and p.id < m.id)
        order by m.id
        limit 1
-       for update skip locked)
+       for update of m skip locked)
     update inbound_messages set attempts = inbound_messages.attempts + 1
       from next where inbound_messages.id = next.id
     returning inbound_messages.id, inbound_messages.wamid, inbound_messages.sender_key, inbound_messages.payload, inbound_messages.attempts`.execute(tx);

@@ -20,6 +20,7 @@ import {
   video,
   type OutboundMessage,
 } from './outbound.js';
+import { validateSend } from '../sandbox/validate.js';
 
 const phone = { phone: '33612345678' };
 
@@ -320,6 +321,49 @@ describe('toWire', () => {
     }
     expect(() => toWire(m, { bsuid: '13491208655302741918' })).toThrow(/BSUID/);
     expect(() => toWire(m, { bsuid: 'US.has space' })).toThrow(OutboundLimitError);
+  });
+
+  it('sends to the BSUID when the phone is malformed, and the result is a request the Cloud API accepts', () => {
+    const bsuids = ['US.13491208655302741918', 'FR.ENT.99', 'BR.a1B2c3'];
+    const badPhones = ['0612345678', '+0033612', 'abc', '+336123456789012345', '33 6 12 34 56 78 ext. 9', '12345'];
+    for (const bsuid of bsuids) {
+      for (const bad of badPhones) {
+        const w = toWire(m, { phone: bad, bsuid });
+        expect(w).toStrictEqual({ messaging_product: 'whatsapp', recipient_type: 'individual', recipient: bsuid, type: 'text', text: { body: 'hi' } });
+        const v = validateSend(w);
+        expect(v.ok && v.kind === 'message' ? v.message.recipient : null).toBe(bsuid);
+      }
+    }
+  });
+
+  it('refuses only when neither the phone nor the BSUID is usable, quoting neither', () => {
+    for (const [phoneValue, bsuid] of [['0612345678', 'US.has space'], ['abc', '13491208655302741918'], ['+0033612', 'us.123'], [null, 'FR.'], ['12', ' ']] as const) {
+      let message = '';
+      try {
+        toWire(m, { phone: phoneValue, bsuid });
+      } catch (e) {
+        expect(e).toBeInstanceOf(OutboundLimitError);
+        message = String(e);
+      }
+      expect(message).toMatch(/E\.164|BSUID/);
+      if (phoneValue) expect(message).not.toContain(phoneValue);
+      if (bsuid.trim()) expect(message).not.toContain(bsuid);
+    }
+  });
+
+  it('accepts exactly the BSUIDs the Cloud API accepts as recipient', () => {
+    const candidates = ['US.1', 'US.ENT.1', 'FR.' + 'a'.repeat(128), 'FR.' + 'a'.repeat(129), 'us.1', 'U.1', 'USA.1', 'US.1.2', 'US.ENT.', 'US.-1', 'US.1 ', 'DE.AbC09'];
+    for (const bsuid of candidates) {
+      const ours = (() => {
+        try {
+          return toWire(m, { bsuid }).recipient === bsuid;
+        } catch {
+          return false;
+        }
+      })();
+      const v = validateSend({ messaging_product: 'whatsapp', recipient: bsuid, type: 'text', text: { body: 'hi' } });
+      expect({ bsuid, ours }).toStrictEqual({ bsuid, ours: v.ok });
+    }
   });
 
   it('re-checks limits of a message that did not come from a builder', () => {

@@ -259,7 +259,26 @@ const e164Digits = z
   .string()
   .transform((s) => s.replace(/[\s().-]/g, '').replace(/^\+/, ''))
   .pipe(z.string().regex(/^[1-9]\d{6,14}$/));
-const bsuidSchema = z.string().regex(/^[A-Za-z]{2}\.[A-Za-z0-9.]{1,140}$/);
+/** What the Cloud API takes as `recipient`: two capital letters, an optional ENT. (parent BSUID), 1 to 128 alphanumerics. */
+export const BSUID_PATTERN = /^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$/;
+
+const given = (v: string | null | undefined): v is string => v !== undefined && v !== null && v.trim() !== '';
+
+/**
+ * Where a message goes: `to` when the phone is a usable E.164 number (Meta prefers it, and some templates need
+ * it), else `recipient` when the BSUID is usable. A malformed phone beside a good BSUID still reaches the
+ * patient; only when neither can be used is the message refused (the values are never quoted: they are PHI).
+ */
+export function addressFor(to: Recipient): { to: string } | { recipient: string } {
+  const digits = given(to.phone) ? e164Digits.safeParse(to.phone) : null;
+  if (digits?.success) return { to: `+${digits.data}` };
+  const bsuid = given(to.bsuid) ? to.bsuid : null;
+  if (bsuid !== null && BSUID_PATTERN.test(bsuid)) return { recipient: bsuid };
+  if (digits && bsuid !== null) throw new OutboundLimitError('recipient', 'no usable recipient: the phone is not an E.164 number and the BSUID is malformed');
+  if (digits) throw new OutboundLimitError('to', 'recipient phone is not an E.164 number, and no BSUID is known');
+  if (bsuid !== null) throw new OutboundLimitError('recipient', 'recipient BSUID is malformed, and no phone is known');
+  throw new OutboundLimitError('recipient', 'no recipient: neither a phone nor a BSUID is known');
+}
 
 /**
  * The request body for POST /{phone-number-id}/messages. `to` gets the '+' so that Meta never prepends the
@@ -267,17 +286,7 @@ const bsuidSchema = z.string().regex(/^[A-Za-z]{2}\.[A-Za-z0-9.]{1,140}$/);
  */
 export function toWire(message: OutboundMessage, to: Recipient, callbackData?: string): WireMessage {
   assertWithinLimits(message);
-  let address: { to: string } | { recipient: string };
-  if (to.phone !== undefined && to.phone !== null && to.phone.trim() !== '') {
-    const digits = e164Digits.safeParse(to.phone);
-    if (!digits.success) throw new OutboundLimitError('to', 'recipient phone is not an E.164 number');
-    address = { to: `+${digits.data}` };
-  } else if (to.bsuid !== undefined && to.bsuid !== null && to.bsuid.trim() !== '') {
-    if (!bsuidSchema.safeParse(to.bsuid).success) throw new OutboundLimitError('recipient', 'recipient BSUID is malformed');
-    address = { recipient: to.bsuid };
-  } else {
-    throw new OutboundLimitError('recipient', 'no recipient: neither a phone nor a BSUID is known');
-  }
+  const address = addressFor(to);
   if (callbackData !== undefined) checkText('biz_opaque_callback_data', callbackData, 512);
   return {
     messaging_product: 'whatsapp',

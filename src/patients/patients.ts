@@ -57,8 +57,10 @@ export async function touchPatient(tx: Tx, cipher: Cipher, who: Identity, messag
   if (!created) {
     row = await tx.updateTable('patients')
       .set({
-        wa_id: sql`coalesce(wa_id, ${who.waId})`,
-        bsuid: sql`coalesce(bsuid, ${who.bsuid})`,
+        // An identity another patient already holds stays theirs: one message naming two patients (known so
+        // far by one identity each) must not fail on the unique index, retried until dead and never answered.
+        wa_id: sql`coalesce(wa_id, (select ${who.waId}::text where not exists (select 1 from patients o where o.wa_id = ${who.waId})))`,
+        bsuid: sql`coalesce(bsuid, (select ${who.bsuid}::text where not exists (select 1 from patients o where o.bsuid = ${who.bsuid})))`,
         parent_bsuid: sql`coalesce(${who.parentBsuid ?? null}, parent_bsuid)`,
         username: sql`coalesce(${who.username ?? null}, username)`,
         ...(who.name ? { profile_name: cipher.encrypt(who.name) } : {}),

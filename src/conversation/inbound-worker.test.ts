@@ -1,0 +1,104 @@
+// The inbound worker orders messages by person: a patient known by a BSUID and a phone is one lane, whichever
+// identity a message carries, also through the patients table. Workers are woken only after the commit.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
+import { person, storeText, testWorker, type Who } from '../../test/support/inbound.js';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+type Link = 'message' | 'patient';
+/**
+ * [first message's identities, second message's identities, how the two are known to be one person]:
+ * 'message' when one of the messages carries both, 'patient' when only an earlier message made the patient.
+ */
+const cases: [string, (keyof Who)[], (keyof Who)[], Link][] = [
+  ['BSUID and phone, then phone only', ['bsuid', 'phone'], ['phone'], 'message'],
+  ['phone only, then BSUID and phone', ['phone'], ['bsuid', 'phone'], 'message'],
+  ['BSUID and phone, then BSUID only', ['bsuid', 'phone'], ['bsuid'], 'message'],
+  ['BSUID only, then phone only (patient known by both)', ['bsuid'], ['phone'], 'patient'],
+  ['phone only, then BSUID only (patient known by both)', ['phone'], ['bsuid'], 'patient'],
+];
+
+const pick = (p: Required<Who>, keys: (keyof Who)[]): Who => Object.fromEntries(keys.map((k) => [k, p[k]]));
+
+describe('inbound order by person', () => {
+  it.each(cases)('%s: the later message waits while the earlier one is pending', async (_name, first, second, link) => {
+    let offset = 0;
+    let failNext = true;
+    const w = testWorker(t.db, {
+      instanceId: 'a',
+      now: () => new Date(Date.now() + offset),
+      handle: (body) => {
+        if (body === 'first' && failNext) {
+          failNext = false;
+          throw new Error('handler failed once');
+        }
+      },
+    });
+    const p = person();
+    if (link === 'patient') {
+      await storeText(t.db, p, 'hello');
+      expect(await w.worker.tick()).toBe(1);
+    }
+    const other = person();
+    await storeText(t.db, pick(p, first), 'first');
+    await storeText(t.db, pick(p, second), 'second');
+    await storeText(t.db, other, 'someone else');
+    // 'first' fails and waits for its retry; 'second' must wait behind it; the other patient goes on.
+    while (await w.worker.tick()) {
+      /* drain what is claimable now */
+    }
+    const before = link === 'patient' ? ['hello'] : [];
+    expect(w.seen).toEqual([...before, 'first', 'someone else']);
+    offset = 120_000; // past the retry's backoff
+    while (await w.worker.tick()) {
+      /* drain */
+    }
+    expect(w.seen).toEqual([...before, 'first', 'someone else', 'first', 'second']);
+    const states = await t.db.selectFrom('inbound_messages').select(['state']).where('wamid', 'like', 'wamid.T%').where('state', '!=', 'done').execute();
+    expect(states).toEqual([]);
+  });
+
+  it('an unknown person with two identities in two messages cannot be linked: both lanes go', async () => {
+    let offset = 0;
+    let failNext = true;
+    const w = testWorker(t.db, {
+      instanceId: 'a',
+      now: () => new Date(Date.now() + offset),
+      handle: (body) => {
+        if (body === 'stuck' && failNext) {
+          failNext = false;
+          throw new Error('handler failed once');
+        }
+      },
+    });
+    const p = person();
+    await storeText(t.db, { bsuid: p.bsuid }, 'stuck');
+    await storeText(t.db, { phone: p.phone }, 'free');
+    while (await w.worker.tick()) {
+      /* drain */
+    }
+    expect(w.seen).toEqual(['stuck', 'free']);
+    offset = 120_000;
+    while (await w.worker.tick()) {
+      /* drain */
+    }
+    expect(w.seen).toEqual(['stuck', 'free', 'stuck']);
+  });
+
+  it('wakes the sender only for messages that committed replies', async () => {
+    const w = testWorker(t.db, { instanceId: 'a' });
+    const p = person();
+    await storeText(t.db, p, 'hi');
+    expect(await w.worker.tick()).toBe(1);
+    expect(w.wakes).toEqual(['replies']);
+    const out = await t.db.selectFrom('outbox').select('kind').innerJoin('patients', 'patients.id', 'outbox.patient_id').where('patients.bsuid', '=', p.bsuid).orderBy('outbox.id').execute();
+    expect(out.map((r) => r.kind)).toEqual(['read', 'text']);
+  });
+});

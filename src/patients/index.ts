@@ -1,0 +1,3 @@
+// The patients domain: who a patient is to WhatsApp (BSUID and/or phone), found or created as their messages
+// arrive. Conversation, staff, scheduling and compliance use patients only through what this file exports.
+export { patientName, touchPatient, type Identity, type Patient } from './patients.js';

@@ -1,0 +1,48 @@
+// Patients are found by either identity, learn the one they lacked, and a message naming two patients (each
+// known so far by one identity) is still handled.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
+import { cipher, person } from '../../test/support/inbound.js';
+import { patientName, touchPatient, type Identity } from './index.js';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const touch = (who: Identity) => t.db.transaction().execute((tx) => touchPatient(tx, cipher, who, new Date()));
+
+describe('touchPatient', () => {
+  it('finds a patient by either identity and learns the one it lacked', async () => {
+    const p = person();
+    const first = await touch({ waId: null, bsuid: p.bsuid, name: 'Ana' });
+    expect(first.created).toBe(true);
+    const both = await touch({ waId: p.phone, bsuid: p.bsuid });
+    expect(both).toMatchObject({ created: false, patient: { id: first.patient.id, waId: p.phone, bsuid: p.bsuid } });
+    const byPhone = await touch({ waId: p.phone, bsuid: null });
+    expect(byPhone.patient.id).toBe(first.patient.id);
+    expect(await t.db.transaction().execute((tx) => patientName(tx, cipher, first.patient.id))).toBe('Ana');
+  });
+
+  it.each([
+    ['BSUID first', true],
+    ['phone first', false],
+  ])('a message naming two patients known by one identity each is handled (%s)', async (_name, bsuidFirst) => {
+    const p = person();
+    const x = bsuidFirst ? await touch({ waId: null, bsuid: p.bsuid }) : await touch({ waId: p.phone, bsuid: null });
+    const y = bsuidFirst ? await touch({ waId: p.phone, bsuid: null }) : await touch({ waId: null, bsuid: p.bsuid });
+    expect(x.patient.id).not.toBe(y.patient.id);
+    const r = await touch({ waId: p.phone, bsuid: p.bsuid });
+    expect([x.patient.id, y.patient.id]).toContain(r.patient.id);
+    // Each identity still belongs to exactly one patient.
+    const rows = await t.db.selectFrom('patients').select(['id', 'wa_id', 'bsuid']).where((eb) => eb.or([eb('wa_id', '=', p.phone), eb('bsuid', '=', p.bsuid)])).orderBy('created_at').execute();
+    expect(rows.map((row) => [row.wa_id, row.bsuid])).toEqual(bsuidFirst ? [[null, p.bsuid], [p.phone, null]] : [[p.phone, null], [null, p.bsuid]]);
+  });
+
+  it('refuses an identity-less patient', async () => {
+    await expect(touch({ waId: null, bsuid: null })).rejects.toThrow(/without wa_id and user_id/);
+  });
+});
