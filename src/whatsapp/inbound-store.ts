@@ -110,49 +110,105 @@ function firstErrorCode(errors: unknown): number | null {
   return typeof code === 'number' && Number.isInteger(code) && Math.abs(code) <= INT4_MAX ? code : null;
 }
 
-/** Every item of `list` (absent = none); a list that is not an array is one dead letter. */
-function itemsOf(list: unknown, name: string, rows: Rows, cipher: Cipher): unknown[] {
-  if (list === undefined || list === null) return [];
-  if (Array.isArray(list)) return list;
-  rows.dead.push({ reason: `${name}: not an array`, body: cipher.encryptJson(list) });
-  return [];
-}
+/**
+ * Collects the rows of one body. Every item that fails goes to `dead` alone. When the body nests deeper
+ * than MAX_JSON_DEPTH (rare: checked once per body), each item is checked before it is serialised; one too
+ * deep to serialise is kept as the raw bytes of the whole body (once), and its neighbours go on.
+ */
+class Collector {
+  readonly rows: Rows = { messages: [], statuses: [], others: [], dead: [], foreign: [] };
+  private rawKept = false;
 
-function collectMessagesChange(rows: Rows, cipher: Cipher, phoneNumberId: string, rawValue: Record<string, unknown>): void {
-  const value = messagesValueSchema.safeParse(rawValue);
-  if (!value.success) {
-    rows.dead.push({ reason: reason('messages value', value.error), body: cipher.encryptJson(rawValue) });
-    return;
+  constructor(
+    private readonly cipher: Cipher,
+    private readonly phoneNumberId: string,
+    private readonly raw: Buffer,
+    private readonly deep: boolean,
+  ) {}
+
+  private tooDeep(item: unknown): boolean {
+    return this.deep && nestsDeeperThan(item, MAX_JSON_DEPTH);
   }
-  const v = value.data;
-  if (v.metadata.phone_number_id !== phoneNumberId) {
-    rows.foreign.push(toStorableText(v.metadata.phone_number_id));
-    return;
+
+  deadRaw(why: string): void {
+    if (this.rawKept) return;
+    this.rawKept = true;
+    this.rows.dead.push({ reason: why, body: this.cipher.encrypt(this.raw) });
   }
-  const contacts: ContactItem[] = [];
-  for (const raw of itemsOf(v.contacts, 'contacts', rows, cipher)) {
-    const c = envelopeContactSchema.safeParse(raw);
-    if (c.success) contacts.push({ parsed: c.data, raw });
-    else rows.dead.push({ reason: reason('contact', c.error), body: cipher.encryptJson(raw) });
+
+  private dead(why: string, item: unknown): void {
+    if (this.tooDeep(item)) this.deadRaw(`${why} (nests deeper than ${MAX_JSON_DEPTH} levels)`);
+    else this.rows.dead.push({ reason: why, body: this.cipher.encryptJson(item) });
   }
-  for (const raw of itemsOf(v.messages, 'messages', rows, cipher)) {
-    const parsed = envelopeMessageSchema.safeParse(raw);
-    if (!parsed.success) {
-      rows.dead.push({ reason: reason('message', parsed.error), body: cipher.encryptJson(raw) });
-      continue;
+
+  /** Every item of `list` (absent = none); a list that is not an array is one dead letter. */
+  private itemsOf(list: unknown, name: string): unknown[] {
+    if (list === undefined || list === null) return [];
+    if (Array.isArray(list)) return list;
+    this.dead(`${name}: not an array`, list);
+    return [];
+  }
+
+  body(body: unknown): void {
+    const env = envelopeBodySchema.safeParse(body);
+    if (!env.success) {
+      this.rows.dead.push({ reason: reason('envelope', env.error), body: this.cipher.encrypt(this.raw) });
+      return;
     }
+    for (const rawEntry of env.data.entry) {
+      const entry = envelopeEntrySchema.safeParse(rawEntry);
+      if (!entry.success) {
+        this.dead(reason('entry', entry.error), rawEntry);
+        continue;
+      }
+      for (const rawChange of entry.data.changes) {
+        const change = envelopeChangeSchema.safeParse(rawChange);
+        if (!change.success) this.dead(reason('change', change.error), rawChange);
+        else if (change.data.field === 'messages') this.messagesChange(change.data.value);
+        else if (this.tooDeep(change.data.value)) this.deadRaw(`change ${change.data.field} nests deeper than ${MAX_JSON_DEPTH} levels`);
+        else this.rows.others.push({ field: change.data.field, payload: this.cipher.encryptJson(change.data.value) });
+      }
+    }
+  }
+
+  private messagesChange(rawValue: Record<string, unknown>): void {
+    const value = messagesValueSchema.safeParse(rawValue);
+    if (!value.success) {
+      this.dead(reason('messages value', value.error), rawValue);
+      return;
+    }
+    const v = value.data;
+    if (v.metadata.phone_number_id !== this.phoneNumberId) {
+      this.rows.foreign.push(toStorableText(v.metadata.phone_number_id));
+      return;
+    }
+    const contacts: ContactItem[] = [];
+    for (const raw of this.itemsOf(v.contacts, 'contacts')) {
+      const c = envelopeContactSchema.safeParse(raw);
+      if (c.success && !this.tooDeep(raw)) contacts.push({ parsed: c.data, raw });
+      else this.dead(c.success ? 'contact' : reason('contact', c.error), raw);
+    }
+    for (const raw of this.itemsOf(v.messages, 'messages')) this.message(raw, contacts);
+    for (const raw of this.itemsOf(v.statuses, 'statuses')) this.status(raw);
+    const errors = this.itemsOf(v.errors, 'errors');
+    if (errors.length === 0) return;
+    if (this.tooDeep(errors)) this.deadRaw(`errors nest deeper than ${MAX_JSON_DEPTH} levels`);
+    else this.rows.others.push({ field: 'messages.errors', payload: this.cipher.encryptJson(errors) });
+  }
+
+  private message(raw: unknown, contacts: ContactItem[]): void {
+    const parsed = envelopeMessageSchema.safeParse(raw);
+    if (!parsed.success) return this.dead(reason('message', parsed.error), raw);
+    if (this.tooDeep(raw)) return this.deadRaw(`message nests deeper than ${MAX_JSON_DEPTH} levels`);
     const m = parsed.data;
     const item = contactFor(m, contacts);
     const contact = item?.parsed;
     // A sender whose phone is withheld may be named only by the one contact of the change.
     const key = senderKey(m) ?? (contact ? senderKey({ from: contact.wa_id, from_user_id: contact.user_id }) : null);
-    if (!key) {
-      rows.dead.push({ reason: 'message without a sender: no from, from_user_id or single contact', body: cipher.encryptJson(raw) });
-      continue;
-    }
-    rows.messages.push({
+    if (!key) return this.dead('message without a sender: no from, from_user_id or single contact', raw);
+    this.rows.messages.push({
       wamid: m.id,
-      phone_number_id: phoneNumberId,
+      phone_number_id: this.phoneNumberId,
       sender_key: key,
       // An empty id is an absent one.
       wa_id: m.from || contact?.wa_id || null,
@@ -160,17 +216,16 @@ function collectMessagesChange(rows: Rows, cipher: Cipher, phoneNumberId: string
       type: m.type,
       sent_at: new Date(m.timestamp * 1000),
       // Exactly as received: the inbound model parses it again when the message is processed.
-      payload: cipher.encryptJson({ message: raw, contact: item?.raw ?? null }),
+      payload: this.cipher.encryptJson({ message: raw, contact: item?.raw ?? null }),
     });
   }
-  for (const raw of itemsOf(v.statuses, 'statuses', rows, cipher)) {
+
+  private status(raw: unknown): void {
     const parsed = envelopeStatusSchema.safeParse(raw);
-    if (!parsed.success) {
-      rows.dead.push({ reason: reason('status', parsed.error), body: cipher.encryptJson(raw) });
-      continue;
-    }
+    if (!parsed.success) return this.dead(reason('status', parsed.error), raw);
+    if (this.tooDeep(raw)) return this.deadRaw(`status nests deeper than ${MAX_JSON_DEPTH} levels`);
     const s = parsed.data;
-    rows.statuses.push({
+    this.rows.statuses.push({
       wamid: s.id,
       status: s.status,
       occurred_at: new Date(s.timestamp * 1000),
@@ -180,41 +235,14 @@ function collectMessagesChange(rows: Rows, cipher: Cipher, phoneNumberId: string
       details: storableJson({ errors: Array.isArray(s.errors) ? s.errors : [], pricing: s['pricing'] ?? null, conversation: s['conversation'] ?? null }),
     });
   }
-  const errors = itemsOf(v.errors, 'errors', rows, cipher);
-  if (errors.length) rows.others.push({ field: 'messages.errors', payload: cipher.encryptJson(errors) });
 }
 
 /** The rows of one verified body. Never throws for content. */
 export function collectRows(cipher: Cipher, phoneNumberId: string, raw: Buffer, body: unknown): Rows {
-  const rows: Rows = { messages: [], statuses: [], others: [], dead: [], foreign: [] };
-  // Checked before anything recursive touches the body; the raw bytes are kept, never a re-serialisation.
-  if (nestsDeeperThan(body, MAX_JSON_DEPTH)) {
-    rows.dead.push({ reason: `body nests deeper than ${MAX_JSON_DEPTH} levels`, body: cipher.encrypt(raw) });
-    return rows;
-  }
-  const env = envelopeBodySchema.safeParse(body);
-  if (!env.success) {
-    rows.dead.push({ reason: reason('envelope', env.error), body: cipher.encrypt(raw) });
-    return rows;
-  }
-  for (const rawEntry of env.data.entry) {
-    const entry = envelopeEntrySchema.safeParse(rawEntry);
-    if (!entry.success) {
-      rows.dead.push({ reason: reason('entry', entry.error), body: cipher.encryptJson(rawEntry) });
-      continue;
-    }
-    for (const rawChange of entry.data.changes) {
-      const change = envelopeChangeSchema.safeParse(rawChange);
-      if (!change.success) {
-        rows.dead.push({ reason: reason('change', change.error), body: cipher.encryptJson(rawChange) });
-      } else if (change.data.field !== 'messages') {
-        rows.others.push({ field: change.data.field, payload: cipher.encryptJson(change.data.value) });
-      } else {
-        collectMessagesChange(rows, cipher, phoneNumberId, change.data.value);
-      }
-    }
-  }
-  return rows;
+  // One walk of the containers before anything serialises the body (< 1 µs for an ordinary webhook).
+  const c = new Collector(cipher, phoneNumberId, raw, nestsDeeperThan(body, MAX_JSON_DEPTH));
+  c.body(body);
+  return c.rows;
 }
 
 export async function storeWebhook(db: Db, cipher: Cipher, phoneNumberId: string, raw: Buffer, body: unknown): Promise<IntakeResult> {
