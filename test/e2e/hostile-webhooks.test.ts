@@ -211,3 +211,58 @@ describe('hostile signed webhooks', () => {
     expect(row.details).toMatchObject({ errors: [{ code: 131047, title: 'Re\uFFFDengage\uFFFD', message: 'a\\u0000b' }] });
   });
 });
+
+describe('what the placeholder bot leaves unanswered, and senders named only by their contact', () => {
+  async function processed(id: string) {
+    const row = await waitFor(async () => {
+      const r = await db.db.selectFrom('inbound_messages').select(['state', 'patient_id', 'sender_key', 'wa_id', 'bsuid']).where('wamid', '=', id).executeTakeFirst();
+      return r?.state === 'done' ? r : undefined;
+    });
+    expect(row, id).toBeDefined();
+    // The replies commit with the "done" mark: what the outbox holds now is all there will be.
+    const outbox = await db.db.selectFrom('outbox').select(['kind']).where('patient_id', '=', row!.patient_id).orderBy('id').execute();
+    return { row: row!, kinds: outbox.map((o) => o.kind) };
+  }
+  const send = async (message: Record<string, unknown>, contacts?: unknown[]) => {
+    const dead = await count('webhook_dead_letters');
+    expect(await post(JSON.stringify(envelope(change({ ...(contacts ? { contacts } : {}), messages: [message] }))))).toBe(200);
+    expect(await count('webhook_dead_letters')).toBe(dead);
+    return processed(message['id'] as string);
+  };
+
+  it.each([
+    ['an edit', { type: 'edit', edit: { original_message_id: 'wamid.ORIGINAL', message: { type: 'text', text: { body: 'Thursday' } } } }],
+    ['a deletion', { type: 'revoke', revoke: { original_message_id: 'wamid.ORIGINAL' } }],
+    ['a malformed edit', { type: 'edit', edit: { message: 'x' } }],
+    ['a malformed deletion', { type: 'revoke', revoke: 7 }],
+  ])('records %s and sends nothing, not even a read receipt', async (_name, content) => {
+    const from = phone();
+    const { kinds } = await send({ from, id: wamid('edit'), timestamp: ts(), ...content }, [contact(from)]);
+    expect(kinds).toEqual([]);
+  });
+
+  it('records a call permission answer and only marks it read', async () => {
+    const from = phone();
+    const { kinds } = await send(
+      { from, id: wamid('cpr'), timestamp: ts(), type: 'interactive', interactive: { type: 'call_permission_reply', call_permission_reply: { response: 'accept', is_permanent: false, expiration_timestamp: Number(ts()) + 604_800, response_source: 'user_action' } } },
+      [contact(from)],
+    );
+    expect(kinds).toEqual(['read']);
+  });
+
+  it('accepts a sender named only by the one contact\'s user_id, and answers them', async () => {
+    const userId = `US.${++seq}${Date.now()}`;
+    const id = wamid('bsuid');
+    const { row } = await send({ id, timestamp: ts(), type: 'text', text: { body: 'Hello' } }, [{ profile: { name: 'Username User', username: 'uu' }, user_id: userId }]);
+    expect(row).toMatchObject({ sender_key: `u:${userId}`, bsuid: userId, wa_id: null });
+    expect(await waitFor(() => answered({ id, from: '' }))).toBe(true);
+  });
+
+  it('accepts a sender named only by the one contact\'s wa_id, and answers them', async () => {
+    const from = phone();
+    const id = wamid('waid');
+    const { row } = await send({ id, timestamp: ts(), type: 'text', text: { body: 'Hello' } }, [contact(from)]);
+    expect(row).toMatchObject({ sender_key: `p:${from}`, wa_id: from });
+    expect(await waitFor(() => answered({ id, from }))).toBe(true);
+  });
+});
