@@ -51,6 +51,7 @@ async function faqTopics(tx: Tx): Promise<OutboundMessage | null> {
 }
 
 const BOOKING_SOON = 'Booking in chat is coming soon. Until then, our reception team will call you back to find a time that suits you.';
+const WELCOME = 'Hello! Welcome to the clinic. How can we help you today?';
 const NO_FAQ = 'Type your question and our team will answer you here as soon as possible.';
 
 /** Answers any message with a welcome and the main menu; menu taps and FAQ topics get their answers. */
@@ -69,8 +70,10 @@ export const placeholderHandler: ConversationHandler = async (tx, { message }) =
       if (answer) return [text(answer), menu('Anything else?')];
     }
   }
+  // The patient opened the chat for the first time (Meta's request_welcome): greet, do not apologise.
+  if (message.type === 'unknown' && message.rawType === 'request_welcome') return [menu(WELCOME)];
   if (message.type === 'unknown') {
     return [text('Sorry, this kind of message is not supported here. Please send text, a photo or a document.')];
   }
-  return [menu('Hello! Welcome to the clinic. How can we help you today?')];
+  return [menu(WELCOME)];
 };
