@@ -75,6 +75,7 @@ function withGood(name: string, bad: (good: { from: string; msg: Record<string, 
 function beside(name: string, list: 'messages' | 'statuses' | 'contacts', badItem: unknown, dead = 1, deepLevels = 0): Case {
   const c = withGood(name, ({ from, msg, st }) => envelope(change({ contacts: list === 'contacts' ? [badItem, contact(from)] : [contact(from)], messages: list === 'messages' ? [badItem, msg] : [msg] }), change({ statuses: list === 'statuses' ? [st, badItem] : [st] })), dead, deepLevels);
   if (dead === 0 && list === 'statuses') c.statuses.push((badItem as { id: string }).id);
+  if (dead === 0 && list === 'messages') c.messages.push(badItem as { id: string; from: string });
   return c;
 }
 
@@ -99,9 +100,14 @@ const cases: Case[] = [
   beside('NUL in a status id', 'statuses', status(`wamid.${NUL}s`)),
   beside('NUL in a status', 'statuses', status(wamid('s'), `read${NUL}`)),
   beside('NUL in a contact wa_id', 'contacts', { profile: { name: 'x' }, wa_id: `33${NUL}` }),
+  beside('NUL in a contact user_id', 'contacts', { profile: { name: 'x' }, user_id: `US.${NUL}` }),
+  beside('a lone surrogate in a contact user_id', 'contacts', { profile: { name: 'x' }, user_id: `US.${LONE_HIGH}` }),
+  // Read when the message is processed (patients' columns): the unstorable value reads as absent, the message is answered.
+  beside('NUL in from_parent_user_id', 'messages', { ...text(phone()), from_parent_user_id: `US.ENT.${NUL}` }, 0),
   withGood('NUL in a change field', ({ from, msg, st }) => envelope({ field: `account${NUL}update`, value: {} }, change({ contacts: [contact(from)], messages: [msg], statuses: [st] })), 1),
   // Kept, with the informational field made storable or dropped: the status itself is sound.
   beside('NUL in a status recipient and callback data', 'statuses', status(wamid('s'), 'sent', { recipient_id: `33${NUL}`, biz_opaque_callback_data: `pl:1${NUL}` }), 0),
+  beside('NUL in a status recipient_user_id', 'statuses', status(wamid('s'), 'read', { recipient_id: undefined, recipient_user_id: `US.${NUL}` }), 0),
   beside('NUL in a status error title', 'statuses', status(wamid('s'), 'failed', { errors: [{ code: 131047, title: `Re${NUL}engagement`, error_data: { details: NUL } }] }), 0),
   // The old NUL filter turned a literal backslash-u0000 into broken JSON for jsonb.
   beside('a literal \\u0000 escape in a status error title', 'statuses', status(wamid('s'), 'failed', { errors: [{ code: 131026, title: 'a\\u0000b' }] }), 0),
