@@ -50,6 +50,10 @@ const envSchema = z.object({
   WORKERS: flag.default(true),
   // Off behind PgBouncer in transaction mode or RDS Proxy: a named statement lives on one server connection.
   DATABASE_PREPARED_STATEMENTS: flag.default(true),
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt(600_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt(600_000).default(30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt(600_000).default(65_000),
+  HTTP_MAX_CONNECTIONS: positiveInt(1_000_000).default(1_000),
 });
 
 export interface Config {
@@ -81,6 +85,13 @@ export interface Config {
   readonly workers: boolean;
   /** Named prepared statements on a PostgreSQL server (DATABASE_URL); turn off behind a transaction pooler. */
   readonly databasePreparedStatements: boolean;
+  /** Limits of the HTTP server against slow or idle clients (README, "Operating"). */
+  readonly http: {
+    readonly headersTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+    readonly maxConnections: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -111,6 +122,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError('ENCRYPTION_KEY', 'is required outside sandbox mode with DATABASE_URL (openssl rand -base64 32)');
     }
   }
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('HTTP_HEADERS_TIMEOUT_MS', 'must not exceed HTTP_REQUEST_TIMEOUT_MS (the request timeout includes the headers)');
+  }
   const config: Config = {
     port,
     host: e.HOST,
@@ -138,6 +152,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     workers: e.WORKERS,
     databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS,
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+    },
   };
   return Object.freeze(config);
 }

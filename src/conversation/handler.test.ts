@@ -53,4 +53,13 @@ describe('placeholder conversation handler', () => {
     for (const m of runs.flat()) expect(outboundMessageSchema.safeParse(m).success).toBe(true);
     expect(await run(msg({ type: 'reaction', reaction: { message_id: 'wamid.x', emoji: '👍' } }))).toEqual([]);
   });
+
+  it('answers nothing to an edit, a deletion or a call permission answer, and greets a chat opened for the first time', async () => {
+    expect(await run(msg({ type: 'edit', edit: { original_message_id: 'wamid.o', message: { type: 'text', text: { body: 'x' } } } }))).toEqual([]);
+    expect(await run(msg({ type: 'revoke', revoke: { original_message_id: 'wamid.o' } }))).toEqual([]);
+    expect(await run(msg({ type: 'edit', edit: 'malformed' }))).toEqual([]);
+    expect(await run(msg({ type: 'interactive', interactive: { type: 'call_permission_reply', call_permission_reply: { response: 'reject' } } }))).toEqual([]);
+    const [welcome] = await run(msg({ type: 'request_welcome' }));
+    expect(welcome?.type === 'interactive' ? welcome.interactive.body.text : '').toMatch(/^Hello! Welcome/);
+  });
 });

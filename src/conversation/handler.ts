@@ -2,7 +2,7 @@
 // answer. The placeholder below answers any message with a welcome and a menu, and answers the clinic's
 // FAQ from the staff-edited entries; the conversation engine issue replaces it with the real flows.
 import type { Tx } from '../db/database.js';
-import type { InboundMessage } from '../whatsapp/inbound-model.js';
+import { changesEarlierMessage, type InboundMessage } from '../whatsapp/inbound-model.js';
 import { list, replyButtons, text, type OutboundMessage } from '../whatsapp/outbound.js';
 import type { Patient } from '../patients/index.js';
 
@@ -51,11 +51,15 @@ async function faqTopics(tx: Tx): Promise<OutboundMessage | null> {
 }
 
 const BOOKING_SOON = 'Booking in chat is coming soon. Until then, our reception team will call you back to find a time that suits you.';
+const WELCOME = 'Hello! Welcome to the clinic. How can we help you today?';
 const NO_FAQ = 'Type your question and our team will answer you here as soon as possible.';
 
 /** Answers any message with a welcome and the main menu; menu taps and FAQ topics get their answers. */
 export const placeholderHandler: ConversationHandler = async (tx, { message }) => {
-  if (message.type === 'reaction' || message.type === 'system') return [];
+  // Nothing to answer: a reaction, a number change, an edit or deletion of an earlier message, or the answer
+  // to a call permission request (the calling flow reads it; a menu in reply would be noise).
+  if (message.type === 'reaction' || message.type === 'system' || changesEarlierMessage(message)) return [];
+  if (message.type === 'interactive' && message.reply.kind === 'call_permission_reply') return [];
   if (message.type === 'interactive' && (message.reply.kind === 'button_reply' || message.reply.kind === 'list_reply')) {
     const id = message.reply.id;
     if (id === 'menu:book') return [menu(BOOKING_SOON)];
@@ -66,8 +70,10 @@ export const placeholderHandler: ConversationHandler = async (tx, { message }) =
       if (answer) return [text(answer), menu('Anything else?')];
     }
   }
+  // The patient opened the chat for the first time (Meta's request_welcome): greet, do not apologise.
+  if (message.type === 'unknown' && message.rawType === 'request_welcome') return [menu(WELCOME)];
   if (message.type === 'unknown') {
     return [text('Sorry, this kind of message is not supported here. Please send text, a photo or a document.')];
   }
-  return [menu('Hello! Welcome to the clinic. How can we help you today?')];
+  return [menu(WELCOME)];
 };

@@ -10,7 +10,7 @@ import type { Cipher } from '../compliance/crypto.js';
 import type { Clock } from '../lib/clock.js';
 import type { Db, Tx } from '../db/database.js';
 import { errorSummary } from '../lib/logger.js';
-import { InboundParseError, parseContact, parseInboundMessage, type InboundMessage } from '../whatsapp/inbound-model.js';
+import { InboundParseError, parseContact, parseInboundMessage, wantsReadReceipt, type InboundMessage } from '../whatsapp/inbound-model.js';
 import { enqueue } from '../whatsapp/outbox.js';
 import type { ConversationHandler } from './handler.js';
 import { touchPatient } from '../patients/index.js';
@@ -104,7 +104,7 @@ export class InboundWorker {
     const to = { patientId: patient.id, phone: patient.waId, bsuid: patient.bsuid };
     // Blue ticks. They do not wait in the patient's queue, so no typing indicator: arriving after the reply,
     // it would show "typing…" for 25 s.
-    const items = message.type === 'system' ? replies : [{ kind: 'read' as const, messageId: message.id, typing: false }, ...replies];
+    const items = wantsReadReceipt(message) ? [{ kind: 'read' as const, messageId: message.id, typing: false }, ...replies] : replies;
     await enqueue(tx, cipher, to, items, { causedBy: row.id, idempotencyKey: `in:${row.wamid}` });
     await sql`update inbound_messages set state = 'done', processed_at = ${clock.now()}, processed_order = nextval('inbound_processed_order'),
               processed_by = ${this.d.instanceId}, patient_id = ${patient.id} where id = ${row.id}`.execute(tx);

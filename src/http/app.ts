@@ -24,6 +24,7 @@ export function sendProblem(reply: FastifyReply, e: AppError): FastifyReply {
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const limits = deps.config.http;
   // Typed with Fastify's base logger: routes only use its interface, and pino's Logger satisfies it.
   const app = Fastify<Server, IncomingMessage, ServerResponse, FastifyBaseLogger>({
     loggerInstance: deps.log,
@@ -31,9 +32,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: true,
     bodyLimit: 1024 * 1024,
-    // Keep-alive longer than typical proxies so they close first.
-    keepAliveTimeout: 65_000,
+    // Slow or idle clients must not hold connections (slowloris): the whole request, headers first, within
+    // these limits, else 408 and the connection closes. Keep-alive longer than typical proxies (60 s) so they
+    // close first; a socket with no traffic at all goes after the longest of them.
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: Math.max(limits.keepAliveTimeoutMs, limits.requestTimeoutMs) + 1_000,
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      // Node checks these timeouts every 30 s by default, so a limit would hold up to 30 s late.
+      connectionsCheckingInterval: Math.max(25, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 4))),
+    },
   });
+  // Beyond this, new connections are closed at once: a flood cannot exhaust file descriptors or memory.
+  app.server.maxConnections = limits.maxConnections;
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err instanceof AppError) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InboundParseError, inboundText, parseInboundMessage, type InboundMessage } from './inbound-model.js';
+import { InboundParseError, changesEarlierMessage, inboundText, parseContact, parseInboundMessage, wantsReadReceipt, type InboundMessage } from './inbound-model.js';
 
 const base = { from: '33612345678', id: 'wamid.TEST1', timestamp: '1750000000' };
 const at = new Date(1_750_000_000_000);
@@ -332,3 +332,67 @@ describe('parseInboundMessage: unknown content never throws', () => {
   });
 });
 
+
+describe('parseInboundMessage: edits, deletions and call permission answers', () => {
+  it('an edit of a text carries the original id and the new words', () => {
+    const m = expectType(parseInboundMessage({ ...base, type: 'edit', edit: { original_message_id: 'wamid.ORIG', message: { type: 'text', text: { body: 'Tuesday, not Monday' } } } }), 'edit');
+    expect(m).toMatchObject({ originalMessageId: 'wamid.ORIG', editedType: 'text', text: 'Tuesday, not Monday' });
+    expect(changesEarlierMessage(m)).toBe(true);
+    expect(wantsReadReceipt(m)).toBe(false);
+    expect(inboundText(m)).toBeNull();
+  });
+
+  it('an edit of a caption gives the caption; an edit without content still names the original', () => {
+    const caption = expectType(parseInboundMessage({ ...base, type: 'edit', edit: { original_message_id: 'wamid.O', message: { type: 'image', image: { caption: 'new', id: '1', mime_type: 'image/jpeg' } } } }), 'edit');
+    expect(caption).toMatchObject({ editedType: 'image', text: 'new' });
+    const bare = expectType(parseInboundMessage({ ...base, type: 'edit', edit: { original_message_id: 'wamid.O' } }), 'edit');
+    expect(bare).toMatchObject({ editedType: null, text: null });
+  });
+
+  it('a revoke carries the original id and gets no read receipt', () => {
+    const m = expectType(parseInboundMessage({ ...base, type: 'revoke', revoke: { original_message_id: 'wamid.GONE' } }), 'revoke');
+    expect(m.originalMessageId).toBe('wamid.GONE');
+    expect(wantsReadReceipt(m)).toBe(false);
+  });
+
+  it('a malformed edit or revoke is unknown, and still changes an earlier message (not answered)', () => {
+    for (const raw of [{ ...base, type: 'edit', edit: 'x' }, { ...base, type: 'revoke' }]) {
+      const m = expectType(parseInboundMessage(raw), 'unknown');
+      expect(m.reason).toBe('invalid_content');
+      expect(changesEarlierMessage(m)).toBe(true);
+      expect(wantsReadReceipt(m)).toBe(false);
+    }
+  });
+
+  it('a call permission answer is an interactive reply with no words, marked read', () => {
+    const m = expectType(
+      parseInboundMessage({ ...base, type: 'interactive', interactive: { type: 'call_permission_reply', call_permission_reply: { response: 'accept', is_permanent: false, expiration_timestamp: 1_750_604_800, response_source: 'user_action' } } }),
+      'interactive',
+    );
+    expect(m.reply).toEqual({ kind: 'call_permission_reply', response: 'accept', permanent: false, expiresAt: new Date(1_750_604_800_000), source: 'user_action' });
+    expect(inboundText(m)).toBeNull();
+    expect(wantsReadReceipt(m)).toBe(true);
+    expect(changesEarlierMessage(m)).toBe(false);
+  });
+
+  it('a system message gets no read receipt; a text does', () => {
+    expect(wantsReadReceipt(parseInboundMessage({ ...base, type: 'system', system: { body: 'changed', type: 'user_changed_number', wa_id: '1' } }))).toBe(false);
+    expect(wantsReadReceipt(parseInboundMessage({ ...base, type: 'text', text: { body: 'hi' } }))).toBe(true);
+  });
+});
+
+describe('parseInboundMessage: values that could not be stored as columns', () => {
+  it('media whose id or mime type holds NUL or a lone surrogate is invalid content, not a media row', () => {
+    for (const image of [{ id: 'a\u0000', mime_type: 'image/jpeg' }, { id: '1', mime_type: 'image/\uD800' }]) {
+      expect(expectType(parseInboundMessage({ ...base, type: 'image', image }), 'unknown').reason).toBe('invalid_content');
+    }
+    const m = expectType(parseInboundMessage({ ...base, type: 'image', image: { id: '1', mime_type: 'image/jpeg', sha256: 'x\u0000' } }), 'image');
+    expect(m.media.sha256).toBeNull();
+  });
+
+  it('an empty or unstorable sender id reads as absent', () => {
+    const m = parseInboundMessage({ ...base, from: '', from_user_id: 'US.1', from_parent_user_id: 'US.ENT.\u0000', type: 'text', text: { body: 'x' } });
+    expect(m).toMatchObject({ from: null, userId: 'US.1', parentUserId: null });
+    expect(parseContact({ wa_id: '', user_id: 'US.1', profile: { name: 'N', username: 'a\uDC00' } })).toEqual({ waId: null, userId: 'US.1', parentUserId: null, name: 'N', username: null });
+  });
+});

@@ -5,6 +5,7 @@ import {
   buttonSchema,
   contactSchema,
   contextSchema,
+  editSchema,
   interactiveSchema,
   locationSchema,
   mediaSchema,
@@ -12,6 +13,7 @@ import {
   orderSchema,
   reactionSchema,
   referralSchema,
+  revokeSchema,
   sharedContactSchema,
   statusSchema,
   systemSchema,
@@ -111,6 +113,15 @@ export type InteractiveReply =
       /** response_json parsed when it is a JSON object, else the string as received. */
       response: Record<string, unknown> | string;
       flowToken: string | null;
+    }
+  | {
+      kind: 'call_permission_reply';
+      /** 'accept' or 'reject' on the wire. */
+      response: string;
+      permanent: boolean | null;
+      expiresAt: Date | null;
+      /** 'user_action' or 'automatic'. */
+      source: string | null;
     };
 
 export type OrderItem = { productRetailerId: string; quantity: number; itemPrice: number | null; currency: string | null };
@@ -144,6 +155,10 @@ export type InboundMessage = InboundCommon &
     | { type: 'reaction'; messageId: string; emoji: string | null }
     | { type: 'order'; catalogId: string; text: string | null; items: OrderItem[] }
     | { type: 'system'; systemType: string; body: string; newWaId: string | null; newUserId: string | null }
+    /** The patient edited an earlier message: its new type and words (text body or caption), when present. */
+    | { type: 'edit'; originalMessageId: string; editedType: string | null; text: string | null }
+    /** The patient deleted an earlier message for everyone. */
+    | { type: 'revoke'; originalMessageId: string }
     | {
         type: 'unknown';
         /** The wire `type`, e.g. 'unsupported', 'edit', or a recognised type whose content did not parse. */
@@ -283,7 +298,27 @@ function toReply(i: z.output<typeof interactiveSchema>): InteractiveReply {
         flowToken: typeof token === 'string' ? token : null,
       };
     }
+    case 'call_permission_reply': {
+      const r = i.call_permission_reply;
+      return {
+        kind: 'call_permission_reply',
+        response: r.response,
+        permanent: n(r.is_permanent),
+        expiresAt: r.expiration_timestamp === undefined ? null : fromUnixSeconds(r.expiration_timestamp),
+        source: n(r.response_source),
+      };
+    }
   }
+}
+
+const wordsSchema = z.object({ body: z.string().optional().catch(undefined), caption: z.string().optional().catch(undefined) }).loose();
+
+/** The words of an edited message's new content: a text body or a media caption. */
+function editedWords(message: Record<string, unknown>, type: string | null): string | null {
+  if (type === null) return null;
+  const inner = wordsSchema.safeParse(message[type]);
+  if (!inner.success) return null;
+  return inner.data.body ?? inner.data.caption ?? null;
 }
 
 type Content = InboundMessage extends infer M ? (M extends InboundCommon ? Omit<M, keyof InboundCommon> : never) : never;
@@ -357,6 +392,16 @@ function parseContent(type: string, raw: unknown): Content | null | 'unrecognise
           newUserId: n(s.user_id ?? s.new_user_id),
         }
       );
+    }
+    case 'edit': {
+      const e = inner('edit', editSchema);
+      if (!e) return null;
+      const editedType = typeof e.message?.['type'] === 'string' ? e.message['type'] : null;
+      return { type, originalMessageId: e.original_message_id, editedType, text: e.message ? editedWords(e.message, editedType) : null };
+    }
+    case 'revoke': {
+      const r = inner('revoke', revokeSchema);
+      return r && { type, originalMessageId: r.original_message_id };
     }
     default:
       return 'unrecognised';
@@ -444,13 +489,31 @@ function firstIssuePath(error: z.ZodError, fallback: string): string {
   return path.length > 0 ? path.map(String).join('.') : fallback;
 }
 
+/**
+ * Edits and deletions change a message the patient sent before; they are not something new to answer.
+ * Also true when their content did not parse, so that a malformed edit is not answered either.
+ */
+export function changesEarlierMessage(m: InboundMessage): boolean {
+  return m.type === 'edit' || m.type === 'revoke' || (m.type === 'unknown' && (m.rawType === 'edit' || m.rawType === 'revoke'));
+}
+
+/**
+ * Whether the message gets blue ticks. A system notice (number changed) is not in the chat; an edit or a
+ * deletion refers to a message that was marked read when it was processed, and its own id names an event,
+ * not a message in the chat that Meta could mark (a refused mark-as-read would only cost a send and an
+ * error). Every other message, including a call permission answer (a tap the patient sees in the chat), is.
+ */
+export function wantsReadReceipt(m: InboundMessage): boolean {
+  return m.type !== 'system' && !changesEarlierMessage(m);
+}
+
 /** What the person "said", for the conversation layer: null for content that carries no words. */
 export function inboundText(m: InboundMessage): string | null {
   switch (m.type) {
     case 'text':
       return m.text;
     case 'interactive':
-      return m.reply.kind === 'nfm_reply' ? null : m.reply.title;
+      return m.reply.kind === 'button_reply' || m.reply.kind === 'list_reply' ? m.reply.title : null;
     case 'button':
       return m.text;
     case 'image':

@@ -1,10 +1,22 @@
 // zod schemas of the Cloud API webhook wire format for inbound messages, contacts and statuses (cloud-api.md §2–§4).
 // Optional fields use .catch(undefined): one odd field must not turn a whole message into "unknown".
 import { z } from 'zod';
+import { isStorableText } from './webhook-envelope.js';
 
 const optString = z.string().optional().catch(undefined);
 const optBool = z.boolean().optional().catch(undefined);
 const optNumber = z.number().optional().catch(undefined);
+// Text that becomes a database column when the message is processed (media ids, patients' ids): a NUL or a
+// lone surrogate could not be stored (22021), so such a value does not parse. Intake checks the identity
+// fields the same way (webhook-envelope.ts).
+const columnText = z.string().min(1).refine(isStorableText);
+/** An id of the sender; empty means absent (some senders put "from": "" beside a BSUID). */
+const optId = z
+  .string()
+  .refine(isStorableText)
+  .optional()
+  .catch(undefined)
+  .transform((v) => (v === '' ? undefined : v));
 
 /** Unix seconds; Meta sends strings, a stored payload may carry a number. */
 export const unixSecondsSchema = z.union([z.string().regex(/^\d{1,12}$/), z.number().int().nonnegative().max(1e12)]).transform(Number);
@@ -68,9 +80,9 @@ export const messageEnvelopeSchema = z
     id: z.string().min(1),
     timestamp: unixSecondsSchema,
     type: z.string().min(1),
-    from: optString,
-    from_user_id: optString,
-    from_parent_user_id: optString,
+    from: optId,
+    from_user_id: optId,
+    from_parent_user_id: optId,
     group_id: optString,
     context: contextSchema.optional().catch(undefined),
     referral: referralSchema.optional().catch(undefined),
@@ -80,9 +92,9 @@ export const messageEnvelopeSchema = z
 
 export const mediaSchema = z
   .object({
-    id: z.string().min(1),
-    mime_type: z.string(),
-    sha256: optString,
+    id: columnText,
+    mime_type: columnText,
+    sha256: columnText.optional().catch(undefined),
     url: optString,
     caption: optString,
     filename: optString,
@@ -152,7 +164,32 @@ export const interactiveSchema = z.discriminatedUnion('type', [
       nfm_reply: z.object({ name: optString, body: optString, response_json: z.string() }).loose(),
     })
     .loose(),
+  // The patient's answer to a call permission request (Calling API).
+  z
+    .object({
+      type: z.literal('call_permission_reply'),
+      call_permission_reply: z
+        .object({
+          response: z.string().min(1),
+          is_permanent: optBool,
+          expiration_timestamp: unixSecondsSchema.optional().catch(undefined),
+          response_source: optString,
+        })
+        .loose(),
+    })
+    .loose(),
 ]);
+
+/** A patient edited an earlier message (coexistence numbers): the new content is a message object. */
+export const editSchema = z
+  .object({
+    original_message_id: z.string().min(1),
+    message: z.record(z.string(), z.unknown()).optional().catch(undefined),
+  })
+  .loose();
+
+/** A patient deleted an earlier message for everyone. */
+export const revokeSchema = z.object({ original_message_id: z.string().min(1) }).loose();
 
 export const buttonSchema = z.object({ payload: z.string(), text: z.string() }).loose();
 
@@ -189,10 +226,10 @@ export const systemSchema = z
 
 export const contactSchema = z
   .object({
-    profile: z.object({ name: optString, username: optString }).loose().optional().catch(undefined),
-    wa_id: optString,
-    user_id: optString,
-    parent_user_id: optString,
+    profile: z.object({ name: optString, username: optId }).loose().optional().catch(undefined),
+    wa_id: optId,
+    user_id: optId,
+    parent_user_id: optId,
   })
   .loose();
 

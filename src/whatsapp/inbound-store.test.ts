@@ -4,7 +4,8 @@ import { sql } from 'kysely';
 import { webhookExamples } from '../../test/meta-spec.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
 import { createCipher } from '../compliance/crypto.js';
-import { storeWebhook } from './inbound-store.js';
+import { storableJson, storeWebhook } from './inbound-store.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './webhook-envelope.js';
 
 let t: TestDatabase;
 const cipher = createCipher(crypto.randomBytes(32));
@@ -99,5 +100,28 @@ describe('storeWebhook', () => {
     expect(messages).toBeGreaterThan(10);
     // The v23 spec has no status examples; statuses are covered by the shapes of cloud-api.md above and in e2e.
     expect(statuses).toBe(0);
+  });
+
+  it('keeps an item within the depth limit even in a deeper body; one level more dead-letters that item alone, as the raw body', async () => {
+    const nest = (levels: number): unknown => (levels === 0 ? 'leaf' : [nest(levels - 1)]);
+    // The message object is one level; `extra` adds `levels` arrays. The body adds 7 levels above it.
+    const body = (levels: number, id: string) => ({ object: 'whatsapp_business_account', entry: [{ id: 'W', changes: [{ field: 'messages', value: value({ messages: [{ ...msg(id, '777'), extra: nest(levels) }, msg(`${id}.ok`, '778')] }) }] }] });
+    const fits = body(MAX_JSON_DEPTH - 1, 'w.depth.fits');
+    expect(nestsDeeperThan(fits, MAX_JSON_DEPTH)).toBe(true);
+    expect(nestsDeeperThan({ ...msg('x', '1'), extra: nest(MAX_JSON_DEPTH - 1) }, MAX_JSON_DEPTH)).toBe(false);
+    expect(await store(fits)).toMatchObject({ messages: 2, deadLetters: 0 });
+    const over = body(MAX_JSON_DEPTH, 'w.depth.over');
+    expect(await store(over)).toMatchObject({ messages: 1, deadLetters: 1 });
+    const dead = await t.db.selectFrom('webhook_dead_letters').select(['reason', 'body']).orderBy('id', 'desc').executeTakeFirstOrThrow();
+    expect(dead.reason).toBe(`message nests deeper than ${MAX_JSON_DEPTH} levels`);
+    expect(cipher.decrypt(dead.body).equals(Buffer.from(JSON.stringify(over)))).toBe(true);
+  });
+
+  it('writes jsonb that PostgreSQL accepts for NUL, lone surrogates and literal escapes, and leaves ordinary JSON untouched', async () => {
+    const ordinary = { errors: [{ code: 1, title: 'Fine \\ "quoted" \u00e9 😮' }] };
+    expect(storableJson(ordinary)).toBe(JSON.stringify(ordinary));
+    const odd = { errors: [{ escaped: 'a\\u0000b', nul: 'a\u0000b', lone: '\uD800x', [`k\uDC00`]: 1 }] };
+    const row = (await sql<{ v: unknown }>`select ${storableJson(odd)}::jsonb as v`.execute(t.db)).rows[0];
+    expect(row?.v).toEqual({ errors: [{ escaped: 'a\\u0000b', nul: 'a\uFFFDb', lone: '\uFFFDx', 'k\uFFFD': 1 }] });
   });
 });

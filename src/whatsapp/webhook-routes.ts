@@ -1,6 +1,8 @@
 // GET/POST /webhooks/whatsapp: verification, then signed intake. The body is taken as raw bytes (the
-// signature covers them exactly), verified, parsed, stored in one statement, and only then answered 200.
-// No processing happens inside the request: a crash after the 200 loses nothing.
+// signature covers them exactly), verified, parsed, stored (one statement; one transaction for a batch too
+// large for one), and only then answered 200. No processing happens inside the request: a crash after the
+// 200 loses nothing. A signed body is never answered 500 for its content: what cannot be stored is kept as a
+// dead letter (inbound-store.ts); only JSON that does not parse at all gets a 400.
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Cipher } from '../compliance/crypto.js';
 import type { Config } from '../config.js';
