@@ -116,7 +116,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     });
     inboundLoop = startLoop({ name: 'inbound', pollMs: 250, log, tick: () => inbound.tick() });
     sendLoop = startLoop({ name: 'sender', pollMs: 250, log, tick: () => sender.tick() });
-    statusLoop = startLoop({ name: 'statuses', pollMs: 1000, log, tick: async () => (await applyStatuses(db)).applied });
+    statusLoop = startLoop({ name: 'statuses', pollMs: 1000, log, tick: async () => {
+      // Only a full batch goes on at once; otherwise the loop sleeps until the next burst has gathered (100 ms).
+      const r = await applyStatuses(db, { clock, metrics });
+      return r.more ? r.claimed : 0;
+    } });
     mediaLoop = startLoop({ name: 'media', pollMs: 2000, log, tick: () => media.tick() });
     const reconcileLoop = startLoop({ name: 'reconcile', pollMs: 1000, log, tick: async () => { const n = await sender.reconcile(); if (n) sendLoop?.wake(); return 0; } });
     loops.push(inboundLoop, sendLoop, statusLoop, mediaLoop, reconcileLoop);

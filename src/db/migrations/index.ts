@@ -5,6 +5,7 @@ import type { Migration } from 'kysely/migration';
 import { foundation } from './0001-foundation.js';
 import { clinic } from './0002-clinic.js';
 import { sandbox } from './0003-sandbox.js';
+import { statuses } from './0004-statuses.js';
 
 function statements(list: readonly string[]): Migration {
   return {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0001-foundation': statements(foundation),
   '0002-clinic': statements(clinic),
   '0003-sandbox': statements(sandbox),
+  '0004-statuses': statements(statuses),
 };
