@@ -102,11 +102,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   if (opts.beforeListen) await opts.beforeListen(services);
 
   if (config.workers) {
-    const sender = new Sender({ db, cipher, graph, metrics, log: log.child({ worker: 'sender' }), clock, mps: config.whatsapp.mps, sendTimeoutMs: config.whatsapp.sendTimeoutMs, reconcileMs: config.whatsapp.reconcileMs, onSettled: () => sendLoop?.wake(), settleDb: database.urgent });
+    // Workers use their own connections (a lane after intake on PGlite): webhooks are answered first.
+    const bg = database.background;
+    const sender = new Sender({ db: bg, cipher, graph, metrics, log: log.child({ worker: 'sender' }), clock, mps: config.whatsapp.mps, sendTimeoutMs: config.whatsapp.sendTimeoutMs, reconcileMs: config.whatsapp.reconcileMs, onSettled: () => sendLoop?.wake(), settleDb: database.urgent });
     drains.push(() => sender.drain());
-    const media = new MediaDownloader({ db, cipher, graph, log: log.child({ worker: 'media' }), clock });
+    const media = new MediaDownloader({ db: bg, cipher, graph, log: log.child({ worker: 'media' }), clock });
     const inbound = new InboundWorker({
-      db, cipher, clock, metrics,
+      db: bg, cipher, clock, metrics,
       log: log.child({ worker: 'inbound' }),
       handler: opts.handler ?? placeholderHandler,
       concurrency: database.concurrency,
@@ -118,7 +120,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     sendLoop = startLoop({ name: 'sender', pollMs: 250, log, tick: () => sender.tick() });
     statusLoop = startLoop({ name: 'statuses', pollMs: 1000, log, tick: async () => {
       // Only a full batch goes on at once; otherwise the loop sleeps until the next burst has gathered (100 ms).
-      const r = await applyStatuses(db, { clock, metrics });
+      const r = await applyStatuses(bg, { clock, metrics });
       return r.more ? r.claimed : 0;
     } });
     mediaLoop = startLoop({ name: 'media', pollMs: 2000, log, tick: () => media.tick() });

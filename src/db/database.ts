@@ -20,6 +20,11 @@ export interface Database {
   readonly db: Db;
   /** The same database, for the few writes that must not wait behind others on a single session (PGlite). */
   readonly urgent: Db;
+  /**
+   * The same database for background workers, so that they never starve webhook intake: on a server its own
+   * small pool (intake keeps every connection of the main one), on PGlite a lane served after intake.
+   */
+  readonly background: Db;
   readonly kind: 'pglite' | 'postgres';
   /** How many transactions may usefully run at once (PGlite has one session). */
   readonly concurrency: number;
@@ -35,16 +40,40 @@ export interface OpenOptions {
   /** An already-created PGlite (tests clone a migrated template). */
   pglite?: PGlite;
   poolSize?: number;
+  /** Connections of the background workers' pool (server only). */
+  backgroundPoolSize?: number;
 }
+
+/**
+ * The workers' own connections on a server: inbound processing in parallel lanes plus the sender, statuses,
+ * media and reconciliation loops. Bounded, so that under a burst they take a bounded share of the database.
+ */
+const BACKGROUND_POOL_SIZE = 5;
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
-    pool.on('error', () => {
-      /* an idle client lost its connection; the pool replaces it */
-    });
+    const backgroundSize = opts.backgroundPoolSize ?? BACKGROUND_POOL_SIZE;
+    const workerPool = new pg.Pool({ connectionString: opts.databaseUrl, max: backgroundSize });
+    for (const p of [pool, workerPool]) {
+      p.on('error', () => {
+        /* an idle client lost its connection; the pool replaces it */
+      });
+    }
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
-    return { db, urgent: db, kind: 'postgres', concurrency: Math.max(1, (opts.poolSize ?? 10) - 2), close: () => db.destroy() };
+    const background = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(workerPool) }) });
+    return {
+      db,
+      urgent: db,
+      background,
+      kind: 'postgres',
+      // Inbound lanes: all but two of the workers' connections (the sender and the other loops share those).
+      concurrency: Math.max(1, backgroundSize - 2),
+      close: async () => {
+        await background.destroy();
+        await db.destroy();
+      },
+    };
   }
   let release = () => {};
   let pglite = opts.pglite;
@@ -60,17 +89,20 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     }
   }
   const mutex = new SessionMutex();
-  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite, mutex, false) });
-  const urgent = new Kysely<DB>({ dialect: new PGliteDialect(pglite, mutex, true) });
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite, mutex, 'normal') });
+  const urgent = new Kysely<DB>({ dialect: new PGliteDialect(pglite, mutex, 'urgent') });
+  const background = new Kysely<DB>({ dialect: new PGliteDialect(pglite, mutex, 'background') });
   const session = pglite;
   return {
     db,
     urgent,
+    background,
     kind: 'pglite',
     concurrency: 1,
     async close() {
       await db.destroy();
       await urgent.destroy();
+      await background.destroy();
       if (!session.closed) await session.close();
       release();
     },
