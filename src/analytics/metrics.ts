@@ -41,7 +41,7 @@ export function createMetrics(db: Db): Metrics {
   });
   const oldest = new Gauge({
     name: 'patientline_queue_oldest_due_seconds',
-    help: 'Age in seconds of the oldest item that is due in each queue (0 when none)',
+    help: 'Age in seconds of the oldest item that is due in each queue (0 when none; statuses: the oldest never tried)',
     labelNames: ['queue'],
     registers: [registry],
     async collect() {
@@ -99,8 +99,10 @@ function readQueueStats(db: Db): Promise<QueueRow[]> {
            coalesce(extract(epoch from now() - min(next_attempt_at) filter (where next_attempt_at <= now())), 0)::float8
       from outbox where state in ('pending', 'sending', 'in_doubt')
     union all
-    select 'statuses', count(*)::int, coalesce(extract(epoch from now() - min(received_at) filter (where attempts = 0)), 0)::float8
-      from status_events where applied_at is null and expired_at is null
+    -- statuses: the new ones (never tried) and the held ones, each counted through its own partial index
+    select 'statuses', (count(*) + (select count(*) from status_events where applied_at is null and expired_at is null and attempts > 0))::int,
+           coalesce(extract(epoch from now() - min(received_at)), 0)::float8
+      from status_events where applied_at is null and attempts = 0
     union all
     select 'statuses_held', count(*)::int, 0::float8
       from status_events where applied_at is null and expired_at is null and attempts > 0
