@@ -45,6 +45,8 @@ async function startApp(spec: TargetSpec): Promise<Target> {
     LOG_LEVEL: 'silent',
     WORKERS: spec.workers ? '1' : '0',
     ...(spec.databaseUrl ? { DATABASE_URL: spec.databaseUrl } : {}),
+    // The workers' pool size can be tried from the benchmark's environment.
+    ...(process.env['DATABASE_WORKER_CONNECTIONS'] ? { DATABASE_WORKER_CONNECTIONS: process.env['DATABASE_WORKER_CONNECTIONS'] } : {}),
     ...(spec.mps ? { WHATSAPP_MPS: String(spec.mps) } : {}),
   };
   const running = await startServer(loadConfig(env));

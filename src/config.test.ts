@@ -12,6 +12,7 @@ describe('loadConfig', () => {
     expect(c.whatsapp.apiVersion).toBe('v26.0');
     expect(c.whatsapp.phoneNumberId).toBe(SANDBOX_PHONE_NUMBER_ID);
     expect(c.whatsapp.mps).toBe(80);
+    expect(c.workerConnections).toBe(6);
     expect(c.seedDemo).toBe(true);
     expect(Object.isFrozen(c)).toBe(true);
   });
@@ -31,6 +32,7 @@ describe('loadConfig', () => {
     [{ ENCRYPTION_KEY: 'c2hvcnQ=' }, 'ENCRYPTION_KEY'],
     [{ WHATSAPP_API_VERSION: '26' }, 'WHATSAPP_API_VERSION'],
     [{ SEED_DEMO: 'maybe' }, 'SEED_DEMO'],
+    [{ DATABASE_WORKER_CONNECTIONS: '2' }, 'DATABASE_WORKER_CONNECTIONS'],
     [{ WHATSAPP_ACCESS_TOKEN: 't' }, 'WHATSAPP_PHONE_NUMBER_ID'],
     [{ WHATSAPP_ACCESS_TOKEN: 't', WHATSAPP_PHONE_NUMBER_ID: '1', WHATSAPP_APP_SECRET: 's', WHATSAPP_VERIFY_TOKEN: 'v', DATABASE_URL: 'postgres://x/y' }, 'ENCRYPTION_KEY'],
   ])('names the bad variable in one line: %o', (env, variable) => {

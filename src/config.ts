@@ -48,6 +48,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().optional(),
   WORKERS: flag.default(true),
+  DATABASE_WORKER_CONNECTIONS: positiveInt(100).refine((v) => v >= 3, 'must be at least 3 (inbound processing, the sender and the other loops)').default(6),
 });
 
 export interface Config {
@@ -77,6 +78,8 @@ export interface Config {
   readonly logLevel: string;
   /** Background workers (inbound processing, sender, reconciliation). Off for CLI commands. */
   readonly workers: boolean;
+  /** Connections of the workers' own pool on a server (intake keeps the main pool's). */
+  readonly workerConnections: number;
 }
 
 export class ConfigError extends Error {
@@ -133,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: e.SEED_DEMO ?? sandbox,
     logLevel: e.LOG_LEVEL,
     workers: e.WORKERS,
+    workerConnections: e.DATABASE_WORKER_CONNECTIONS,
   };
   return Object.freeze(config);
 }

@@ -51,7 +51,7 @@ export interface StartOptions {
 
 export async function openServices(config: Config, clock: Clock = systemClock, given?: Database): Promise<Services> {
   const log = pino(loggerOptions(config.logLevel));
-  const database = given ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const database = given ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, backgroundPoolSize: config.workerConnections }));
   try {
     await migrate(database.db);
   } catch (e) {

@@ -48,7 +48,7 @@ export interface OpenOptions {
  * The workers' own connections on a server: inbound processing in parallel lanes plus the sender, statuses,
  * media and reconciliation loops. Bounded, so that under a burst they take a bounded share of the database.
  */
-const BACKGROUND_POOL_SIZE = 5;
+const BACKGROUND_POOL_SIZE = 6;
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl) {
