@@ -1,6 +1,7 @@
 // `npm run bench`: the Measures of issue 2, on this machine, each beside a baseline run in the same run.
 //   1. Webhook ingest at 50 connections (PGlite and PostgreSQL), PatientLine beside a bare Fastify handler
-//      doing one INSERT per request.
+//      doing one INSERT per request; and (issue 11) the status mix on PostgreSQL with workers on, beside the
+//      bare handler, with the time the backlog takes to drain afterwards.
 //   2. Webhook-to-reply latency at 50 inbound messages/s, beside the webhook's and the Graph API's own
 //      round trips.
 // Servers under test run in child processes (bench/target.ts); this process is the load generator. Prints
