@@ -1,9 +1,17 @@
 // Status application on a real database: the set-based pass ends every outbox row exactly where applying
 // its statuses one by one in order ends it; held statuses never delay a new one; held ones expire.
+import crypto from 'node:crypto';
 import { sql } from 'kysely';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
+import { startFakeGraph } from '../../test/support/fake-graph.js';
 import { createMetrics } from '../analytics/metrics.js';
+import { createCipher } from '../compliance/crypto.js';
+import { GraphClient } from './graph-client.js';
+import { text } from './outbound.js';
+import { enqueue } from './outbox.js';
+import { Sender } from './sender.js';
 import type { Clock } from '../clock.js';
 import type { DbOrTx } from '../db/database.js';
 import { outboxIdFromCallback } from './outbox.js';
@@ -286,6 +294,31 @@ describe('held statuses', () => {
     expect(row).toEqual({ state: 'sent', status: 'delivered', status_rank: 4 });
     expect(await count(sql`applied_at is null`)).toBe(0);
     await t.db.deleteFrom('status_events').execute();
+  });
+
+  it('applies a held status when the real sender learns its wamid from the Graph API answer', async () => {
+    const clock = manualClock();
+    const fake = await startFakeGraph({ appSecret: 's', token: 'tok', webhook: null, statuses: false });
+    try {
+      const cipher = createCipher(crypto.randomBytes(32));
+      const metrics = createMetrics(t.db);
+      const graph = new GraphClient({ apiUrl: fake.url, apiVersion: 'v23.0', accessToken: 'tok', phoneNumberId: 'PN1', businessAccountId: 'WABA1', timeoutMs: 5000 });
+      const sender = new Sender({ db: t.db, cipher, graph, metrics, log: pino({ level: 'silent' }), clock, mps: 80, sendTimeoutMs: 5000, reconcileMs: 15_000 });
+      const patient = await t.db.insertInto('patients').values({ wa_id: '33600000077', bsuid: null, parent_bsuid: null, username: null, profile_name: null, language: null, last_inbound_at: clock.now() }).returning('id').executeTakeFirstOrThrow();
+      const [id] = await enqueue(t.db, cipher, { patientId: patient.id, phone: '33600000077', bsuid: null }, [text('Your appointment is confirmed')]);
+      // The fake Graph API names its first message wamid.FAKE1; Meta's "delivered" for it came before the answer.
+      await insertStatuses(t.db, [status('wamid.FAKE1', 'delivered')]);
+      expect((await applyStatuses(t.db, { clock })).held).toBe(1);
+      clock.advance(1000); // the row was enqueued at the database's now
+      expect(await sender.tick()).toBe(1);
+      await sender.drain();
+      const row = await t.db.selectFrom('outbox').select(['state', 'wamid', 'status']).where('id', '=', id!).executeTakeFirstOrThrow();
+      expect(row).toEqual({ state: 'sent', wamid: 'wamid.FAKE1', status: 'delivered' });
+      expect(await count(sql`wamid = 'wamid.FAKE1' and applied_at is not null`)).toBe(1);
+    } finally {
+      await fake.close();
+      await t.db.deleteFrom('status_events').execute();
+    }
   });
 
   it('does not apply an expired status when its wamid turns up later', async () => {
