@@ -34,7 +34,7 @@ export const childMessageSchema = z.discriminatedUnion('type', [
   /** process.cpuUsage() of the target, user + system, in ms. */
   z.object({ type: z.literal('cpu'), ms: z.number() }),
   /** Work intake left behind: inbound messages not processed yet, statuses never tried, held ones, applied ones. */
-  z.object({ type: z.literal('backlog'), inboundPending: z.number(), statusesNew: z.number(), statusesHeld: z.number(), statusesApplied: z.number() }),
+  z.object({ type: z.literal('backlog'), inboundPending: z.number(), statusesNew: z.number(), statusesHeld: z.number(), statusesApplied: z.number(), statusesOursUnapplied: z.number() }),
   z.object({ type: z.literal('stopped') }),
   z.object({ type: z.literal('failed'), error: z.string() }),
 ]);

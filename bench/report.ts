@@ -146,6 +146,7 @@ export interface Backlog {
   statusesNew: number;
   statusesHeld: number;
   statusesApplied: number;
+  statusesOursUnapplied: number;
 }
 
 export interface MixRow {

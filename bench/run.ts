@@ -338,11 +338,14 @@ async function runMix(mix: MixKind, spec: SpecFor): Promise<MixRow[]> {
   return rows;
 }
 
-/** Polls the target's backlog until no inbound message is pending and no status is untried; ms after the load, or null. */
+/**
+ * Polls the target's backlog until no inbound message is pending, no status is untried and every status of our
+ * messages is applied; ms after the load, or null.
+ */
 async function waitForDrain(target: TargetProcess, endedAt: number): Promise<NonNullable<MixRow['drain']>> {
   const atEnd = await target.backlog();
   let b = atEnd;
-  while (b.inboundPending + b.statusesNew > 0) {
+  while (b.inboundPending + b.statusesNew + b.statusesOursUnapplied > 0) {
     if (performance.now() - endedAt > DRAIN_TIMEOUT_MS) return { ms: null, atEnd, after: b };
     await new Promise((r) => setTimeout(r, 100));
     b = await target.backlog();

@@ -19,6 +19,8 @@ interface Backlog {
   statusesNew: number;
   statusesHeld: number;
   statusesApplied: number;
+  /** Statuses of the seeded outbox rows (messages we sent) not applied yet: must reach 0. */
+  statusesOursUnapplied: number;
 }
 
 interface Target {
@@ -73,7 +75,8 @@ async function startApp(spec: TargetSpec): Promise<Target> {
           (select count(*)::int from inbound_messages where state = 'pending') as "inboundPending",
           (select count(*)::int from status_events where applied_at is null and attempts = 0) as "statusesNew",
           (select count(*)::int from status_events where applied_at is null and expired_at is null and attempts > 0) as "statusesHeld",
-          (select count(*)::int from status_events where applied_at is not null) as "statusesApplied"`.execute(db);
+          (select count(*)::int from status_events where applied_at is not null) as "statusesApplied",
+          (select count(*)::int from status_events where applied_at is null and starts_with(wamid, ${spec.seedOutbox?.wamidPrefix ?? '(no seeded rows)'})) as "statusesOursUnapplied"`.execute(db);
       return r.rows[0]!;
     },
     async stats() {
@@ -160,7 +163,7 @@ async function startBare(spec: TargetSpec): Promise<Target> {
     url,
     serverVersion: await store.version(),
     storedIds: () => store.ids(),
-    backlog: async () => ({ inboundPending: 0, statusesNew: 0, statusesHeld: 0, statusesApplied: 0 }),
+    backlog: async () => ({ inboundPending: 0, statusesNew: 0, statusesHeld: 0, statusesApplied: 0, statusesOursUnapplied: 0 }),
     stats: async () => ({}),
     async stop() {
       await app.close();
