@@ -34,6 +34,8 @@ export interface IngestResult {
   cpuUs: { server: number; db: number; generator: number };
   /** CPU the rest of the machine used meanwhile, in cores. */
   otherLoad: number;
+  /** performance.now() when the measured load ended (before redelivery and the row check). */
+  endedAt: number;
 }
 
 export interface IngestOptions {
@@ -80,7 +82,8 @@ export async function runIngest(target: TargetProcess, pool: DeliveryPool, o: In
     if (status >= 200 && status < 300) latencies.push(ms);
   });
   const result = await run;
-  const elapsedMs = performance.now() - t0;
+  const endedAt = performance.now();
+  const elapsedMs = endedAt - t0;
   const machine1 = machineCpu();
   const generatorCpu = process.cpuUsage(generatorCpu0);
   const generatorCpuMs = (generatorCpu.user + generatorCpu.system) / 1000;
@@ -133,5 +136,6 @@ export async function runIngest(target: TargetProcess, pool: DeliveryPool, o: In
     duplicatesSent: sent - ids.size,
     cpuUs: { server: perRequestUs(serverCpuMs), db: perRequestUs(dbCpuMs), generator: perRequestUs(generatorCpuMs) },
     otherLoad,
+    endedAt,
   };
 }

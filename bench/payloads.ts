@@ -134,6 +134,11 @@ export function createDeliveryPool(opts: { size: number; secret: string; phoneNu
     const body = Buffer.from(text);
     return { id, body, signature: signature(body, opts.secret) };
   };
+  return poolOf(opts.size, make);
+}
+
+/** Deliveries 0…size−1 computed ahead (every 20th a redelivery of a recent one), further ones on demand. */
+function poolOf(size: number, make: (i: number) => Delivery): DeliveryPool {
   const original = (i: number): number => {
     if (i % DUP_EVERY !== DUP_EVERY - 1 || i < DUP_REACH) return i;
     // A deterministic "random" earlier delivery that is not itself a duplicate.
@@ -142,14 +147,14 @@ export function createDeliveryPool(opts: { size: number; secret: string; phoneNu
     return j;
   };
   const pool: Delivery[] = [];
-  for (let i = 0; i < opts.size; i++) {
+  for (let i = 0; i < size; i++) {
     const o = original(i);
     pool.push(o === i ? make(i) : pool[o]!);
   }
   let computedLive = 0;
   const live = new Map<number, Delivery>();
   return {
-    size: opts.size,
+    size,
     get computedLive() {
       return computedLive;
     },
@@ -165,4 +170,86 @@ export function createDeliveryPool(opts: { size: number; secret: string; phoneNu
       return d;
     },
   };
+}
+
+/**
+ * The status mix (issue 11): 80 % status webhooks, 20 % text messages from 1,000 patients. In 'mix', half the
+ * statuses are for messages we sent (sent → delivered → read of seeded outbox rows, with our callback data),
+ * half for messages of another app on the same WhatsApp Business Account; in 'unknown', all of them are
+ * another app's. Ids: a text's wamid, a status's `wamid/status` (the status_events key).
+ */
+export type MixKind = 'mix' | 'unknown';
+
+export interface MixPool extends DeliveryPool {
+  /** Outbox rows the app must hold before the run: ids 1…rows, wamid `${wamidPrefix}${id}`, callback token. */
+  readonly seed: { rows: number; wamidPrefix: string; token: string };
+}
+
+const STATUS_STEPS = ['sent', 'delivered', 'read'] as const;
+const PATIENTS = 1000;
+
+function statusEnvelope(phoneNumberId: string, s: { id: string; status: string; timestamp: string; recipient: string; callback: string | null }): unknown {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [{
+      id: '102290129340398',
+      changes: [{
+        value: {
+          messaging_product: 'whatsapp',
+          metadata: { display_phone_number: '15550783881', phone_number_id: phoneNumberId },
+          statuses: [{
+            id: s.id,
+            status: s.status,
+            timestamp: s.timestamp,
+            recipient_id: s.recipient,
+            ...(s.callback ? { biz_opaque_callback_data: s.callback } : {}),
+            ...(s.status === 'read' ? {} : {
+              conversation: { id: 'b0a5e6a4c1f04d4c9bd3fd0d2e38a1e7', origin: { type: 'service' } },
+              pricing: { billable: false, pricing_model: 'PMP', category: 'service', type: 'free_customer_service' },
+            }),
+          }],
+        },
+        field: 'messages',
+      }],
+    }],
+  };
+}
+
+export function createMixPool(opts: { size: number; secret: string; phoneNumberId: string; runId: string; kind: MixKind }): MixPool {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const width = (i: number) => String(i).padStart(9, '0');
+  const token = crypto.createHash('sha256').update(opts.runId).digest('hex').slice(0, 12);
+  const wamidPrefix = `wamid.HBgLOUT${opts.runId}.`;
+  const phoneOf = (p: number) => `336${width(p)}`;
+  const knownPerTen = opts.kind === 'mix' ? 4 : 0;
+  const make = (i: number): Delivery => {
+    const slot = i % 10;
+    let id: string;
+    let value: unknown;
+    if (slot < 2) {
+      // A text from one of 1,000 patients (each writes several times: their messages are processed in order).
+      const p = i % PATIENTS;
+      const s = SAMPLES[p % SAMPLES.length]!;
+      id = `wamid.HBgLIN${opts.runId}${width(i)}`;
+      value = envelope(opts.phoneNumberId, phoneOf(p), `FR.${width(p)}${width(p * 7919 % 1e9)}00`, id, timestamp, s, s.text.slice(0, 300));
+    } else if (slot - 2 < knownPerTen) {
+      // One of ours: the k-th known status is step k % 3 of outbox row k / 3 + 1.
+      const k = Math.floor(i / 10) * knownPerTen + (slot - 2);
+      const row = Math.floor(k / 3) + 1;
+      const step = STATUS_STEPS[k % 3]!;
+      const wamid = `${wamidPrefix}${row}`;
+      id = `${wamid}/${step}`;
+      value = statusEnvelope(opts.phoneNumberId, { id: wamid, status: step, timestamp, recipient: phoneOf(row % PATIENTS), callback: `pl:${row}:${token}` });
+    } else {
+      const step = STATUS_STEPS[i % 3]!;
+      const wamid = `wamid.HBgLOTHER${opts.runId}${width(i)}`;
+      id = `${wamid}/${step}`;
+      value = statusEnvelope(opts.phoneNumberId, { id: wamid, status: step, timestamp, recipient: phoneOf(i % 7919), callback: i % 2 ? `other-app:${i}` : null });
+    }
+    const body = Buffer.from(metaJson(value));
+    return { id, body, signature: signature(body, opts.secret) };
+  };
+  const pool = poolOf(opts.size, make);
+  const knownStatuses = Math.ceil(opts.size / 10) * knownPerTen;
+  return { ...pool, get computedLive() { return pool.computedLive; }, seed: { rows: Math.ceil((knownStatuses * 1.1) / 3) + 1, wamidPrefix, token } };
 }

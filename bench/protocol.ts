@@ -13,6 +13,8 @@ export const targetSpecSchema = z.object({
   phoneNumberId: z.string(),
   encryptionKey: z.string(),
   mps: z.number().int().positive().optional(),
+  /** Outbox rows to create before the run (the messages the status mix reports on): ids 1…rows. */
+  seedOutbox: z.object({ rows: z.number().int().nonnegative(), wamidPrefix: z.string(), token: z.string() }).optional(),
 });
 export type TargetSpec = z.infer<typeof targetSpecSchema>;
 
@@ -20,6 +22,7 @@ export const parentMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('verify'), ids: z.array(z.string()) }),
   z.object({ type: z.literal('stats') }),
   z.object({ type: z.literal('cpu') }),
+  z.object({ type: z.literal('backlog') }),
   z.object({ type: z.literal('stop') }),
 ]);
 export type ParentMessage = z.infer<typeof parentMessageSchema>;
@@ -30,6 +33,8 @@ export const childMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stats'), stats: z.record(z.string(), z.number()) }),
   /** process.cpuUsage() of the target, user + system, in ms. */
   z.object({ type: z.literal('cpu'), ms: z.number() }),
+  /** Work intake left behind: inbound messages not processed yet, statuses never tried, held ones, applied ones. */
+  z.object({ type: z.literal('backlog'), inboundPending: z.number(), statusesNew: z.number(), statusesHeld: z.number(), statusesApplied: z.number(), statusesOursUnapplied: z.number() }),
   z.object({ type: z.literal('stopped') }),
   z.object({ type: z.literal('failed'), error: z.string() }),
 ]);

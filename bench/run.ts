@@ -1,6 +1,7 @@
 // `npm run bench`: the Measures of issue 2, on this machine, each beside a baseline run in the same run.
 //   1. Webhook ingest at 50 connections (PGlite and PostgreSQL), PatientLine beside a bare Fastify handler
-//      doing one INSERT per request.
+//      doing one INSERT per request; and (issue 11) the status mix on PostgreSQL with workers on, beside the
+//      bare handler, with the time the backlog takes to drain afterwards.
 //   2. Webhook-to-reply latency at 50 inbound messages/s, beside the webhook's and the Graph API's own
 //      round trips.
 // Servers under test run in child processes (bench/target.ts); this process is the load generator. Prints
@@ -9,7 +10,9 @@
 // Environment: BENCH_DURATION (s, default 20), BENCH_DATABASE_URL (a PostgreSQL server to create scratch
 // databases on; default postgres://postgres@127.0.0.1:5432/postgres), BENCH_ONLY=ingest|latency,
 // BENCH_DB=pglite|postgres, BENCH_CPU_PROF=1 (write .cpuprofile files of the servers to bench/profiles/),
-// BENCH_MPS (WHATSAPP_MPS of the app in the latency run; default 1000, plus a row at the app's default), BENCH_LATENCY_RATE
+// BENCH_INGEST=texts,mix,unknown (which ingest loads: text messages with workers off; the status mix with
+// workers on, PostgreSQL only — 80 % statuses, half ours and half another app's, 20 % texts from 1,000
+// patients; the same with every status another app's), BENCH_MPS (WHATSAPP_MPS of the app in the latency run; default 1000, plus a row at the app's default), BENCH_LATENCY_RATE
 // (inbound messages/s of the latency run, default 50), BENCH_COUNT_QUERIES=1 (log statements per message).
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -19,11 +22,12 @@ import path from 'node:path';
 import pg from 'pg';
 import { runIngest, type IngestResult } from './ingest.js';
 import { LATENCY_PHONE_NUMBER_ID, runLatency, type LatencyResult } from './latency.js';
-import { createDeliveryPool } from './payloads.js';
+import { createDeliveryPool, createMixPool, type MixKind } from './payloads.js';
+import { startFakeGraph } from '../test/support/fake-graph.js';
 import { backendCpu } from './pg-cpu.js';
 import type { TargetSpec } from './protocol.js';
-import { fmt, ingestTable, latencyTable, machineSection, stagesTable, targetsTable, type Check, type IngestRow, type LatencyRow } from './report.js';
-import { repoRoot, startTarget } from './target-process.js';
+import { fmt, ingestTable, latencyTable, machineSection, mixChecks, mixTable, stagesTable, targetsTable, type Check, type IngestRow, type LatencyRow, type MixRow } from './report.js';
+import { repoRoot, startTarget, type TargetProcess } from './target-process.js';
 
 const env = process.env;
 const DURATION_S = Math.max(1, Number(env['BENCH_DURATION'] ?? 20) || 20);
@@ -36,6 +40,9 @@ const ONLY = env['BENCH_ONLY'] ?? '';
 const DBS = (env['BENCH_DB'] ?? 'pglite,postgres').split(',');
 const CPU_PROF_DIR = env['BENCH_CPU_PROF'] ? path.join(repoRoot, 'bench', 'profiles') : undefined;
 const MPS = env['BENCH_MPS'] ? Number(env['BENCH_MPS']) : undefined;
+const INGEST = (env['BENCH_INGEST'] ?? 'texts,mix,unknown').split(',');
+/** How long the backlog a mix run leaves may take to drain before the run gives up on it. */
+const DRAIN_TIMEOUT_MS = 120_000;
 /** Deliveries computed before the run: enough for this rate over warm-up + duration. */
 const POOL_RATE = 8000;
 
@@ -154,10 +161,11 @@ async function main(): Promise<void> {
 
   const pgliteServer = { version: '?' };
   const ingestRows: IngestRow[] = [];
+  const mixRows: MixRow[] = [];
   const latencyRows: LatencyRow[] = [];
   const notes: string[] = [];
   try {
-    if (ONLY !== 'latency') {
+    if (ONLY !== 'latency' && INGEST.includes('texts')) {
       const poolSize = Math.ceil((DURATION_S + WARMUP_S) * POOL_RATE);
       log(`precomputing ${poolSize} signed webhook bodies…`);
       const pool = createDeliveryPool({ size: poolSize, secret: APP_SECRET, phoneNumberId: INGEST_PHONE_NUMBER_ID, runId: crypto.randomBytes(4).toString('hex') });
@@ -186,6 +194,12 @@ async function main(): Promise<void> {
         }
       }
       if (pool.computedLive > 0) notes.push(`${pool.computedLive} bodies were computed during the runs (the precomputed pool of ${pool.size} was too small).`);
+    }
+
+    const mixKinds = (['mix', 'unknown'] as const).filter((k) => INGEST.includes(k));
+    if (ONLY !== 'latency' && mixKinds.length && !kinds.includes('postgres')) notes.push('The status mix runs on PostgreSQL only: it was skipped.');
+    if (ONLY !== 'latency' && kinds.includes('postgres')) {
+      for (const mix of mixKinds) mixRows.push(...(await runMix(mix, spec)));
     }
 
     if (ONLY !== 'ingest') {
@@ -237,6 +251,7 @@ async function main(): Promise<void> {
       { what: 'PostgreSQL rate vs bare handler', target: '≥ 0.6×', measured: `${fmt(pgApp.ratio, 2)}×`, pass: pgApp.ratio >= 0.6 },
     );
   }
+  checks.push(...mixChecks(mixRows));
   for (const row of latencyRows) {
     const r = row.result;
     checks.push(
@@ -263,6 +278,7 @@ async function main(): Promise<void> {
       warmupS: WARMUP_S,
     }),
     ingestRows.length ? ingestTable(ingestRows, { connections: CONNECTIONS, durationS: DURATION_S }) : '',
+    mixRows.length ? mixTable(mixRows, { connections: CONNECTIONS, durationS: DURATION_S }) : '',
     latencyRows.length ? latencyTable(latencyRows, { rate: LATENCY_RATE }) : '',
     latencyRows.length ? stagesTable(latencyRows) : '',
     checks.length ? targetsTable(checks) : '',
@@ -272,6 +288,69 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${md}`);
   fs.writeFileSync(path.join(repoRoot, 'bench', 'results.md'), md);
   log('written to bench/results.md');
+}
+
+type SpecFor = (kind: 'app' | 'bare', db: DbKind, extra?: Partial<TargetSpec>) => Promise<{ spec: TargetSpec; database: string | null }>;
+
+/**
+ * One status-mix load on PostgreSQL, workers on, beside the bare handler: the app holds the outbox rows the
+ * known statuses report on, sends its replies to a fake Graph API (no status webhooks back: the load is the
+ * generator's), and after the load the backlog (inbound messages not processed, statuses never tried) must drain.
+ */
+async function runMix(mix: MixKind, spec: SpecFor): Promise<MixRow[]> {
+  const poolSize = Math.ceil((DURATION_S + WARMUP_S) * POOL_RATE);
+  log(`${mix}: precomputing ${poolSize} signed webhook bodies…`);
+  const pool = createMixPool({ size: poolSize, secret: APP_SECRET, phoneNumberId: INGEST_PHONE_NUMBER_ID, runId: crypto.randomBytes(4).toString('hex'), kind: mix });
+  const graph = await startFakeGraph({ appSecret: APP_SECRET, token: TOKEN, webhook: null, statuses: false });
+  const rows: MixRow[] = [];
+  try {
+    const results: Partial<Record<'bare' | 'app', { r: IngestResult; drain: MixRow['drain'] }>> = {};
+    for (const kind of ['bare', 'app'] as const) {
+      const label = `ingest-${mix}-postgres-${kind}`;
+      log(`${label}: starting the server…`);
+      const { spec: s, database } = await spec(kind, 'postgres', kind === 'app' ? { workers: true, graphUrl: graph.url, seedOutbox: pool.seed } : {});
+      const target = await startTarget(label, s, { cpuProfDir: CPU_PROF_DIR });
+      try {
+        log(`${label}: ${WARMUP_S} s warm-up + ${DURATION_S} s at ${CONNECTIONS} connections…`);
+        const r = await runIngest(target, pool, { connections: CONNECTIONS, durationS: DURATION_S, warmupS: WARMUP_S, dbCpu: database ? () => backendCpu(PG_BASE, database) : undefined });
+        const drain = kind === 'app' ? await waitForDrain(target, r.endedAt) : null;
+        results[kind] = { r, drain };
+        if (kind === 'app' && env['BENCH_COUNT_QUERIES']) {
+          const stats = await target.stats();
+          const requests = r.requests;
+          for (const [k, v] of Object.entries(stats).sort((a, b) => b[1] - a[1])) {
+            if (k.startsWith('query: ') && v / requests >= 0.02) log(`${label}:   ${(v / requests).toFixed(2)} per request  ${k}`);
+          }
+        }
+        log(`${label}: ${r.rate.toFixed(0)} req/s, p50 ${r.latency.p50.toFixed(1)} ms, p99 ${r.latency.p99.toFixed(1)} ms, errors ${r.errors}, rows ${r.rows}/${r.uniqueIds} (missing ${r.missing}, unexpected ${r.unexpected}); CPU µs/req server ${r.cpuUs.server.toFixed(0)}, db ${r.cpuUs.db.toFixed(0)}${drain ? `; backlog at the end ${JSON.stringify(drain.atEnd)}, ${drain.ms === null ? 'NOT drained' : `drained ${(drain.ms / 1000).toFixed(1)} s after the load`}, then ${JSON.stringify(drain.after)}` : ''}`);
+      } finally {
+        await target.stop();
+      }
+    }
+    const bare = results.bare?.r;
+    for (const kind of ['bare', 'app'] as const) {
+      const x = results[kind];
+      if (x) rows.push({ mix, isApp: kind === 'app', result: x.r, ratio: bare ? x.r.rate / bare.rate : Number.NaN, bareP99: bare?.latency.p99 ?? Number.NaN, drain: x.drain });
+    }
+  } finally {
+    await graph.close();
+  }
+  return rows;
+}
+
+/**
+ * Polls the target's backlog until no inbound message is pending, no status is untried and every status of our
+ * messages is applied; ms after the load, or null.
+ */
+async function waitForDrain(target: TargetProcess, endedAt: number): Promise<NonNullable<MixRow['drain']>> {
+  const atEnd = await target.backlog();
+  let b = atEnd;
+  while (b.inboundPending + b.statusesNew + b.statusesOursUnapplied > 0) {
+    if (performance.now() - endedAt > DRAIN_TIMEOUT_MS) return { ms: null, atEnd, after: b };
+    await new Promise((r) => setTimeout(r, 100));
+    b = await target.backlog();
+  }
+  return { ms: Math.max(0, performance.now() - endedAt), atEnd, after: b };
 }
 
 main().catch((e: unknown) => {

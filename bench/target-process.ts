@@ -13,6 +13,7 @@ export interface TargetProcess {
   pid: number;
   verify(ids: string[]): Promise<{ rows: number; distinct: number; missing: number; unexpected: number }>;
   stats(): Promise<Record<string, number>>;
+  backlog(): Promise<{ inboundPending: number; statusesNew: number; statusesHeld: number; statusesApplied: number; statusesOursUnapplied: number }>;
   /** CPU time the target process has used so far (user + system), ms. */
   cpuMs(): Promise<number>;
   stop(): Promise<void>;
@@ -77,6 +78,11 @@ export async function startTarget(label: string, spec: TargetSpec, opts: { cpuPr
       const m = await ask({ type: 'stats' }, 'stats');
       if (m.type !== 'stats') throw unexpected(label, 'stats', m);
       return m.stats;
+    },
+    async backlog() {
+      const m = await ask({ type: 'backlog' }, 'backlog');
+      if (m.type !== 'backlog') throw unexpected(label, 'backlog', m);
+      return { inboundPending: m.inboundPending, statusesNew: m.statusesNew, statusesHeld: m.statusesHeld, statusesApplied: m.statusesApplied, statusesOursUnapplied: m.statusesOursUnapplied };
     },
     async cpuMs() {
       const m = await ask({ type: 'cpu' }, 'cpu');

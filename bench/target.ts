@@ -14,10 +14,20 @@ import { loadConfig } from '../src/config.js';
 import { startServer } from '../src/main.js';
 import { parentMessageSchema, targetSpecSchema, type ChildMessage, type TargetSpec } from './protocol.js';
 
+interface Backlog {
+  inboundPending: number;
+  statusesNew: number;
+  statusesHeld: number;
+  statusesApplied: number;
+  /** Statuses of the seeded outbox rows (messages we sent) not applied yet: must reach 0. */
+  statusesOursUnapplied: number;
+}
+
 interface Target {
   url: string;
   serverVersion: string;
   storedIds(): Promise<string[]>;
+  backlog(): Promise<Backlog>;
   stats(): Promise<Record<string, number>>;
   stop(): Promise<void>;
 }
@@ -37,17 +47,37 @@ async function startApp(spec: TargetSpec): Promise<Target> {
     LOG_LEVEL: 'silent',
     WORKERS: spec.workers ? '1' : '0',
     ...(spec.databaseUrl ? { DATABASE_URL: spec.databaseUrl } : {}),
+    // The workers' pool size can be tried from the benchmark's environment.
+    ...(process.env['DATABASE_WORKER_CONNECTIONS'] ? { DATABASE_WORKER_CONNECTIONS: process.env['DATABASE_WORKER_CONNECTIONS'] } : {}),
     ...(spec.mps ? { WHATSAPP_MPS: String(spec.mps) } : {}),
   };
   const running = await startServer(loadConfig(env));
   const db = running.services.database.db;
   const version = await sql<{ v: string }>`select current_setting('server_version') as v`.execute(db);
+  if (spec.seedOutbox?.rows) {
+    // Messages "we sent" (accepted, waiting for their statuses), as the sender leaves them; ids are fixed so the
+    // precomputed status bodies can carry their callback data.
+    const { rows, wamidPrefix, token } = spec.seedOutbox;
+    await sql`insert into outbox (id, recipient_key, to_phone, kind, payload, requires_window, callback_token, state, wamid, status, status_rank, accepted_at, dispatched_at)
+      select g, 'bench-' || (g % 1000), '336' || lpad((g % 1000)::text, 9, '0'), 'text', '\\x00'::bytea, true, ${token}, 'sent', ${wamidPrefix} || g, 'accepted', 1, now(), now()
+        from generate_series(1, ${rows}::int) g`.execute(db);
+    await sql`select setval('outbox_id_seq', ${rows}::bigint)`.execute(db);
+  }
   return {
     url: running.url,
     serverVersion: version.rows[0]?.v ?? '?',
     async storedIds() {
-      const r = await sql<{ wamid: string }>`select wamid from inbound_messages`.execute(db);
-      return r.rows.map((row) => row.wamid);
+      const r = await sql<{ id: string }>`select wamid as id from inbound_messages union all select wamid || '/' || status from status_events`.execute(db);
+      return r.rows.map((row) => row.id);
+    },
+    async backlog() {
+      const r = await sql<Backlog>`select
+          (select count(*)::int from inbound_messages where state = 'pending') as "inboundPending",
+          (select count(*)::int from status_events where applied_at is null and attempts = 0) as "statusesNew",
+          (select count(*)::int from status_events where applied_at is null and expired_at is null and attempts > 0) as "statusesHeld",
+          (select count(*)::int from status_events where applied_at is not null) as "statusesApplied",
+          (select count(*)::int from status_events where applied_at is null and starts_with(wamid, ${spec.seedOutbox?.wamidPrefix ?? '(no seeded rows)'})) as "statusesOursUnapplied"`.execute(db);
+      return r.rows[0]!;
     },
     async stats() {
       const out: Record<string, number> = {};
@@ -133,6 +163,7 @@ async function startBare(spec: TargetSpec): Promise<Target> {
     url,
     serverVersion: await store.version(),
     storedIds: () => store.ids(),
+    backlog: async () => ({ inboundPending: 0, statusesNew: 0, statusesHeld: 0, statusesApplied: 0, statusesOursUnapplied: 0 }),
     stats: async () => ({}),
     async stop() {
       await app.close();
@@ -183,6 +214,8 @@ async function main(): Promise<void> {
         const stats = await target.stats();
         for (const [q, n] of queryCounts) stats[`query: ${q}`] = n;
         send({ type: 'stats', stats });
+      } else if (m.type === 'backlog') {
+        send({ type: 'backlog', ...(await target.backlog()) });
       } else if (m.type === 'cpu') {
         const u = process.cpuUsage();
         send({ type: 'cpu', ms: (u.user + u.system) / 1000 });

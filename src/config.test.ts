@@ -12,6 +12,7 @@ describe('loadConfig', () => {
     expect(c.whatsapp.apiVersion).toBe('v26.0');
     expect(c.whatsapp.phoneNumberId).toBe(SANDBOX_PHONE_NUMBER_ID);
     expect(c.whatsapp.mps).toBe(80);
+    expect(c.workerConnections).toBe(6);
     expect(c.seedDemo).toBe(true);
     expect(c.http).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000, maxConnections: 1_000 });
     expect(Object.isFrozen(c)).toBe(true);
@@ -37,6 +38,7 @@ describe('loadConfig', () => {
     [{ HTTP_HEADERS_TIMEOUT_MS: 'soon' }, 'HTTP_HEADERS_TIMEOUT_MS'],
     [{ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' }, 'HTTP_HEADERS_TIMEOUT_MS'],
     [{ HTTP_MAX_CONNECTIONS: '-1' }, 'HTTP_MAX_CONNECTIONS'],
+    [{ DATABASE_WORKER_CONNECTIONS: '2' }, 'DATABASE_WORKER_CONNECTIONS'],
     [{ WHATSAPP_ACCESS_TOKEN: 't' }, 'WHATSAPP_PHONE_NUMBER_ID'],
     [{ WHATSAPP_ACCESS_TOKEN: 't', WHATSAPP_PHONE_NUMBER_ID: '1', WHATSAPP_APP_SECRET: 's', WHATSAPP_VERIFY_TOKEN: 'v', DATABASE_URL: 'postgres://x/y' }, 'ENCRYPTION_KEY'],
   ])('names the bad variable in one line: %o', (env, variable) => {

@@ -54,6 +54,7 @@ const envSchema = z.object({
   HTTP_REQUEST_TIMEOUT_MS: positiveInt(600_000).default(30_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt(600_000).default(65_000),
   HTTP_MAX_CONNECTIONS: positiveInt(1_000_000).default(1_000),
+  DATABASE_WORKER_CONNECTIONS: positiveInt(100).refine((v) => v >= 3, 'must be at least 3 (inbound processing, the sender and the other loops)').default(6),
 });
 
 export interface Config {
@@ -92,6 +93,8 @@ export interface Config {
     readonly keepAliveTimeoutMs: number;
     readonly maxConnections: number;
   };
+  /** Connections of the workers' own pool on a server (intake keeps the main pool's). */
+  readonly workerConnections: number;
 }
 
 export class ConfigError extends Error {
@@ -158,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       maxConnections: e.HTTP_MAX_CONNECTIONS,
     },
+    workerConnections: e.DATABASE_WORKER_CONNECTIONS,
   };
   return Object.freeze(config);
 }

@@ -17,6 +17,7 @@ export interface Metrics {
   outboundInDoubt: Counter<'outcome'>;
   senderPaused: Gauge;
   processingErrors: Counter<'stage'>;
+  statusesExpired: Counter;
 }
 
 export function createMetrics(db: Db): Metrics {
@@ -35,21 +36,31 @@ export function createMetrics(db: Db): Metrics {
     registers: [registry],
     async collect() {
       const rows = await queueStats();
-      for (const r of rows) this.set({ queue: r.queue }, r.depth);
+      for (const r of rows) if (r.queue !== 'statuses_held') this.set({ queue: r.queue }, r.depth);
     },
   });
   const oldest = new Gauge({
     name: 'patientline_queue_oldest_due_seconds',
-    help: 'Age in seconds of the oldest item that is due in each queue (0 when none)',
+    help: 'Age in seconds of the oldest item that is due in each queue (0 when none; statuses: the oldest never tried)',
     labelNames: ['queue'],
     registers: [registry],
     async collect() {
       const rows = await queueStats();
-      for (const r of rows) this.set({ queue: r.queue }, r.oldest);
+      for (const r of rows) if (r.queue !== 'statuses_held') this.set({ queue: r.queue }, r.oldest);
+    },
+  });
+  const held = new Gauge({
+    name: 'patientline_statuses_held',
+    help: 'Status webhooks that matched no message of ours yet and are retried until they expire',
+    registers: [registry],
+    async collect() {
+      const rows = await queueStats();
+      this.set(rows.find((r) => r.queue === 'statuses_held')?.depth ?? 0);
     },
   });
   void queueDepth;
   void oldest;
+  void held;
   return {
     registry,
     inboundMessages: new Counter({ name: 'patientline_inbound_messages_total', help: 'Inbound messages by intake result (received, deduped)', labelNames: ['result'], registers: [registry] }),
@@ -68,6 +79,7 @@ export function createMetrics(db: Db): Metrics {
     outboundInDoubt: new Counter({ name: 'patientline_outbound_in_doubt_total', help: 'In-doubt sends by how they were settled (reconciled from a status, resent)', labelNames: ['outcome'], registers: [registry] }),
     senderPaused: new Gauge({ name: 'patientline_sender_paused', help: '1 while sending is paused by an operator alert (token, billing, account)', registers: [registry] }),
     processingErrors: new Counter({ name: 'patientline_processing_errors_total', help: 'Errors while processing queued work, by stage', labelNames: ['stage'], registers: [registry] }),
+    statusesExpired: new Counter({ name: 'patientline_statuses_expired_total', help: 'Status webhooks given up on: held past the hold time without a matching message (another app on the WABA, or a message never learned)', registers: [registry] }),
   };
 }
 
@@ -87,8 +99,13 @@ function readQueueStats(db: Db): Promise<QueueRow[]> {
            coalesce(extract(epoch from now() - min(next_attempt_at) filter (where next_attempt_at <= now())), 0)::float8
       from outbox where state in ('pending', 'sending', 'in_doubt')
     union all
-    select 'statuses', count(*)::int, coalesce(extract(epoch from now() - min(received_at)), 0)::float8
-      from status_events where applied_at is null
+    -- statuses: the new ones (never tried) and the held ones, each counted through its own partial index
+    select 'statuses', (count(*) + (select count(*) from status_events where applied_at is null and expired_at is null and attempts > 0))::int,
+           coalesce(extract(epoch from now() - min(received_at)), 0)::float8
+      from status_events where applied_at is null and attempts = 0
+    union all
+    select 'statuses_held', count(*)::int, 0::float8
+      from status_events where applied_at is null and expired_at is null and attempts > 0
     union all
     select 'media', count(*)::int,
            coalesce(extract(epoch from now() - min(next_attempt_at) filter (where next_attempt_at <= now())), 0)::float8

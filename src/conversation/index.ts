@@ -16,7 +16,7 @@ export function conversationModule(opts: { handler?: ConversationHandler } = {})
     workers(ctx: ModuleContext): Worker[] {
       const { database, cipher, clock, metrics, log, wake } = ctx;
       const inbound = new InboundWorker({
-        db: database.db, cipher, clock, metrics,
+        db: database.background, cipher, clock, metrics,
         log: log.child({ worker: 'inbound' }),
         handler: opts.handler ?? placeholderHandler,
         concurrency: database.concurrency,

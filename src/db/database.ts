@@ -21,6 +21,11 @@ export interface Database {
   readonly db: Db;
   /** The same database, for the few writes that must not wait behind others on a single session (PGlite). */
   readonly urgent: Db;
+  /**
+   * The same database for background workers, so that they never starve webhook intake: on a server its own
+   * small pool (intake keeps every connection of the main one), on PGlite a lane served after intake.
+   */
+  readonly background: Db;
   readonly kind: 'pglite' | 'postgres';
   /** How many transactions may usefully run at once (PGlite has one session). */
   readonly concurrency: number;
@@ -48,22 +53,48 @@ export interface OpenOptions {
   /** Named prepared statements on the server (default on); off behind PgBouncer transaction pooling or RDS
    * Proxy, where the next query may reach a server connection that never saw the PREPARE. */
   preparedStatements?: boolean;
+  /** Connections of the background workers' pool (server only). */
+  backgroundPoolSize?: number;
 }
 
-/** The options every command and the server open the database with, from DATABASE_URL, DATA_DIR and
- * DATABASE_PREPARED_STATEMENTS. */
-export function databaseOptions(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePreparedStatements'>): OpenOptions {
-  return { databaseUrl: config.databaseUrl, dataDir: config.dataDir, preparedStatements: config.databasePreparedStatements };
+/** The options every command and the server open the database with, from DATABASE_URL, DATA_DIR,
+ * DATABASE_PREPARED_STATEMENTS and DATABASE_WORKER_CONNECTIONS. */
+export function databaseOptions(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePreparedStatements' | 'workerConnections'>): OpenOptions {
+  return { databaseUrl: config.databaseUrl, dataDir: config.dataDir, preparedStatements: config.databasePreparedStatements, backgroundPoolSize: config.workerConnections };
 }
+
+/**
+ * The workers' own connections on a server: inbound processing in parallel lanes plus the sender, statuses,
+ * media and reconciliation loops. Bounded, so that under a burst they take a bounded share of the database.
+ */
+const BACKGROUND_POOL_SIZE = 6;
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
-    pool.on('error', () => {
-      /* an idle client lost its connection; the pool replaces it */
-    });
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: opts.preparedStatements === false ? pool : preparingPool(pool) }) });
-    return { db, urgent: db, kind: 'postgres', connectionString: opts.databaseUrl, concurrency: Math.max(1, (opts.poolSize ?? 10) - 2), close: () => db.destroy() };
+    const backgroundSize = opts.backgroundPoolSize ?? BACKGROUND_POOL_SIZE;
+    const workerPool = new pg.Pool({ connectionString: opts.databaseUrl, max: backgroundSize });
+    for (const p of [pool, workerPool]) {
+      p.on('error', () => {
+        /* an idle client lost its connection; the pool replaces it */
+      });
+    }
+    const prepared = (p: pg.Pool) => (opts.preparedStatements === false ? p : preparingPool(p));
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: prepared(pool) }) });
+    const background = new Kysely<DB>({ dialect: new PostgresDialect({ pool: prepared(workerPool) }) });
+    return {
+      db,
+      urgent: db,
+      background,
+      kind: 'postgres',
+      connectionString: opts.databaseUrl,
+      // Inbound lanes: all but two of the workers' connections (the sender and the other loops share those).
+      concurrency: Math.max(1, backgroundSize - 2),
+      close: async () => {
+        await background.destroy();
+        await db.destroy();
+      },
+    };
   }
   let release = () => {};
   let pglite = opts.pglite;
@@ -79,18 +110,21 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     }
   }
   const mutex = new SessionMutex();
-  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite, mutex, false) });
-  const urgent = new Kysely<DB>({ dialect: new PGliteDialect(pglite, mutex, true) });
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite, mutex, 'normal') });
+  const urgent = new Kysely<DB>({ dialect: new PGliteDialect(pglite, mutex, 'urgent') });
+  const background = new Kysely<DB>({ dialect: new PGliteDialect(pglite, mutex, 'background') });
   const session = pglite;
   return {
     db,
     urgent,
+    background,
     kind: 'pglite',
     concurrency: 1,
     embedded: { pglite: session, mutex },
     async close() {
       await db.destroy();
       await urgent.destroy();
+      await background.destroy();
       if (!session.closed) await session.close();
       release();
     },

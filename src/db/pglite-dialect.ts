@@ -14,28 +14,47 @@ import {
   type QueryResult,
 } from 'kysely';
 
+/** Who waits for the session: urgent writes, then intake and requests, then background workers. */
+export type Lane = 'urgent' | 'normal' | 'background';
+
 /**
- * The one session, handed out in order, with an urgent lane served first: recording that a message left
- * (the sender's settle) must not queue behind a burst of other work, or a crash in between would leave the
- * send in doubt for longer than it needs to be.
+ * The one session, handed out in order, in three lanes. Urgent first: recording that a message left (the
+ * sender's settle) must not queue behind a burst of other work, or a crash in between would leave the send in
+ * doubt for longer than it needs to be. Then intake and requests (a webhook is answered only once committed),
+ * then background workers, which get one turn after every BACKGROUND_EVERY others so that a sustained burst
+ * of webhooks delays them without stopping them.
  */
 export class SessionMutex {
   private locked = false;
-  private readonly urgent: (() => void)[] = [];
-  private readonly normal: (() => void)[] = [];
-  async lock(urgent: boolean): Promise<() => void> {
-    if (this.locked) await new Promise<void>((r) => (urgent ? this.urgent : this.normal).push(r));
+  private readonly queues: Record<Lane, (() => void)[]> = { urgent: [], normal: [], background: [] };
+  private sinceBackground = 0;
+  async lock(lane: Lane | boolean): Promise<() => void> {
+    const l: Lane = lane === true ? 'urgent' : lane === false ? 'normal' : lane;
+    if (this.locked) await new Promise<void>((r) => this.queues[l].push(r));
     this.locked = true;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const next = this.urgent.shift() ?? this.normal.shift();
+      const next = this.next();
       if (next) next(); // the lock passes straight to the next holder
       else this.locked = false;
     };
   }
+  private next(): (() => void) | undefined {
+    const { urgent, normal, background } = this.queues;
+    if (urgent.length) return urgent.shift();
+    if (background.length && (normal.length === 0 || this.sinceBackground >= BACKGROUND_EVERY)) {
+      this.sinceBackground = 0;
+      return background.shift();
+    }
+    if (normal.length) this.sinceBackground++;
+    return normal.shift();
+  }
 }
+
+/** Session turns other work gets before a waiting background worker gets one. */
+const BACKGROUND_EVERY = 4;
 
 class PGliteConnection implements DatabaseConnection {
   constructor(private readonly pg: PGlite) {}
@@ -53,12 +72,12 @@ class PGliteConnection implements DatabaseConnection {
 class PGliteDriver implements Driver {
   private readonly releases = new WeakMap<DatabaseConnection, () => void>();
   private readonly connection: PGliteConnection;
-  constructor(pg: PGlite, private readonly mutex: SessionMutex, private readonly urgent: boolean) {
+  constructor(pg: PGlite, private readonly mutex: SessionMutex, private readonly lane: Lane) {
     this.connection = new PGliteConnection(pg);
   }
   async init(): Promise<void> {}
   async acquireConnection(): Promise<DatabaseConnection> {
-    const release = await this.mutex.lock(this.urgent);
+    const release = await this.mutex.lock(this.lane);
     // One PGlite session means one connection object; the release function rides along in a wrapper.
     const conn: DatabaseConnection = {
       executeQuery: (q) => this.connection.executeQuery(q),
@@ -81,7 +100,7 @@ class PGliteDriver implements Driver {
     this.releases.delete(conn);
   }
   async destroy(): Promise<void> {
-    // The PGlite instance is shared by the normal and urgent handles: its owner closes it.
+    // The PGlite instance is shared by the handles of every lane: its owner closes it.
   }
 }
 
@@ -89,13 +108,13 @@ export class PGliteDialect implements Dialect {
   constructor(
     private readonly pg: PGlite,
     private readonly mutex: SessionMutex = new SessionMutex(),
-    private readonly urgent = false,
+    private readonly lane: Lane | boolean = 'normal',
   ) {}
   createAdapter() {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new PGliteDriver(this.pg, this.mutex, this.urgent);
+    return new PGliteDriver(this.pg, this.mutex, this.lane === true ? 'urgent' : this.lane === false ? 'normal' : this.lane);
   }
   createQueryCompiler() {
     return new PostgresQueryCompiler();

@@ -53,6 +53,10 @@ export interface StatusEventsTable {
   details: ColumnType<unknown, string | null, string | null> | null;
   applied_at: NullableTimestamp;
   attempts: Generated<number>;
+  /** When a held status (attempts > 0, not applied) is tried again. */
+  next_attempt_at: NullableTimestamp;
+  /** Terminal: held too long without a matching message (another app's, or one we never learned). */
+  expired_at: NullableTimestamp;
 }
 
 export type OutboxState = 'pending' | 'sending' | 'in_doubt' | 'sent' | 'failed' | 'cancelled';

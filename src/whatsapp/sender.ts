@@ -210,7 +210,7 @@ export class Sender {
           })
           .where('id', '=', row.id)
           .execute();
-        if (outcome.wamid) await applyHeldStatusesFor(tx, outcome.wamid);
+        if (outcome.wamid) await applyHeldStatusesFor(tx, outcome.wamid, clock);
       });
       metrics.outboundSent.inc({ kind: row.kind });
       return;

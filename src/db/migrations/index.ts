@@ -5,6 +5,7 @@ import type { Migration } from 'kysely/migration';
 import { foundation } from './0001-foundation.js';
 import { clinic } from './0002-clinic.js';
 import { sandbox } from './0003-sandbox.js';
+import { statuses } from './0004-statuses.js';
 import { inboundOrder } from './0005-inbound-order.js';
 import { mediaChunks } from './0006-media-chunks.js';
 import { clinicSeed } from './0007-clinic-seed.js';
@@ -21,6 +22,7 @@ export const migrations: Record<string, Migration> = {
   '0001-foundation': statements(foundation),
   '0002-clinic': statements(clinic),
   '0003-sandbox': statements(sandbox),
+  '0004-statuses': statements(statuses),
   '0005-inbound-order': statements(inboundOrder),
   '0006-media-chunks': statements(mediaChunks),
   '0007-clinic-seed': statements(clinicSeed),
