@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/db.js'
 
 let t: TestDatabase;
 beforeAll(async () => {
-  t = await createTestDatabase();
+  t = await createTestDatabase({ backgroundPoolSize: 5 });
 });
 afterAll(async () => t.close());
 

@@ -50,7 +50,7 @@ export function serverUrl(): string | null {
 
 /** `preparedStatements`: named prepared statements on the server; TEST_DATABASE_PREPARED_STATEMENTS=0 turns
  * them off for a whole run, as behind PgBouncer in transaction mode (DATABASE_PREPARED_STATEMENTS=0). */
-export async function createTestDatabase(opts: { poolSize?: number; preparedStatements?: boolean } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(opts: { poolSize?: number; backgroundPoolSize?: number; preparedStatements?: boolean } = {}): Promise<TestDatabase> {
   const base = serverUrl();
   if (!base) {
     const pglite = await PGlite.create({ loadDataDir: await pgliteTemplate(), parsers: { 20: (v: string) => Number(v) } });
@@ -67,7 +67,7 @@ export async function createTestDatabase(opts: { poolSize?: number; preparedStat
   u.pathname = `/${name}`;
   const url = u.toString();
   const preparedStatements = opts.preparedStatements ?? process.env['TEST_DATABASE_PREPARED_STATEMENTS'] !== '0';
-  const database = await openDatabase({ databaseUrl: url, poolSize: opts.poolSize ?? 10, preparedStatements });
+  const database = await openDatabase({ databaseUrl: url, poolSize: opts.poolSize ?? 10, preparedStatements, ...(opts.backgroundPoolSize ? { backgroundPoolSize: opts.backgroundPoolSize } : {}) });
   await migrate(database.db);
   return {
     ...database,
