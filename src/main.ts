@@ -18,6 +18,7 @@ import { loggerOptions } from './logger.js';
 import { GraphClient } from './whatsapp/graph-client.js';
 import { MediaDownloader } from './whatsapp/media.js';
 import { Sender } from './whatsapp/sender.js';
+import { BEAT_MS, beat, startListening } from './whatsapp/listeners.js';
 import { applyStatuses } from './whatsapp/statuses.js';
 
 export interface Services {
@@ -101,6 +102,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   await seedDemoIfNeeded(db, config, log);
   if (opts.beforeListen) await opts.beforeListen(services);
 
+  // This process's span of listening for webhooks opens before its sender may reconcile: a restart is then a
+  // hole that in-doubt waits count (whatsapp/listeners.ts).
+  const listener = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
+  if (opts.listen !== false) await startListening(db, clock, listener);
+
   if (config.workers) {
     const sender = new Sender({ db, cipher, graph, metrics, log: log.child({ worker: 'sender' }), clock, mps: config.whatsapp.mps, sendTimeoutMs: config.whatsapp.sendTimeoutMs, reconcileMs: config.whatsapp.reconcileMs, onSettled: () => sendLoop?.wake(), settleDb: database.urgent });
     drains.push(() => sender.drain());
@@ -125,6 +131,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   let url = config.publicUrl;
   if (opts.listen !== false) {
     url = await app.listen({ port: config.port, host: config.host });
+    loops.push(startLoop({ name: 'webhook-listener', pollMs: BEAT_MS, log, tick: async () => { await beat(db, clock, listener); return 0; } }));
   }
   let stopping: Promise<void> | null = null;
   return {

@@ -1,8 +1,10 @@
 // The sender worker: claims due outbox rows (one in flight per recipient, in order), keeps the number's
-// throughput cap across every instance (a per-second counter row in PostgreSQL), sends through the Graph
-// client, and settles each row: accepted, retried with backoff, failed with its code, or in doubt.
-// In-doubt rows are never resent before the reconciliation window has let status webhooks (which echo
-// our biz_opaque_callback_data) prove whether they went out.
+// throughput cap across every instance (one send schedule in PostgreSQL: each claimed send gets its own
+// slot), sends through the Graph client, and settles each row: accepted, retried with backoff, failed with
+// its code, or in doubt. Each claim has a number (outbox.claim_seq): only the send holding the row's latest
+// claim may mark it dispatched or settle it, so a row that reconciliation took back and another claim took
+// again is never sent twice. In-doubt rows are never resent before the reconciliation window has let status
+// webhooks (which echo our biz_opaque_callback_data) prove whether they went out.
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Metrics } from '../analytics/metrics.js';
@@ -15,6 +17,7 @@ import { toWire, markRead } from './outbound.js';
 import { CALLBACK_PREFIX, callbackDataFor, decodeItem, isReadReceipt, type OutboxItem } from './outbox.js';
 import { errorSummary } from '../jobs/loop.js';
 import { applyHeldStatusesFor } from './statuses.js';
+import { listenedThrough } from './listeners.js';
 
 export const WINDOW_MS = 24 * 3600 * 1000;
 /** Local error code for a free-form send refused before it leaves (the Cloud API would answer 131047). */
@@ -29,17 +32,27 @@ const READ_RECEIPT_TTL_MS = 60_000;
  */
 const ORPHAN_EXTRA_WAIT_MS = 60_000;
 /**
- * The cap is counted over a sliding 1.2 s: requests claimed together reach Meta with some jitter, and a
- * margin keeps every second at Meta's end under WHATSAPP_MPS (130429 costs more than the margin).
+ * Share of WHATSAPP_MPS that the schedule hands out: slots are spaced 1 / (0.96 × MPS) s apart, so a send
+ * that leaves a little after its slot (LATE_MS) still keeps every second at Meta's end near the cap, and
+ * 130429 (which costs far more than 4 %) stays rare.
  */
-const RATE_WINDOW_MS = 1200;
-/** Advisory lock key of the send budget (any constant unique to this use). */
-const SEND_LOCK = 7_202_611_001;
+const SLOT_SHARE = 0.96;
+/** How far ahead the schedule is filled: claimed sends wait for their slot, so the line never runs dry. */
+const LEAD_MS = 1000;
+/** A claim is made only once the schedule's lead is below this: claims come in batches, not one per send. */
+const REFILL_MS = 500;
+/** Read receipts are never scheduled further ahead than this: a reply that comes due waits behind at most this. */
+const READ_LEAD_MS = 250;
+/**
+ * A send that could not leave within this of its slot (a stalled event loop) goes back to the queue without
+ * leaving: sent late, it would crowd the slots after it.
+ */
+const LATE_MS = 250;
 
 export interface SenderDeps {
   db: Db;
   cipher: Cipher;
-  graph: GraphClient;
+  graph: Pick<GraphClient, 'sendMessage'>;
   metrics: Metrics;
   log: Logger;
   clock: Clock;
@@ -47,7 +60,7 @@ export interface SenderDeps {
   sendTimeoutMs: number;
   reconcileMs: number;
   batchSize?: number;
-  /** Sends under way at once, at most (default 64). */
+  /** Requests under way at once before no more are claimed (default 64); sends waiting for their slot aside. */
   maxInFlight?: number;
   /** The handle for settling sends (Database.urgent); defaults to db. */
   settleDb?: Db;
@@ -64,42 +77,37 @@ interface ClaimedRow {
   requires_window: boolean;
   callback_token: string;
   attempts: number;
+  claim_seq: number;
   last_inbound_at: Date | null;
+}
+
+/** A claimed row and its slot in the number's send schedule (ms since the epoch, by the injected clock). */
+interface Claim extends ClaimedRow {
+  slot: number;
 }
 
 export class Sender {
   constructor(private readonly d: SenderDeps) {}
 
   private readonly inFlight = new Set<Promise<void>>();
-  private paceChain: Promise<void> = Promise.resolve();
-  private lastDispatch = 0;
-
-  /**
-   * Spaces this process's requests by at least 1/WHATSAPP_MPS s of real time. The shared budget counts
-   * claims; a busy event loop can hold claimed sends back and then release them together, which Meta would
-   * count as a burst.
-   */
-  private pace(): Promise<void> {
-    const gap = 1000 / this.d.mps;
-    const turn = this.paceChain.then(async () => {
-      const wait = this.lastDispatch + gap - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      this.lastDispatch = performance.now();
-    });
-    this.paceChain = turn;
-    return turn;
-  }
+  /** Sends past their slot wait (requests under way): what maxInFlight bounds. */
+  private active = 0;
+  /** The schedule is full until then (ms, injected clock): no claim can get a slot before, so none is tried. */
+  private scheduleFullUntil = 0;
+  /** Until then sending is paused, as this instance last read it: sends waiting for a slot go back instead. */
+  private knownPauseUntil = 0;
 
   /**
    * Claims due rows and starts their sends without waiting for them: a slow answer from the Graph API never
    * holds up other patients. Returns how many rows it claimed (0 = nothing due, paused, or at the cap).
    */
   async tick(): Promise<number> {
-    const room = (this.d.maxInFlight ?? 64) - this.inFlight.size;
+    const room = (this.d.maxInFlight ?? 64) - this.active;
     if (room <= 0) {
       await Promise.race(this.inFlight);
       return 1;
     }
+    if (this.d.clock.now().getTime() < this.scheduleFullUntil) return 0;
     if (await this.paused()) return 0;
     const rows = await this.claim(room);
     for (const row of rows) {
@@ -126,35 +134,59 @@ export class Sender {
     if (this.d.clock.now().getTime() < this.pausedUntil) return true;
     const row = await this.d.db.selectFrom('sender_pause').select(['paused_until']).where('paused_until', '>', this.d.clock.now()).executeTakeFirst();
     this.d.metrics.senderPaused.set(row ? 1 : 0);
+    this.knownPauseUntil = row ? row.paused_until.getTime() : 0;
     return row !== undefined;
   }
 
-  /** Claims up to the rest of the throughput budget (a sliding second), oldest first, one per recipient. */
-  private async claim(room: number): Promise<ClaimedRow[]> {
+  /**
+   * Claims due rows, oldest first, one per recipient, and gives each the next free slot of the number's
+   * schedule. The schedule is one row shared by every instance: its lock makes claimers take turns, so the
+   * cap holds for the phone number, not per process. Slots are spaced evenly, which sustains the cap
+   * without bursts; a calendar-second counter would either waste the seconds' ends or burst at their starts.
+   */
+  private async claim(room: number): Promise<Claim[]> {
     const batch = Math.min(room, this.d.batchSize ?? 50);
+    const gap = 1000 / (this.d.mps * SLOT_SHARE);
     return this.d.db.transaction().execute(async (tx) => {
+      const schedule = await sql<{ next_slot: Date }>`select next_slot from send_schedule where id = 1 for update`.execute(tx);
       const now = this.d.clock.now();
-      // One claimer at a time across instances, so the cap holds for the phone number, not per process.
-      await sql`select pg_advisory_xact_lock(${SEND_LOCK})`.execute(tx);
-      const used = await tx.selectFrom('send_claims').select(sql<number>`coalesce(sum(n), 0)::int`.as('n'))
-        .where('at', '>', new Date(now.getTime() - RATE_WINDOW_MS)).executeTakeFirstOrThrow();
-      const budget = Math.min(batch, this.d.mps - used.n);
-      if (budget <= 0) return [];
+      const t = now.getTime();
+      const start = Math.max(schedule.rows[0]?.next_slot.getTime() ?? t, t);
+      if (start > t + REFILL_MS) {
+        this.scheduleFullUntil = start - REFILL_MS;
+        return [];
+      }
+      const slotsWithin = (leadMs: number) => (start > t + leadMs ? 0 : Math.min(batch, Math.floor((t + leadMs - start) / gap) + 1));
       // Replies before read receipts: when the number's throughput is short, blue ticks wait, patients do not.
       // Two claims, each walking its own partial index in id order, so the cost follows the queue, not history.
-      const claimed = { rows: await claimKind(tx, now, budget, false) };
-      // Read receipts only when no reply is due, and at most half the budget left: they queue in the pacing
-      // line, and a reply must not wait behind a row of blue ticks.
-      if (claimed.rows.length === 0) claimed.rows.push(...(await claimKind(tx, now, Math.max(1, Math.floor(budget / 2)), true)));
-      if (claimed.rows.length) {
-        await tx.insertInto('send_claims').values({ at: now, n: claimed.rows.length }).execute();
-        if (Math.random() < 0.02) await tx.deleteFrom('send_claims').where('at', '<', new Date(now.getTime() - 60_000)).execute();
+      let rows = await claimKind(tx, now, slotsWithin(LEAD_MS), false);
+      // Read receipts only when no reply is due, and never far ahead: a reply must not wait behind a row of
+      // blue ticks.
+      if (rows.length === 0) {
+        const n = slotsWithin(READ_LEAD_MS);
+        if (n > 0) rows = await claimKind(tx, now, n, true);
       }
-      return claimed.rows;
+      if (rows.length) await tx.updateTable('send_schedule').set({ next_slot: new Date(start + rows.length * gap) }).where('id', '=', 1).execute();
+      return rows.map((r, i) => ({ ...r, slot: start + i * gap }));
     });
   }
 
-  private async sendOne(row: ClaimedRow): Promise<void> {
+  /** Waits for a claimed send's slot; false when it is too late to go (it then goes back to the queue). */
+  private async untilSlot(slot: number): Promise<boolean> {
+    const wait = slot - this.d.clock.now().getTime();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const now = this.d.clock.now().getTime();
+    return now - slot <= LATE_MS && now >= this.knownPauseUntil && now >= this.pausedUntil;
+  }
+
+  /** Gives a claimed row back without sending it: it did not leave, so it is not an attempt. */
+  private async release(row: Claim): Promise<void> {
+    await (this.d.settleDb ?? this.d.db).updateTable('outbox')
+      .set((eb) => ({ state: 'pending', attempts: eb('attempts', '-', 1), next_attempt_at: this.d.clock.now() }))
+      .where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
+  }
+
+  private async sendOne(row: Claim): Promise<void> {
     const { db, cipher, metrics, log, clock } = this.d;
     let item: OutboxItem;
     let body: unknown;
@@ -165,7 +197,7 @@ export class Sender {
       // A payload that cannot become a valid request never will: fail it rather than loop on it.
       await db.updateTable('outbox')
         .set({ state: 'failed', error_code: null, error_title: `invalid payload: ${errorSummary(e).type}`, failed_at: clock.now(), status: 'failed', status_rank: 3 })
-        .where('id', '=', row.id).where('state', '=', 'sending').execute();
+        .where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
       metrics.outboundFailed.inc({ code: 'invalid_payload' });
       log.error({ outboxId: row.id, err: errorSummary(e) }, 'outbox payload is not a valid Cloud API message: failed');
       return;
@@ -174,24 +206,40 @@ export class Sender {
       // Refused here, before it leaves: outside the window only approved templates may be sent.
       await db.updateTable('outbox')
         .set({ state: 'failed', error_code: WINDOW_CLOSED, error_title: 'customer service window closed', failed_at: clock.now(), status: 'failed', status_rank: 3 })
-        .where('id', '=', row.id).where('state', '=', 'sending').execute();
+        .where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
       metrics.outboundFailed.inc({ code: String(WINDOW_CLOSED) });
       log.info({ outboxId: row.id, code: WINDOW_CLOSED }, 'free-form message refused outside the 24-hour window');
       return;
     }
+    if (!(await this.untilSlot(row.slot))) {
+      await this.release(row);
+      return;
+    }
     let outcome: SendOutcome;
+    this.active++;
     try {
-      await this.pace();
       // Durable before the request leaves: after a crash, a row without it is known never to have gone out.
-      await (this.d.settleDb ?? this.d.db).updateTable('outbox').set({ dispatched_at: clock.now() }).where('id', '=', row.id).execute();
-      outcome = await this.d.graph.sendMessage(body);
-    } catch {
-      outcome = { kind: 'in_doubt', reason: 'client' };
+      // Only while this send still holds the row's latest claim: reconciliation may have taken it back (its
+      // process looked dead) and another claim may be sending it now. A failure here throws: the request
+      // never left, and reconciliation returns the row to the queue.
+      const mark = await (this.d.settleDb ?? this.d.db).updateTable('outbox').set({ dispatched_at: clock.now() })
+        .where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').executeTakeFirst();
+      if (Number(mark.numUpdatedRows) === 0) {
+        log.warn({ outboxId: row.id }, 'send lost its claim before it left (reconciled meanwhile): not sent');
+        return;
+      }
+      try {
+        outcome = await this.d.graph.sendMessage(body);
+      } catch {
+        outcome = { kind: 'in_doubt', reason: 'client' };
+      }
+    } finally {
+      this.active--;
     }
     await this.settle(row, outcome);
   }
 
-  private async settle(row: ClaimedRow, outcome: SendOutcome): Promise<void> {
+  private async settle(row: Claim, outcome: SendOutcome): Promise<void> {
     const { metrics, log, clock } = this.d;
     // Recording what happened to a send goes first on a single-session database: until it is written, a crash
     // would leave the message in doubt.
@@ -199,7 +247,9 @@ export class Sender {
     const now = clock.now();
     if (outcome.kind === 'accepted') {
       await db.transaction().execute(async (tx) => {
-        // A status webhook may have settled the row first (state already 'sent'): keep what it wrote.
+        // A status webhook may have settled the row first (state already 'sent'): keep what it wrote. An
+        // acceptance is proof that the message left, like a status: it also settles a row whose claim this
+        // send lost while the row is still unsettled (and so stops a second copy that has not left yet).
         await tx.updateTable('outbox')
           .set({
             state: sql`case when state in ('sending', 'in_doubt', 'pending') then 'sent' else state end`,
@@ -209,6 +259,7 @@ export class Sender {
             status_rank: sql`greatest(status_rank, 1)`,
           })
           .where('id', '=', row.id)
+          .where((eb) => eb.or([eb('claim_seq', '=', row.claim_seq), eb('state', 'in', ['pending', 'sending', 'in_doubt'])]))
           .execute();
         if (outcome.wamid) await applyHeldStatusesFor(tx, outcome.wamid);
       });
@@ -218,10 +269,10 @@ export class Sender {
     if (outcome.kind === 'in_doubt') {
       if (row.kind === 'read') {
         // A read receipt that may not have arrived is harmless: never resend it.
-        await db.updateTable('outbox').set({ state: 'sent', accepted_at: now }).where('id', '=', row.id).where('state', '=', 'sending').execute();
+        await db.updateTable('outbox').set({ state: 'sent', accepted_at: now }).where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
         return;
       }
-      await db.updateTable('outbox').set({ state: 'in_doubt', in_doubt_at: now }).where('id', '=', row.id).where('state', '=', 'sending').execute();
+      await db.updateTable('outbox').set({ state: 'in_doubt', in_doubt_at: now }).where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
       log.warn({ outboxId: row.id, reason: outcome.reason }, 'send in doubt: waiting for status webhooks before any resend');
       return;
     }
@@ -232,21 +283,21 @@ export class Sender {
       await this.pause(`${code}`, c.reason);
       await db.updateTable('outbox')
         .set((eb) => ({ state: 'pending', attempts: eb('attempts', '-', 1), next_attempt_at: new Date(now.getTime() + PAUSE_MS) }))
-        .where('id', '=', row.id).where('state', '=', 'sending').execute();
+        .where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
       return;
     }
     if ((c.action === 'retry' || c.action === 'retry_recipient') && row.attempts < MAX_ATTEMPTS[c.action]) {
       const wait = backoffMs(c.action, row.attempts - 1);
       await db.updateTable('outbox')
         .set({ state: 'pending', next_attempt_at: new Date(now.getTime() + wait), error_code: error.code, error_title: error.title?.slice(0, 200) ?? null })
-        .where('id', '=', row.id).where('state', '=', 'sending').execute();
+        .where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
       metrics.outboundRetried.inc({ code: String(code) });
       log.info({ outboxId: row.id, code, attempt: row.attempts, waitMs: wait }, 'send will be retried');
       return;
     }
     await db.updateTable('outbox')
       .set({ state: 'failed', error_code: error.code ?? error.httpStatus, error_title: error.title?.slice(0, 200) ?? null, failed_at: now, status: 'failed', status_rank: sql`greatest(status_rank, 3)` })
-      .where('id', '=', row.id).where('state', '=', 'sending').execute();
+      .where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
     metrics.outboundFailed.inc({ code: String(code) });
     log.warn({ outboxId: row.id, code, action: c.action }, 'send failed for good');
   }
@@ -273,7 +324,8 @@ export class Sender {
 
   /**
    * Settles sends whose outcome is unknown: a 'sending' row whose process died is in doubt; an in-doubt
-   * row with no status webhook after the reconciliation window did not go out and is sent again.
+   * row with no status webhook after the reconciliation window did not go out and is sent again. The window
+   * counts only while some instance listens for webhooks (listeners.ts).
    */
   async reconcile(): Promise<number> {
     const { db, clock, metrics, sendTimeoutMs, reconcileMs, log } = this.d;
@@ -295,6 +347,9 @@ export class Sender {
       .set({ state: 'pending', next_attempt_at: new Date(now) })
       .where('state', '=', 'in_doubt')
       .where('in_doubt_at', '<', new Date(now - reconcileMs))
+      // A wait that spans a time when no instance listened for webhooks (a restart) lasts the window again
+      // after it, plus the minute of an orphan: Meta's retries of the statuses it could not deliver back off.
+      .where(listenedThrough(new Date(now), reconcileMs + ORPHAN_EXTRA_WAIT_MS))
       // A status that is stored but not applied yet settles the row on the next pass: never resend past it.
       .where(({ not, exists, selectFrom }) =>
         not(exists(selectFrom('status_events').select('status_events.id').whereRef('status_events.callback_data', '=', sql<string>`${CALLBACK_PREFIX} || outbox.id || ':' || outbox.callback_token`))))
@@ -325,10 +380,10 @@ async function claimKind(tx: Tx, now: Date, limit: number, readReceipts: boolean
        order by o.id
        limit ${limit}
        for update of o skip locked)
-    update outbox set state = 'sending', attempts = outbox.attempts + 1, claimed_at = ${now}, dispatched_at = null
+    update outbox set state = 'sending', attempts = outbox.attempts + 1, claim_seq = outbox.claim_seq + 1, claimed_at = ${now}, dispatched_at = null
       from due left join patients pt on pt.id = due.patient_id
      where outbox.id = due.id
     returning outbox.id, outbox.kind, outbox.payload, outbox.to_phone, outbox.to_bsuid, outbox.requires_window, outbox.callback_token,
-              outbox.attempts, pt.last_inbound_at`.execute(tx);
+              outbox.attempts, outbox.claim_seq, pt.last_inbound_at`.execute(tx);
   return r.rows;
 }

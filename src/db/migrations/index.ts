@@ -5,6 +5,7 @@ import type { Migration } from 'kysely/migration';
 import { foundation } from './0001-foundation.js';
 import { clinic } from './0002-clinic.js';
 import { sandbox } from './0003-sandbox.js';
+import { sender } from './0008-sender.js';
 
 function statements(list: readonly string[]): Migration {
   return {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0001-foundation': statements(foundation),
   '0002-clinic': statements(clinic),
   '0003-sandbox': statements(sandbox),
+  '0008-sender': statements(sender),
 };
