@@ -49,6 +49,15 @@ const READ_LEAD_MS = 250;
  */
 const LATE_MS = 250;
 
+/**
+ * The most sends the schedule lets leave in any window of `windowMs` (by the dispatch mark, outbox.dispatched_at):
+ * slots 1 / (SLOT_SHARE × MPS) apart, each send leaving at most LATE_MS after its slot. This is the sender's
+ * own bound; tests check it.
+ */
+export function scheduleBound(mps: number, windowMs: number): number {
+  return Math.floor(((windowMs + LATE_MS) * mps * SLOT_SHARE) / 1000) + 1;
+}
+
 export interface SenderDeps {
   db: Db;
   cipher: Cipher;
