@@ -3,11 +3,15 @@
 //      doing one INSERT per request.
 //   2. Webhook-to-reply latency at 50 inbound messages/s, beside the webhook's and the Graph API's own
 //      round trips.
+//   3. The sender at the cap (bench/sender.ts): WHATSAPP_MPS=100, 1,500 patients writing at once, PostgreSQL,
+//      one and two instances: sustained messages/s and the most in any 1 s and 5 s window, as % of the cap.
 // Servers under test run in child processes (bench/target.ts); this process is the load generator. Prints
 // the machine and a Markdown table (also written to bench/results.md).
 //
 // Environment: BENCH_DURATION (s, default 20), BENCH_DATABASE_URL (a PostgreSQL server to create scratch
-// databases on; default postgres://postgres@127.0.0.1:5432/postgres), BENCH_ONLY=ingest|latency,
+// databases on; default postgres://postgres@127.0.0.1:5432/postgres), BENCH_ONLY=ingest|latency|sender (a
+// comma-separated list), BENCH_SENDER_MPS (default 100), BENCH_SENDER_PATIENTS (default 1,500, scaled down
+// with BENCH_DURATION under 20 s), BENCH_SENDER_INSTANCES (default 1,2: one run per count),
 // BENCH_DB=pglite|postgres, BENCH_CPU_PROF=1 (write .cpuprofile files of the servers to bench/profiles/),
 // BENCH_MPS (WHATSAPP_MPS of the app in the latency run; default 1000, plus a row at the app's default), BENCH_LATENCY_RATE
 // (inbound messages/s of the latency run, default 50), BENCH_COUNT_QUERIES=1 (log statements per message).
@@ -19,10 +23,11 @@ import path from 'node:path';
 import pg from 'pg';
 import { runIngest, type IngestResult } from './ingest.js';
 import { LATENCY_PHONE_NUMBER_ID, runLatency, type LatencyResult } from './latency.js';
+import { runSender, SENDER_PHONE_NUMBER_ID, type SenderResult } from './sender.js';
 import { createDeliveryPool } from './payloads.js';
 import { backendCpu } from './pg-cpu.js';
 import type { TargetSpec } from './protocol.js';
-import { fmt, ingestTable, latencyTable, machineSection, stagesTable, targetsTable, type Check, type IngestRow, type LatencyRow } from './report.js';
+import { fmt, ingestTable, latencyTable, machineSection, senderTable, stagesTable, targetsTable, type Check, type IngestRow, type LatencyRow } from './report.js';
 import { repoRoot, startTarget } from './target-process.js';
 
 const env = process.env;
@@ -32,7 +37,11 @@ const CONNECTIONS = 50;
 const LATENCY_RATE = Number(env['BENCH_LATENCY_RATE'] ?? 50) || 50;
 const LATENCY_WARMUP = 25;
 const PG_BASE = env['BENCH_DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/postgres';
-const ONLY = env['BENCH_ONLY'] ?? '';
+const ONLY = (env['BENCH_ONLY'] ?? '').split(',').filter(Boolean);
+const runs = (what: 'ingest' | 'latency' | 'sender') => ONLY.length === 0 || ONLY.includes(what);
+const SENDER_MPS = Number(env['BENCH_SENDER_MPS'] ?? 100) || 100;
+const SENDER_PATIENTS = Number(env['BENCH_SENDER_PATIENTS'] ?? 0) || Math.round(1500 * Math.min(1, DURATION_S / 20));
+const SENDER_INSTANCES = (env['BENCH_SENDER_INSTANCES'] ?? '1,2').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
 const DBS = (env['BENCH_DB'] ?? 'pglite,postgres').split(',');
 const CPU_PROF_DIR = env['BENCH_CPU_PROF'] ? path.join(repoRoot, 'bench', 'profiles') : undefined;
 const MPS = env['BENCH_MPS'] ? Number(env['BENCH_MPS']) : undefined;
@@ -155,9 +164,10 @@ async function main(): Promise<void> {
   const pgliteServer = { version: '?' };
   const ingestRows: IngestRow[] = [];
   const latencyRows: LatencyRow[] = [];
+  const senderRows: SenderResult[] = [];
   const notes: string[] = [];
   try {
-    if (ONLY !== 'latency') {
+    if (runs('ingest')) {
       const poolSize = Math.ceil((DURATION_S + WARMUP_S) * POOL_RATE);
       log(`precomputing ${poolSize} signed webhook bodies…`);
       const pool = createDeliveryPool({ size: poolSize, secret: APP_SECRET, phoneNumberId: INGEST_PHONE_NUMBER_ID, runId: crypto.randomBytes(4).toString('hex') });
@@ -188,7 +198,7 @@ async function main(): Promise<void> {
       if (pool.computedLive > 0) notes.push(`${pool.computedLive} bodies were computed during the runs (the precomputed pool of ${pool.size} was too small).`);
     }
 
-    if (ONLY !== 'ingest') {
+    if (runs('latency')) {
       const messages = LATENCY_RATE * DURATION_S;
       // A number that receives 50 messages/s needs Meta's 1,000-mps tier (80 mps counts inbound + outbound,
       // shared/cloud-api.md §10), so the app runs with that cap; one more PostgreSQL row keeps the app's
@@ -221,6 +231,33 @@ async function main(): Promise<void> {
         latencyRows.push({ db: DB_LABEL[db], mps: mps ? String(mps) : '80 (default)', result: r });
       }
     }
+
+    if (runs('sender') && kinds.includes('postgres')) {
+      for (const instances of SENDER_INSTANCES) {
+        const label = `sender-postgres-mps-${SENDER_MPS}-x${instances}`;
+        log(`${label}: ${SENDER_PATIENTS} patients writing at once…`);
+        const r = await runSender({
+          appSecret: APP_SECRET,
+          token: TOKEN,
+          mps: SENDER_MPS,
+          patients: SENDER_PATIENTS,
+          instances,
+          concurrency: CONNECTIONS,
+          timeoutMs: 180_000,
+          startApps: async (graphUrl, count) => {
+            // One database, several instances: the cap is the phone number's, shared through it.
+            const { spec: s } = await spec('app', 'postgres', { workers: true, graphUrl, phoneNumberId: SENDER_PHONE_NUMBER_ID, mps: SENDER_MPS });
+            const targets = [];
+            for (let i = 0; i < count; i++) targets.push(await startTarget(`${label}-${i + 1}`, { ...s, dataDir: scratch.dataDir() }, { cpuProfDir: CPU_PROF_DIR }));
+            return targets;
+          },
+        });
+        log(`${label}: ${r.requests} requests in ${r.busyS.toFixed(1)} s, sustained ${r.sustainedPerS.toFixed(1)}/s (${fmt((100 * r.sustainedPerS) / r.mps, 0)} % of the cap), max 1 s ${r.max1s}, max 5 s ${r.max5s}; answered once ${r.answered}/${r.patients}, duplicated ${r.duplicated}; webhooks acknowledged in ${(r.burstMs / 1000).toFixed(1)} s (${r.webhookErrors} failed)`);
+        senderRows.push(r);
+      }
+    } else if (runs('sender')) {
+      notes.push('The sender-at-the-cap rows need a PostgreSQL server (BENCH_DATABASE_URL) and were skipped.');
+    }
   } finally {
     await scratch.cleanup();
   }
@@ -246,6 +283,16 @@ async function main(): Promise<void> {
     );
   }
 
+  for (const r of senderRows) {
+    const at = `Sender at MPS ${r.mps}, ${r.instances} instance${r.instances > 1 ? 's' : ''}`;
+    checks.push(
+      { what: `${at}: sustained`, target: '≥ 90 % of the cap', measured: `${fmt((100 * r.sustainedPerS) / r.mps, 1)} %`, pass: r.sustainedPerS >= 0.9 * r.mps },
+      { what: `${at}: most in any 1 s`, target: '≤ 150 % of the cap', measured: `${fmt((100 * r.max1s) / r.mps, 0)} %`, pass: r.max1s <= 1.5 * r.mps },
+      { what: `${at}: most in any 5 s`, target: '≤ 110 % of the cap', measured: `${fmt((100 * r.max5s) / (5 * r.mps), 1)} %`, pass: r.max5s <= 1.1 * 5 * r.mps },
+      { what: `${at}: every patient answered once`, target: `${r.patients} / ${r.patients}`, measured: `${r.answered} / ${r.patients}`, pass: r.answered === r.patients && r.duplicated === 0 },
+    );
+  }
+
   const md = [
     machineSection({
       cpu: cpus[0]?.model.trim() ?? 'unknown CPU',
@@ -265,6 +312,7 @@ async function main(): Promise<void> {
     ingestRows.length ? ingestTable(ingestRows, { connections: CONNECTIONS, durationS: DURATION_S }) : '',
     latencyRows.length ? latencyTable(latencyRows, { rate: LATENCY_RATE }) : '',
     latencyRows.length ? stagesTable(latencyRows) : '',
+    senderRows.length ? senderTable(senderRows) : '',
     checks.length ? targetsTable(checks) : '',
     'skipped' in pgInfo ? `PostgreSQL rows were skipped: ${pgInfo.skipped}.\n` : '',
     ...notes.map((n) => `${n}\n`),

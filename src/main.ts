@@ -108,7 +108,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   if (opts.listen !== false) await startListening(db, clock, listener);
 
   if (config.workers) {
-    const sender = new Sender({ db, cipher, graph, metrics, log: log.child({ worker: 'sender' }), clock, mps: config.whatsapp.mps, sendTimeoutMs: config.whatsapp.sendTimeoutMs, reconcileMs: config.whatsapp.reconcileMs, onSettled: () => sendLoop?.wake(), settleDb: database.urgent });
+    const sender = new Sender({ db, cipher, graph, metrics, log: log.child({ worker: 'sender' }), clock, mps: config.whatsapp.mps, sendTimeoutMs: config.whatsapp.sendTimeoutMs, reconcileMs: config.whatsapp.reconcileMs, restartWaitMs: config.whatsapp.restartWaitMs, onSettled: () => sendLoop?.wake(), settleDb: database.urgent });
     drains.push(() => sender.drain());
     const media = new MediaDownloader({ db, cipher, graph, log: log.child({ worker: 'media' }), clock });
     const inbound = new InboundWorker({

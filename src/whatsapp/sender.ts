@@ -26,11 +26,12 @@ const MAX_ATTEMPTS = { retry: 8, retry_recipient: 12 } as const;
 const PAUSE_MS = 60_000;
 const READ_RECEIPT_TTL_MS = 60_000;
 /**
- * How much longer than WHATSAPP_RECONCILE_MS an orphan that had left waits for its status webhooks: Meta
- * retries at once and then backs off, so a minute after the restart covers its first retries. Longer would
- * leave a patient unanswered when the request died on its way out; a resend is the lesser harm.
+ * How much longer than WHATSAPP_RECONCILE_MS (by default; WHATSAPP_RESTART_WAIT_MS) an orphan that had left,
+ * or a send whose wait spans a time when no instance listened, waits for its status webhooks: Meta retries
+ * at once and then backs off, so a minute after the restart covers its first retries. Longer would leave a
+ * patient unanswered when the request died on its way out; a resend is the lesser harm.
  */
-const ORPHAN_EXTRA_WAIT_MS = 60_000;
+const RESTART_WAIT_MS = 60_000;
 /**
  * Share of WHATSAPP_MPS that the schedule hands out: slots are spaced 1 / (0.96 × MPS) s apart, so a send
  * that leaves a little after its slot (LATE_MS) still keeps every second at Meta's end near the cap, and
@@ -68,6 +69,8 @@ export interface SenderDeps {
   mps: number;
   sendTimeoutMs: number;
   reconcileMs: number;
+  /** WHATSAPP_RESTART_WAIT_MS (default 60 s): see RESTART_WAIT_MS. */
+  restartWaitMs?: number;
   batchSize?: number;
   /** Requests under way at once before no more are claimed (default 64); sends waiting for their slot aside. */
   maxInFlight?: number;
@@ -338,6 +341,7 @@ export class Sender {
    */
   async reconcile(): Promise<number> {
     const { db, clock, metrics, sendTimeoutMs, reconcileMs, log } = this.d;
+    const restartWaitMs = this.d.restartWaitMs ?? RESTART_WAIT_MS;
     const now = clock.now().getTime();
     // Orphans of a process that died mid-send. One that never left (no dispatched_at) is simply sent again.
     // A read receipt is settled: resending one helps nobody. One that left waits for its status webhooks
@@ -346,7 +350,7 @@ export class Sender {
     const orphaned = await db.updateTable('outbox')
       .set({
         state: sql`case when kind = 'read' then 'sent' when dispatched_at is null then 'pending' else 'in_doubt' end`,
-        in_doubt_at: sql`case when dispatched_at is null then null else ${new Date(now + ORPHAN_EXTRA_WAIT_MS)}::timestamptz end`,
+        in_doubt_at: sql`case when dispatched_at is null then null else ${new Date(now + restartWaitMs)}::timestamptz end`,
         next_attempt_at: new Date(now),
       })
       .where('state', '=', 'sending')
@@ -357,8 +361,8 @@ export class Sender {
       .where('state', '=', 'in_doubt')
       .where('in_doubt_at', '<', new Date(now - reconcileMs))
       // A wait that spans a time when no instance listened for webhooks (a restart) lasts the window again
-      // after it, plus the minute of an orphan: Meta's retries of the statuses it could not deliver back off.
-      .where(listenedThrough(new Date(now), reconcileMs + ORPHAN_EXTRA_WAIT_MS))
+      // after it, plus the restart wait of an orphan: Meta's retries of the statuses it could not deliver back off.
+      .where(listenedThrough(new Date(now), reconcileMs + restartWaitMs))
       // A status that is stored but not applied yet settles the row on the next pass: never resend past it.
       .where(({ not, exists, selectFrom }) =>
         not(exists(selectFrom('status_events').select('status_events.id').whereRef('status_events.callback_data', '=', sql<string>`${CALLBACK_PREFIX} || outbox.id || ':' || outbox.callback_token`))))

@@ -1,0 +1,113 @@
+// The sender at the cap: WHATSAPP_MPS (100 by default) and many patients writing at once (1,500 by default,
+// each one text), on PostgreSQL, workers on, one or more instances on the same database. The fake Graph API
+// (test/support/fake-graph.ts, in this process) records when each /messages POST arrives (replies and
+// mark-as-read alike: both use the number's throughput) and posts status webhooks back as Meta does.
+//
+// Measured on the arrivals: sustained messages/s over the busy period (first to last arrival, less its first
+// and last second, when the queue fills and drains), as % of the cap; and the most that arrived in any 1 s and
+// any 5 s window, as % of the cap (the issue allows 150 % and 110 %).
+import { inboundText, startFakeGraph } from '../test/support/fake-graph.js';
+import { maxInWindow } from '../test/support/rate.js';
+import { metaJson, signature } from './payloads.js';
+import type { TargetProcess } from './target-process.js';
+import { WEBHOOK_PATH } from './ingest.js';
+
+export const SENDER_PHONE_NUMBER_ID = 'PN1'; // the id fake-graph's status webhooks carry
+
+export interface SenderResult {
+  mps: number;
+  instances: number;
+  patients: number;
+  /** Patients answered exactly once / more than once. */
+  answered: number;
+  duplicated: number;
+  /** /messages POSTs that arrived (replies + mark-as-read). */
+  requests: number;
+  busyS: number;
+  sustainedPerS: number;
+  max1s: number;
+  max5s: number;
+  /** Webhook POSTs of the burst that were not answered 200. */
+  webhookErrors: number;
+  /** How long the burst of webhooks took to be acknowledged. */
+  burstMs: number;
+}
+
+export interface SenderOptions {
+  appSecret: string;
+  token: string;
+  mps: number;
+  patients: number;
+  instances: number;
+  /** Webhook POSTs in flight at once while the patients write. */
+  concurrency: number;
+  timeoutMs: number;
+  startApps(graphUrl: string, count: number): Promise<TargetProcess[]>;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
+
+export async function runSender(o: SenderOptions): Promise<SenderResult> {
+  const fake = await startFakeGraph({ appSecret: o.appSecret, token: o.token, statuses: true });
+  let targets: TargetProcess[] = [];
+  try {
+    targets = await o.startApps(fake.url, o.instances);
+    fake.setWebhook(`${targets[0]!.url}${WEBHOOK_PATH}`);
+    const froms = Array.from({ length: o.patients }, (_, i) => `4917${String(i).padStart(8, '0')}`);
+    const bodies = froms.map((from, i) => Buffer.from(metaJson(inboundText(from, 'Bonjour, je voudrais un rendez-vous cette semaine.', { name: `Patient ${i}`, userId: `DE.${from}`, phoneNumberId: SENDER_PHONE_NUMBER_ID }))));
+    let next = 0;
+    let webhookErrors = 0;
+    const t0 = performance.now();
+    // Everyone writes at once: the webhooks go in as fast as the instances take them, spread over the instances.
+    await Promise.all(
+      Array.from({ length: o.concurrency }, async () => {
+        for (let i = next++; i < bodies.length; i = next++) {
+          const body = bodies[i]!;
+          const url = `${targets[i % targets.length]!.url}${WEBHOOK_PATH}`;
+          try {
+            const r = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature(body, o.appSecret) } });
+            await r.arrayBuffer();
+            if (!r.ok) webhookErrors++;
+          } catch {
+            webhookErrors++;
+          }
+        }
+      }),
+    );
+    const burstMs = performance.now() - t0;
+    const messages = () => fake.received.filter((r) => r.method === 'POST' && r.path.endsWith('/messages'));
+    const deadline = Date.now() + o.timeoutMs;
+    // Replies first, then the read receipts that yielded to them (those older than a minute are dropped).
+    while (Date.now() < deadline && messages().length < o.patients * 2) await sleep(100);
+    await sleep(2000); // anything late (a resend) still counts
+    const all = messages();
+    const arrivals = all.map((r) => r.at).sort((a, b) => a - b);
+    const first = arrivals[0] ?? 0;
+    const last = arrivals[arrivals.length - 1] ?? 0;
+    const inner = arrivals.filter((t) => t >= first + 1000 && t <= last - 1000).length;
+    const innerS = Math.max(0.001, (last - first - 2000) / 1000);
+    const replies = new Map<string, number>();
+    for (const r of all) {
+      if (r.body['status'] === 'read') continue;
+      const to = String(r.body['to'] ?? '').replace(/^\+/, '');
+      replies.set(to, (replies.get(to) ?? 0) + 1);
+    }
+    return {
+      mps: o.mps,
+      instances: o.instances,
+      patients: o.patients,
+      answered: froms.filter((f) => replies.get(f) === 1).length,
+      duplicated: froms.filter((f) => (replies.get(f) ?? 0) > 1).length,
+      requests: arrivals.length,
+      busyS: (last - first) / 1000,
+      sustainedPerS: inner / innerS,
+      max1s: arrivals.length ? maxInWindow(arrivals, 1000) : 0,
+      max5s: arrivals.length ? maxInWindow(arrivals, 5000) : 0,
+      webhookErrors,
+      burstMs,
+    };
+  } finally {
+    for (const t of targets) await t.stop();
+    await fake.close();
+  }
+}
