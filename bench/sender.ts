@@ -31,6 +31,8 @@ export interface SenderResult {
   webhookErrors: number;
   /** How long the burst of webhooks took to be acknowledged. */
   burstMs: number;
+  /** Arrivals per calendar second of the busy period (for the log: where the time went). */
+  perSecond: number[];
 }
 
 export interface SenderOptions {
@@ -105,6 +107,7 @@ export async function runSender(o: SenderOptions): Promise<SenderResult> {
       max5s: arrivals.length ? maxInWindow(arrivals, 5000) : 0,
       webhookErrors,
       burstMs,
+      perSecond: Array.from({ length: Math.ceil((last - first + 1) / 1000) }, (_, k) => arrivals.filter((t) => t >= first + k * 1000 && t < first + (k + 1) * 1000).length),
     };
   } finally {
     for (const t of targets) await t.stop();

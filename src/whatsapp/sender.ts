@@ -24,6 +24,7 @@ export const WINDOW_MS = 24 * 3600 * 1000;
 export const WINDOW_CLOSED = 131047;
 const MAX_ATTEMPTS = { retry: 8, retry_recipient: 12 } as const;
 const PAUSE_MS = 60_000;
+const PAUSE_READ_MS = 200;
 const READ_RECEIPT_TTL_MS = 60_000;
 /**
  * How much longer than WHATSAPP_RECONCILE_MS (by default; WHATSAPP_RESTART_WAIT_MS) an orphan that had left,
@@ -142,8 +143,15 @@ export class Sender {
   /** Set the moment a pause-class error comes back, until the pause is committed: no claim slips in between. */
   private pausedUntil = 0;
 
+  private pauseReadAt = Number.NEGATIVE_INFINITY;
+
   private async paused(): Promise<boolean> {
-    if (this.d.clock.now().getTime() < this.pausedUntil) return true;
+    const t = this.d.clock.now().getTime();
+    if (t < this.pausedUntil) return true;
+    // Read at most every PAUSE_READ_MS of real time (at the cap the loop ticks on every settle); another
+    // instance's pause is seen that much later.
+    if (performance.now() - this.pauseReadAt < PAUSE_READ_MS) return t < this.knownPauseUntil;
+    this.pauseReadAt = performance.now();
     const row = await this.d.db.selectFrom('sender_pause').select(['paused_until']).where('paused_until', '>', this.d.clock.now()).executeTakeFirst();
     this.d.metrics.senderPaused.set(row ? 1 : 0);
     this.knownPauseUntil = row ? row.paused_until.getTime() : 0;
@@ -168,16 +176,14 @@ export class Sender {
         this.scheduleFullUntil = start - REFILL_MS;
         return [];
       }
-      const slotsWithin = (leadMs: number) => (start > t + leadMs ? 0 : Math.min(batch, Math.floor((t + leadMs - start) / gap) + 1));
+      const slotsFrom = (from: number, leadMs: number, most: number) => (from > t + leadMs ? 0 : Math.min(most, Math.floor((t + leadMs - from) / gap) + 1));
       // Replies before read receipts: when the number's throughput is short, blue ticks wait, patients do not.
       // Two claims, each walking its own partial index in id order, so the cost follows the queue, not history.
-      let rows = await claimKind(tx, now, slotsWithin(LEAD_MS), false);
-      // Read receipts only when no reply is due, and never far ahead: a reply must not wait behind a row of
-      // blue ticks.
-      if (rows.length === 0) {
-        const n = slotsWithin(READ_LEAD_MS);
-        if (n > 0) rows = await claimKind(tx, now, n, true);
-      }
+      const rows = await claimKind(tx, now, slotsFrom(start, LEAD_MS, batch), false);
+      // Read receipts take only the slots after every due reply, and never far ahead: a reply that comes due
+      // next waits behind at most READ_LEAD_MS of blue ticks.
+      const reads = slotsFrom(start + rows.length * gap, READ_LEAD_MS, batch - rows.length);
+      if (reads > 0) rows.push(...(await claimKind(tx, now, reads, true)));
       if (rows.length) await tx.updateTable('send_schedule').set({ next_slot: new Date(start + rows.length * gap) }).where('id', '=', 1).execute();
       return rows.map((r, i) => ({ ...r, slot: start + i * gap }));
     });
