@@ -236,6 +236,9 @@ async function main(): Promise<void> {
       for (const instances of SENDER_INSTANCES) {
         const label = `sender-postgres-mps-${SENDER_MPS}-x${instances}`;
         log(`${label}: ${SENDER_PATIENTS} patients writing at once…`);
+        const { spec: s } = await spec('app', 'postgres', { workers: true, phoneNumberId: SENDER_PHONE_NUMBER_ID, mps: SENDER_MPS });
+        const probe = new pg.Client({ connectionString: s.databaseUrl });
+        await probe.connect();
         const r = await runSender({
           appSecret: APP_SECRET,
           token: TOKEN,
@@ -246,13 +249,16 @@ async function main(): Promise<void> {
           timeoutMs: 180_000,
           startApps: async (graphUrl, count) => {
             // One database, several instances: the cap is the phone number's, shared through it.
-            const { spec: s } = await spec('app', 'postgres', { workers: true, graphUrl, phoneNumberId: SENDER_PHONE_NUMBER_ID, mps: SENDER_MPS });
             const targets = [];
-            for (let i = 0; i < count; i++) targets.push(await startTarget(`${label}-${i + 1}`, { ...s, dataDir: scratch.dataDir() }, { cpuProfDir: CPU_PROF_DIR }));
+            for (let i = 0; i < count; i++) targets.push(await startTarget(`${label}-${i + 1}`, { ...s, graphUrl, dataDir: scratch.dataDir() }, { cpuProfDir: CPU_PROF_DIR }));
             return targets;
           },
-        });
-        log(`${label}: ${r.requests} requests in ${r.busyS.toFixed(1)} s, sustained ${r.sustainedPerS.toFixed(1)}/s (${fmt((100 * r.sustainedPerS) / r.mps, 0)} % of the cap), max 1 s ${r.max1s}, max 5 s ${r.max5s}; answered once ${r.answered}/${r.patients}, duplicated ${r.duplicated}; webhooks acknowledged in ${(r.burstMs / 1000).toFixed(1)} s (${r.webhookErrors} failed); per second: ${r.perSecond.join(' ')}`);
+          backlog: async () => {
+            const q = await probe.query<{ n: number }>(`select count(*)::int as n from outbox where state = 'pending' and next_attempt_at <= now()`).catch((e: unknown) => { log(`backlog probe failed: ${String(e)}`); return { rows: [{ n: 0 }] }; });
+            return q.rows[0]?.n ?? 0;
+          },
+        }).finally(() => probe.end());
+        log(`${label}: ${r.requests} requests in ${r.busyS.toFixed(1)} s, sustained ${r.sustainedPerS.toFixed(1)}/s (${fmt((100 * r.sustainedPerS) / r.mps, 0)} % of the cap), max 1 s ${r.max1s}, max 5 s ${r.max5s}; answered once ${r.answered}/${r.patients}, duplicated ${r.duplicated}; webhooks acknowledged in ${(r.burstMs / 1000).toFixed(1)} s (${r.webhookErrors} failed); at the cap (≥ 1 s of sends due) ${r.atCapS} s at ${fmt(r.atCapPerS, 1)}/s; per second: ${r.perSecond.join(' ')}; most due per second: ${r.dueBySecond.join(' ')}`);
         senderRows.push(r);
       }
     } else if (runs('sender')) {
@@ -286,7 +292,7 @@ async function main(): Promise<void> {
   for (const r of senderRows) {
     const at = `Sender at MPS ${r.mps}, ${r.instances} instance${r.instances > 1 ? 's' : ''}`;
     checks.push(
-      { what: `${at}: sustained`, target: '≥ 90 % of the cap', measured: `${fmt((100 * r.sustainedPerS) / r.mps, 1)} %`, pass: r.sustainedPerS >= 0.9 * r.mps },
+      { what: `${at}: sustained while ≥ 1 s of sends was due`, target: '≥ 90 % of the cap', measured: `${fmt((100 * r.atCapPerS) / r.mps, 1)} % over ${r.atCapS} s (whole busy period: ${fmt((100 * r.sustainedPerS) / r.mps, 1)} %)`, pass: r.atCapS > 0 && r.atCapPerS >= 0.9 * r.mps },
       { what: `${at}: most in any 1 s`, target: '≤ 150 % of the cap', measured: `${fmt((100 * r.max1s) / r.mps, 0)} %`, pass: r.max1s <= 1.5 * r.mps },
       { what: `${at}: most in any 5 s`, target: '≤ 110 % of the cap', measured: `${fmt((100 * r.max5s) / (5 * r.mps), 1)} %`, pass: r.max5s <= 1.1 * 5 * r.mps },
       { what: `${at}: every patient answered once`, target: `${r.patients} / ${r.patients}`, measured: `${r.answered} / ${r.patients}`, pass: r.answered === r.patients && r.duplicated === 0 },

@@ -33,6 +33,12 @@ export interface SenderResult {
   burstMs: number;
   /** Arrivals per calendar second of the busy period (for the log: where the time went). */
   perSecond: number[];
+  /** Messages/s over the seconds in which at least a second's worth of sends was due all along: the sender's
+   *  own rate at the cap, apart from how fast the instances turned webhooks into replies. */
+  atCapPerS: number;
+  atCapS: number;
+  /** The most sends due and unclaimed in each second (for the log). */
+  dueBySecond: number[];
 }
 
 export interface SenderOptions {
@@ -45,6 +51,8 @@ export interface SenderOptions {
   concurrency: number;
   timeoutMs: number;
   startApps(graphUrl: string, count: number): Promise<TargetProcess[]>;
+  /** Outbox rows due now and not yet claimed (sampled every 100 ms while the run lasts). */
+  backlog(): Promise<number>;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
@@ -59,6 +67,15 @@ export async function runSender(o: SenderOptions): Promise<SenderResult> {
     const bodies = froms.map((from, i) => Buffer.from(metaJson(inboundText(from, 'Bonjour, je voudrais un rendez-vous cette semaine.', { name: `Patient ${i}`, userId: `DE.${from}`, phoneNumberId: SENDER_PHONE_NUMBER_ID }))));
     let next = 0;
     let webhookErrors = 0;
+    const samples: { at: number; due: number }[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const at = Date.now();
+        samples.push({ at, due: await o.backlog() });
+        await sleep(at + 100 - Date.now());
+      }
+    })();
     const t0 = performance.now();
     // Everyone writes at once: the webhooks go in as fast as the instances take them, spread over the instances.
     await Promise.all(
@@ -82,6 +99,8 @@ export async function runSender(o: SenderOptions): Promise<SenderResult> {
     // Replies first, then the read receipts that yielded to them (those older than a minute are dropped).
     while (Date.now() < deadline && messages().length < o.patients * 2) await sleep(100);
     await sleep(2000); // anything late (a resend) still counts
+    sampling = false;
+    await sampler;
     const all = messages();
     const arrivals = all.map((r) => r.at).sort((a, b) => a - b);
     const first = arrivals[0] ?? 0;
@@ -94,7 +113,20 @@ export async function runSender(o: SenderOptions): Promise<SenderResult> {
       const to = String(r.body['to'] ?? '').replace(/^\+/, '');
       replies.set(to, (replies.get(to) ?? 0) + 1);
     }
+    // Seconds (from the first arrival) in which every sample saw at least a second's worth of sends due.
+    let atCap = 0;
+    let atCapS = 0;
+    for (let k = 0; first + (k + 1) * 1000 <= last; k++) {
+      const from = first + k * 1000;
+      const inSecond = samples.filter((x) => x.at >= from && x.at < from + 1000);
+      if (inSecond.length === 0 || inSecond.some((x) => x.due < o.mps)) continue;
+      atCapS++;
+      atCap += arrivals.filter((t) => t >= from && t < from + 1000).length;
+    }
     return {
+      dueBySecond: Array.from({ length: Math.ceil((last - first + 1) / 1000) }, (_, k) => Math.max(0, ...samples.filter((x) => x.at >= first + k * 1000 && x.at < first + (k + 1) * 1000).map((x) => x.due))),
+      atCapPerS: atCapS ? atCap / atCapS : Number.NaN,
+      atCapS,
       mps: o.mps,
       instances: o.instances,
       patients: o.patients,
