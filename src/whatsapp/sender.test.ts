@@ -149,6 +149,24 @@ describe('a claim that reconciliation took back', () => {
   });
 });
 
+describe('the send schedule', () => {
+  it('gives a send that could not leave near its slot back to the queue, unsent and not counted as an attempt', async () => {
+    const t0 = Date.parse('2026-06-05T09:00:00Z');
+    const clock = new ManualClock(t0);
+    const phone = await replyDue(clock);
+    await db.db.updateTable('send_schedule').set({ next_slot: new Date(t0 + 200) }).execute();
+    const s = sender(clock);
+    expect(await s.tick()).toBe(1);
+    clock.t += 5000; // the process stalled past its slot
+    await s.drain();
+    expect(fake.delivered(phone)).toHaveLength(0);
+    const r = await row(phone);
+    expect([r.state, r.attempts, r.dispatched_at]).toEqual(['pending', 0, null]);
+    await sendAll(s);
+    expect(fake.delivered(phone)).toHaveLength(1);
+  });
+});
+
 describe('an in-doubt send whose wait spans a restart', () => {
   /** One send whose answer was lost (in doubt at t0) by an instance listening since t0 - 1 s. */
   async function inDoubtAt(t0: number): Promise<{ clock: ManualClock; phone: string }> {

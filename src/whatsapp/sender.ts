@@ -184,8 +184,11 @@ export class Sender {
       // next waits behind at most READ_LEAD_MS of blue ticks.
       const reads = slotsFrom(start + rows.length * gap, READ_LEAD_MS, batch - rows.length);
       if (reads > 0) rows.push(...(await claimKind(tx, now, reads, true)));
-      if (rows.length) await tx.updateTable('send_schedule').set({ next_slot: new Date(start + rows.length * gap) }).where('id', '=', 1).execute();
-      return rows.map((r, i) => ({ ...r, slot: start + i * gap }));
+      if (rows.length === 0) return [];
+      // The slots start no earlier than now, read again: the claim's own queries do not make its sends late.
+      const first = Math.max(start, this.d.clock.now().getTime());
+      await tx.updateTable('send_schedule').set({ next_slot: new Date(first + rows.length * gap) }).where('id', '=', 1).execute();
+      return rows.map((r, i) => ({ ...r, slot: first + i * gap }));
     });
   }
 
