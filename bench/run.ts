@@ -253,12 +253,13 @@ async function main(): Promise<void> {
             for (let i = 0; i < count; i++) targets.push(await startTarget(`${label}-${i + 1}`, { ...s, graphUrl, dataDir: scratch.dataDir() }, { cpuProfDir: CPU_PROF_DIR }));
             return targets;
           },
+          marks: async () => (await probe.query<{ ms: number }>(`select (extract(epoch from dispatched_at) * 1000)::float8 as ms from outbox where dispatched_at is not null`)).rows.map((row) => row.ms),
           backlog: async () => {
             const q = await probe.query<{ n: number }>(`select count(*)::int as n from outbox where state = 'pending' and next_attempt_at <= now()`).catch((e: unknown) => { log(`backlog probe failed: ${String(e)}`); return { rows: [{ n: 0 }] }; });
             return q.rows[0]?.n ?? 0;
           },
         }).finally(() => probe.end());
-        log(`${label}: ${r.requests} requests in ${r.busyS.toFixed(1)} s, sustained ${r.sustainedPerS.toFixed(1)}/s (${fmt((100 * r.sustainedPerS) / r.mps, 0)} % of the cap), max 1 s ${r.max1s}, max 5 s ${r.max5s}; answered once ${r.answered}/${r.patients}, duplicated ${r.duplicated}; webhooks acknowledged in ${(r.burstMs / 1000).toFixed(1)} s (${r.webhookErrors} failed); at the cap (≥ 1 s of sends due) ${r.atCapS} s at ${fmt(r.atCapPerS, 1)}/s; per second: ${r.perSecond.join(' ')}; most due per second: ${r.dueBySecond.join(' ')}`);
+        log(`${label}: ${r.requests} requests in ${r.busyS.toFixed(1)} s, sustained ${r.sustainedPerS.toFixed(1)}/s (${fmt((100 * r.sustainedPerS) / r.mps, 0)} % of the cap), max 1 s ${r.max1s}, max 5 s ${r.max5s}; answered once ${r.answered}/${r.patients}, duplicated ${r.duplicated}; webhooks acknowledged in ${(r.burstMs / 1000).toFixed(1)} s (${r.webhookErrors} failed); at the cap (≥ 1 s of sends due) ${r.atCapS} s at ${fmt(r.atCapPerS, 1)}/s; by the instances' dispatch marks: sustained ${fmt(r.byMarks.sustainedPerS, 1)}/s, max 1 s ${r.byMarks.max1s}, max 5 s ${r.byMarks.max5s}; per second: ${r.perSecond.join(' ')}; most due per second: ${r.dueBySecond.join(' ')}`);
         senderRows.push(r);
       }
     } else if (runs('sender')) {

@@ -39,6 +39,8 @@ export interface SenderResult {
   atCapS: number;
   /** The most sends due and unclaimed in each second (for the log). */
   dueBySecond: number[];
+  /** The same measures on the instances' dispatch marks (their clock, not the fake Graph API's). */
+  byMarks: { sustainedPerS: number; max1s: number; max5s: number };
 }
 
 export interface SenderOptions {
@@ -53,6 +55,8 @@ export interface SenderOptions {
   startApps(graphUrl: string, count: number): Promise<TargetProcess[]>;
   /** Outbox rows due now and not yet claimed (sampled every 100 ms while the run lasts). */
   backlog(): Promise<number>;
+  /** The instances' own dispatch marks (outbox.dispatched_at, ms), read at the end of the run. */
+  marks(): Promise<number[]>;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
@@ -101,6 +105,7 @@ export async function runSender(o: SenderOptions): Promise<SenderResult> {
     await sleep(2000); // anything late (a resend) still counts
     sampling = false;
     await sampler;
+    const marks = (await o.marks()).sort((a, b) => a - b);
     const all = messages();
     const arrivals = all.map((r) => r.at).sort((a, b) => a - b);
     const first = arrivals[0] ?? 0;
@@ -123,7 +128,13 @@ export async function runSender(o: SenderOptions): Promise<SenderResult> {
       atCapS++;
       atCap += arrivals.filter((t) => t >= from && t < from + 1000).length;
     }
+    const sustained = (times: number[]) => {
+      const a = times[0] ?? 0;
+      const b = times[times.length - 1] ?? 0;
+      return times.filter((t) => t >= a + 1000 && t <= b - 1000).length / Math.max(0.001, (b - a - 2000) / 1000);
+    };
     return {
+      byMarks: { sustainedPerS: sustained(marks), max1s: marks.length ? maxInWindow(marks, 1000) : 0, max5s: marks.length ? maxInWindow(marks, 5000) : 0 },
       dueBySecond: Array.from({ length: Math.ceil((last - first + 1) / 1000) }, (_, k) => Math.max(0, ...samples.filter((x) => x.at >= first + k * 1000 && x.at < first + (k + 1) * 1000).map((x) => x.due))),
       atCapPerS: atCapS ? atCap / atCapS : Number.NaN,
       atCapS,
