@@ -16,6 +16,8 @@ import type { Db } from '../db/database.js';
 export const BEAT_MS = 1000;
 /** With no beat from any instance for this long, nobody is listening now: no in-doubt send is resent. */
 export const SILENT_MS = 5 * BEAT_MS;
+/** The span migration 0008 writes for whatever ran before it. */
+const BEFORE_0008 = 'before-0008';
 /** Spans older than this say nothing about any wait still running (WHATSAPP_RECONCILE_MS is at most 1 h). */
 const KEEP_MS = 24 * 3600_000;
 
@@ -38,11 +40,13 @@ export async function beat(db: Db, clock: Clock, instance: string): Promise<void
 /**
  * An SQL condition on an outbox row (in the statement's `outbox`): true when the listening record lets its
  * in-doubt wait end now. False while nobody listens, and until `afterHoleMs` has passed since the end of any
- * hole in listening that came after the row went in doubt.
+ * hole in listening that came after the row went in doubt. A sender with no listener ever recorded (a tool,
+ * a test of the sender alone) has no record to go by and waits on the clock alone.
  */
 export function listenedThrough(now: Date, afterHoleMs: number): RawBuilder<boolean> {
   return sql<boolean>`(
-    exists (select 1 from webhook_listeners where beat_at > ${new Date(now.getTime() - SILENT_MS)})
+    (exists (select 1 from webhook_listeners where beat_at > ${new Date(now.getTime() - SILENT_MS)})
+     or not exists (select 1 from webhook_listeners where instance <> ${BEFORE_0008}))
     and not exists (
       select 1 from (
         select started_at, max(beat_at) over (order by started_at, instance rows between unbounded preceding and 1 preceding) as earlier_end

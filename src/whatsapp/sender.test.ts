@@ -227,6 +227,22 @@ describe('an in-doubt send whose wait spans a restart', () => {
     expect(fake.delivered(phone)).toHaveLength(2);
   });
 
+  it('waits on the clock alone when no listener was ever recorded (the sender run on its own)', async () => {
+    const t0 = Date.parse('2026-06-06T09:00:00Z');
+    const clock = new ManualClock(t0);
+    // What migration 0008 leaves: one span for whatever ran before it, and no instance since.
+    await db.db.insertInto('webhook_listeners').values({ instance: 'before-0008', started_at: new Date(t0 - 3_600_000), beat_at: new Date(t0 - 3_600_000) }).execute();
+    const phone = await replyDue(clock);
+    fake.setFaults(() => 'lost');
+    const s = sender(clock);
+    await sendAll(s);
+    fake.setFaults(() => 'ok');
+    clock.t += RECONCILE_MS + 1000;
+    await s.reconcile();
+    await sendAll(s);
+    expect(fake.delivered(phone)).toHaveLength(2);
+  });
+
   it('resends nothing while no instance is listening for webhooks', async () => {
     const t0 = Date.parse('2026-06-04T09:00:00Z');
     const { clock, phone } = await inDoubtAt(t0);
