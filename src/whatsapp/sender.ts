@@ -43,8 +43,11 @@ const SLOT_SHARE = 0.96;
 const LEAD_MS = 1000;
 /** A claim is made only once the schedule's lead is below this: claims come in batches, not one per send. */
 const REFILL_MS = 500;
-/** Read receipts are never scheduled further ahead than this: a reply that comes due waits behind at most this. */
-const READ_LEAD_MS = 250;
+/**
+ * Read receipts are never scheduled further ahead than this (and only once less than half of it is left): a
+ * reply that comes due while the number is saturated waits behind at most this many blue ticks.
+ */
+const READ_LEAD_MS = 100;
 /**
  * A send that could not leave within this of its slot (a stalled event loop) goes back to the queue without
  * leaving: sent late, it would crowd the slots after it.
@@ -182,7 +185,8 @@ export class Sender {
       const rows = await claimKind(tx, now, slotsFrom(start, LEAD_MS, batch), false);
       // Read receipts take only the slots after every due reply, and never far ahead: a reply that comes due
       // next waits behind at most READ_LEAD_MS of blue ticks.
-      const reads = slotsFrom(start + rows.length * gap, READ_LEAD_MS, batch - rows.length);
+      const readsFrom = start + rows.length * gap;
+      const reads = readsFrom > t + READ_LEAD_MS / 2 ? 0 : slotsFrom(readsFrom, READ_LEAD_MS, batch - rows.length);
       if (reads > 0) rows.push(...(await claimKind(tx, now, reads, true)));
       if (rows.length === 0) return [];
       // The slots start no earlier than now, read again: the claim's own queries do not make its sends late.
