@@ -259,7 +259,7 @@ async function main(): Promise<void> {
             return q.rows[0]?.n ?? 0;
           },
         }).finally(() => probe.end());
-        log(`${label}: ${r.requests} requests in ${r.busyS.toFixed(1)} s, sustained ${r.sustainedPerS.toFixed(1)}/s (${fmt((100 * r.sustainedPerS) / r.mps, 0)} % of the cap), max 1 s ${r.max1s}, max 5 s ${r.max5s}; answered once ${r.answered}/${r.patients}, duplicated ${r.duplicated}; webhooks acknowledged in ${(r.burstMs / 1000).toFixed(1)} s (${r.webhookErrors} failed); at the cap (≥ 1 s of sends due) ${r.atCapS} s at ${fmt(r.atCapPerS, 1)}/s; by the instances' dispatch marks: sustained ${fmt(r.byMarks.sustainedPerS, 1)}/s, max 1 s ${r.byMarks.max1s}, max 5 s ${r.byMarks.max5s}; per second: ${r.perSecond.join(' ')}; most due per second: ${r.dueBySecond.join(' ')}`);
+        log(`${label}: ${r.requests} requests in ${r.busyS.toFixed(1)} s, sustained ${r.sustainedPerS.toFixed(1)}/s (${fmt((100 * r.sustainedPerS) / r.mps, 0)} % of the cap), max 1 s ${r.max1s}, max 5 s ${r.max5s}; answered once ${r.answered}/${r.patients}, duplicated ${r.duplicated}; webhooks acknowledged in ${(r.burstMs / 1000).toFixed(1)} s (${r.webhookErrors} failed); at the cap (≥ 1 s of sends due) ${r.atCapS} s at ${fmt(r.atCapPerS, 1)}/s; by the instances' dispatch marks: sustained ${fmt(r.byMarks.sustainedPerS, 1)}/s, max 1 s ${r.byMarks.max1s}, max 5 s ${r.byMarks.max5s}; given back unsent ${JSON.stringify(r.requeued)}; per second: ${r.perSecond.join(' ')}; most due per second: ${r.dueBySecond.join(' ')}`);
         senderRows.push(r);
       }
     } else if (runs('sender')) {

@@ -39,6 +39,8 @@ export interface SenderResult {
   atCapS: number;
   /** The most sends due and unclaimed in each second (for the log). */
   dueBySecond: number[];
+  /** Claimed sends the instances gave back unsent, by reason (patientline_outbound_requeued_total). */
+  requeued: Record<string, number>;
   /** The same measures on the instances' dispatch marks (their clock, not the fake Graph API's). */
   byMarks: { sustainedPerS: number; max1s: number; max5s: number };
 }
@@ -106,6 +108,11 @@ export async function runSender(o: SenderOptions): Promise<SenderResult> {
     sampling = false;
     await sampler;
     const marks = (await o.marks()).sort((a, b) => a - b);
+    const requeued: Record<string, number> = {};
+    for (const t of targets) {
+      const text = await (await fetch(`${t.url}/metrics`)).text();
+      for (const m of text.matchAll(/^patientline_outbound_requeued_total\{reason="(\w+)"\} (\d+)/gm)) requeued[m[1]!] = (requeued[m[1]!] ?? 0) + Number(m[2]);
+    }
     const all = messages();
     const arrivals = all.map((r) => r.at).sort((a, b) => a - b);
     const first = arrivals[0] ?? 0;
@@ -134,6 +141,7 @@ export async function runSender(o: SenderOptions): Promise<SenderResult> {
       return times.filter((t) => t >= a + 1000 && t <= b - 1000).length / Math.max(0.001, (b - a - 2000) / 1000);
     };
     return {
+      requeued,
       byMarks: { sustainedPerS: sustained(marks), max1s: marks.length ? maxInWindow(marks, 1000) : 0, max5s: marks.length ? maxInWindow(marks, 5000) : 0 },
       dueBySecond: Array.from({ length: Math.ceil((last - first + 1) / 1000) }, (_, k) => Math.max(0, ...samples.filter((x) => x.at >= first + k * 1000 && x.at < first + (k + 1) * 1000).map((x) => x.due))),
       atCapPerS: atCapS ? atCap / atCapS : Number.NaN,

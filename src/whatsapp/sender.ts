@@ -196,12 +196,13 @@ export class Sender {
     });
   }
 
-  /** Waits for a claimed send's slot; false when it is too late to go (it then goes back to the queue). */
-  private async untilSlot(slot: number): Promise<boolean> {
+  /** Waits for a claimed send's slot; the reason it must not go now (it then goes back to the queue), if any. */
+  private async untilSlot(slot: number): Promise<'late' | 'paused' | null> {
     const wait = slot - this.d.clock.now().getTime();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const now = this.d.clock.now().getTime();
-    return now - slot <= LATE_MS && now >= this.knownPauseUntil && now >= this.pausedUntil;
+    if (now < this.knownPauseUntil || now < this.pausedUntil) return 'paused';
+    return now - slot > LATE_MS ? 'late' : null;
   }
 
   /** Gives a claimed row back without sending it: it did not leave, so it is not an attempt. */
@@ -236,8 +237,10 @@ export class Sender {
       log.info({ outboxId: row.id, code: WINDOW_CLOSED }, 'free-form message refused outside the 24-hour window');
       return;
     }
-    if (!(await this.untilSlot(row.slot))) {
+    const holdBack = await this.untilSlot(row.slot);
+    if (holdBack) {
       await this.release(row);
+      metrics.outboundRequeued.inc({ reason: holdBack });
       return;
     }
     let outcome: SendOutcome;
@@ -250,6 +253,7 @@ export class Sender {
       const mark = await (this.d.settleDb ?? this.d.db).updateTable('outbox').set({ dispatched_at: clock.now() })
         .where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').executeTakeFirst();
       if (Number(mark.numUpdatedRows) === 0) {
+        metrics.outboundRequeued.inc({ reason: 'claim_lost' });
         log.warn({ outboxId: row.id }, 'send lost its claim before it left (reconciled meanwhile): not sent');
         return;
       }
