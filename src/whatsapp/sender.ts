@@ -45,9 +45,10 @@ const LEAD_MS = 1000;
 const REFILL_MS = 500;
 /**
  * Read receipts are never scheduled further ahead than this (and only once less than half of it is left): a
- * reply that comes due while the number is saturated waits behind at most this many blue ticks.
+ * reply that comes due while the number is saturated waits behind at most this many blue ticks of another
+ * instance (this instance's own give their slots to it: repliesFirst).
  */
-const READ_LEAD_MS = 100;
+const READ_LEAD_MS = 250;
 /**
  * A send that could not leave within this of its slot (a stalled event loop) goes back to the queue without
  * leaving: sent late, it would crowd the slots after it.
@@ -112,6 +113,8 @@ export class Sender {
   private scheduleFullUntil = 0;
   /** Until then sending is paused, as this instance last read it: sends waiting for a slot go back instead. */
   private knownPauseUntil = 0;
+  /** Read receipts of this process waiting for their slot (repliesFirst may give their slots to replies). */
+  private readonly waitingReads = new Set<Claim>();
 
   /**
    * Claims due rows and starts their sends without waiting for them: a slow answer from the Graph API never
@@ -126,6 +129,7 @@ export class Sender {
     if (this.d.clock.now().getTime() < this.scheduleFullUntil) return 0;
     if (await this.paused()) return 0;
     const rows = await this.claim(room);
+    this.repliesFirst(rows);
     for (const row of rows) {
       const p: Promise<void> = this.sendOne(row)
         .catch((e: unknown) => this.d.log.error({ outboxId: row.id, err: errorSummary(e) }, 'settling a send failed; the row is reconciled later'))
@@ -196,13 +200,38 @@ export class Sender {
     });
   }
 
+  /**
+   * Replies before read receipts, within this process too: newly claimed replies take the earliest of the
+   * slots that this process's read receipts are still waiting for, and those read receipts take the replies'
+   * later slots. The set of slots is unchanged, so the cap is too.
+   */
+  private repliesFirst(rows: Claim[]): void {
+    const replies = rows.filter((r) => r.kind !== 'read');
+    const now = this.d.clock.now().getTime();
+    const reads = [...this.waitingReads].filter((r) => r.slot > now).sort((a, b) => a.slot - b.slot);
+    if (replies.length === 0 || reads.length === 0 || reads[0]!.slot >= replies[0]!.slot) return;
+    const both = [...replies, ...reads];
+    const slots = both.map((c) => c.slot).sort((a, b) => a - b);
+    both.forEach((c, i) => (c.slot = slots[i]!));
+  }
+
   /** Waits for a claimed send's slot; the reason it must not go now (it then goes back to the queue), if any. */
-  private async untilSlot(slot: number): Promise<'late' | 'paused' | null> {
-    const wait = slot - this.d.clock.now().getTime();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  private async untilSlot(claim: Claim): Promise<'late' | 'paused' | null> {
+    if (claim.kind === 'read') this.waitingReads.add(claim);
+    try {
+      // A read receipt's slot may move later while it waits (repliesFirst): then it waits for the new one.
+      for (let waited = Number.NEGATIVE_INFINITY; claim.slot > waited; ) {
+        waited = claim.slot;
+        const wait = waited - this.d.clock.now().getTime();
+        if (wait <= 0) break;
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    } finally {
+      this.waitingReads.delete(claim);
+    }
     const now = this.d.clock.now().getTime();
     if (now < this.knownPauseUntil || now < this.pausedUntil) return 'paused';
-    return now - slot > LATE_MS ? 'late' : null;
+    return now - claim.slot > LATE_MS ? 'late' : null;
   }
 
   /** Gives a claimed row back without sending it: it did not leave, so it is not an attempt. */
@@ -237,7 +266,7 @@ export class Sender {
       log.info({ outboxId: row.id, code: WINDOW_CLOSED }, 'free-form message refused outside the 24-hour window');
       return;
     }
-    const holdBack = await this.untilSlot(row.slot);
+    const holdBack = await this.untilSlot(row);
     if (holdBack) {
       await this.release(row);
       metrics.outboundRequeued.inc({ reason: holdBack });
