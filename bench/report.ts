@@ -1,6 +1,7 @@
 // The Markdown the benchmark prints (and writes to bench/results.md), ready to paste into README.md.
 import type { IngestResult } from './ingest.js';
 import type { LatencyResult } from './latency.js';
+import type { SenderResult } from './sender.js';
 
 export interface Machine {
   cpu: string;
@@ -131,6 +132,28 @@ export function stagesTable(rows: LatencyRow[]): string {
       return p50 === undefined || p99 === undefined ? '—' : `${fmt(p50, 0)} / ${fmt(p99, 0)}`;
     };
     lines.push(`| ${n.replace(/^\d+ /, '')} | ${rows.map(cell).join(' | ')} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function senderTable(rows: SenderResult[]): string {
+  const lines = [
+    '### The sender at the cap',
+    '',
+    'Patients writing at once (one text each, webhooks at 50 connections spread over the instances), PostgreSQL,',
+    'workers on; every /messages POST (reply or mark-as-read) counts against WHATSAPP_MPS. Arrival times at the fake',
+    "Graph API. Sustained = arrivals over the busy period less its first and last second; at the cap = arrivals in",
+    "the seconds during which at least a second's worth of sends was due all along (outbox sampled every 100 ms), i.e.",
+    'the sender\'s own rate when it has work, apart from how fast the instances turn webhooks into replies. The most in',
+    'any 1 s and 5 s sliding window are shown as % of the cap (allowed: 150 % and 110 %).',
+    '',
+    '| WHATSAPP_MPS | instances | patients | requests | busy s | sustained /s (% of cap) | at the cap /s (% of cap, seconds) | max 1 s (% of cap) | max 5 s (% of cap) | answered once | webhooks acked in s |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.mps} | ${r.instances} | ${r.patients.toLocaleString('en-US')} | ${r.requests.toLocaleString('en-US')} | ${fmt(r.busyS, 1)} | ${fmt(r.sustainedPerS, 1)} (${fmt((100 * r.sustainedPerS) / r.mps, 1)} %) | ${fmt(r.atCapPerS, 1)} (${fmt((100 * r.atCapPerS) / r.mps, 1)} %, ${r.atCapS} s) | ${r.max1s} (${fmt((100 * r.max1s) / r.mps, 0)} %) | ${r.max5s} (${fmt((100 * r.max5s) / (5 * r.mps), 1)} %) | ${r.answered.toLocaleString('en-US')}${r.duplicated ? ` (${r.duplicated} twice)` : ''} | ${fmt(r.burstMs / 1000, 1)}${r.webhookErrors ? ` (${r.webhookErrors} failed)` : ''} |`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -4,11 +4,15 @@
 //      bare handler, with the time the backlog takes to drain afterwards.
 //   2. Webhook-to-reply latency at 50 inbound messages/s, beside the webhook's and the Graph API's own
 //      round trips.
+//   3. The sender at the cap (bench/sender.ts): WHATSAPP_MPS=100, 1,500 patients writing at once, PostgreSQL,
+//      one and two instances: sustained messages/s and the most in any 1 s and 5 s window, as % of the cap.
 // Servers under test run in child processes (bench/target.ts); this process is the load generator. Prints
 // the machine and a Markdown table (also written to bench/results.md).
 //
 // Environment: BENCH_DURATION (s, default 20), BENCH_DATABASE_URL (a PostgreSQL server to create scratch
-// databases on; default postgres://postgres@127.0.0.1:5432/postgres), BENCH_ONLY=ingest|latency,
+// databases on; default postgres://postgres@127.0.0.1:5432/postgres), BENCH_ONLY=ingest|latency|sender (a
+// comma-separated list), BENCH_SENDER_MPS (default 100), BENCH_SENDER_PATIENTS (default 1,500, scaled down
+// with BENCH_DURATION under 20 s), BENCH_SENDER_INSTANCES (default 1,2: one run per count),
 // BENCH_DB=pglite|postgres, BENCH_CPU_PROF=1 (write .cpuprofile files of the servers to bench/profiles/),
 // BENCH_INGEST=texts,mix,unknown (which ingest loads: text messages with workers off; the status mix with
 // workers on, PostgreSQL only — 80 % statuses, half ours and half another app's, 20 % texts from 1,000
@@ -22,11 +26,12 @@ import path from 'node:path';
 import pg from 'pg';
 import { runIngest, type IngestResult } from './ingest.js';
 import { LATENCY_PHONE_NUMBER_ID, runLatency, type LatencyResult } from './latency.js';
+import { runSender, SENDER_PHONE_NUMBER_ID, type SenderResult } from './sender.js';
 import { createDeliveryPool, createMixPool, type MixKind } from './payloads.js';
 import { startFakeGraph } from '../test/support/fake-graph.js';
 import { backendCpu } from './pg-cpu.js';
 import type { TargetSpec } from './protocol.js';
-import { fmt, ingestTable, latencyTable, machineSection, mixChecks, mixTable, stagesTable, targetsTable, type Check, type IngestRow, type LatencyRow, type MixRow } from './report.js';
+import { fmt, ingestTable, latencyTable, machineSection, mixChecks, mixTable, senderTable, stagesTable, targetsTable, type Check, type IngestRow, type LatencyRow, type MixRow } from './report.js';
 import { repoRoot, startTarget, type TargetProcess } from './target-process.js';
 
 const env = process.env;
@@ -36,7 +41,11 @@ const CONNECTIONS = 50;
 const LATENCY_RATE = Number(env['BENCH_LATENCY_RATE'] ?? 50) || 50;
 const LATENCY_WARMUP = 25;
 const PG_BASE = env['BENCH_DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/postgres';
-const ONLY = env['BENCH_ONLY'] ?? '';
+const ONLY = (env['BENCH_ONLY'] ?? '').split(',').filter(Boolean);
+const runs = (what: 'ingest' | 'latency' | 'sender') => ONLY.length === 0 || ONLY.includes(what);
+const SENDER_MPS = Number(env['BENCH_SENDER_MPS'] ?? 100) || 100;
+const SENDER_PATIENTS = Number(env['BENCH_SENDER_PATIENTS'] ?? 0) || Math.round(1500 * Math.min(1, DURATION_S / 20));
+const SENDER_INSTANCES = (env['BENCH_SENDER_INSTANCES'] ?? '1,2').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
 const DBS = (env['BENCH_DB'] ?? 'pglite,postgres').split(',');
 const CPU_PROF_DIR = env['BENCH_CPU_PROF'] ? path.join(repoRoot, 'bench', 'profiles') : undefined;
 const MPS = env['BENCH_MPS'] ? Number(env['BENCH_MPS']) : undefined;
@@ -163,9 +172,10 @@ async function main(): Promise<void> {
   const ingestRows: IngestRow[] = [];
   const mixRows: MixRow[] = [];
   const latencyRows: LatencyRow[] = [];
+  const senderRows: SenderResult[] = [];
   const notes: string[] = [];
   try {
-    if (ONLY !== 'latency' && INGEST.includes('texts')) {
+    if (runs('ingest') && INGEST.includes('texts')) {
       const poolSize = Math.ceil((DURATION_S + WARMUP_S) * POOL_RATE);
       log(`precomputing ${poolSize} signed webhook bodies…`);
       const pool = createDeliveryPool({ size: poolSize, secret: APP_SECRET, phoneNumberId: INGEST_PHONE_NUMBER_ID, runId: crypto.randomBytes(4).toString('hex') });
@@ -197,12 +207,12 @@ async function main(): Promise<void> {
     }
 
     const mixKinds = (['mix', 'unknown'] as const).filter((k) => INGEST.includes(k));
-    if (ONLY !== 'latency' && mixKinds.length && !kinds.includes('postgres')) notes.push('The status mix runs on PostgreSQL only: it was skipped.');
-    if (ONLY !== 'latency' && kinds.includes('postgres')) {
+    if (runs('ingest') && mixKinds.length && !kinds.includes('postgres')) notes.push('The status mix runs on PostgreSQL only: it was skipped.');
+    if (runs('ingest') && kinds.includes('postgres')) {
       for (const mix of mixKinds) mixRows.push(...(await runMix(mix, spec)));
     }
 
-    if (ONLY !== 'ingest') {
+    if (runs('latency')) {
       const messages = LATENCY_RATE * DURATION_S;
       // A number that receives 50 messages/s needs Meta's 1,000-mps tier (80 mps counts inbound + outbound,
       // shared/cloud-api.md §10), so the app runs with that cap; one more PostgreSQL row keeps the app's
@@ -235,6 +245,40 @@ async function main(): Promise<void> {
         latencyRows.push({ db: DB_LABEL[db], mps: mps ? String(mps) : '80 (default)', result: r });
       }
     }
+
+    if (runs('sender') && kinds.includes('postgres')) {
+      for (const instances of SENDER_INSTANCES) {
+        const label = `sender-postgres-mps-${SENDER_MPS}-x${instances}`;
+        log(`${label}: ${SENDER_PATIENTS} patients writing at once…`);
+        const { spec: s } = await spec('app', 'postgres', { workers: true, phoneNumberId: SENDER_PHONE_NUMBER_ID, mps: SENDER_MPS });
+        const probe = new pg.Client({ connectionString: s.databaseUrl });
+        await probe.connect();
+        const r = await runSender({
+          appSecret: APP_SECRET,
+          token: TOKEN,
+          mps: SENDER_MPS,
+          patients: SENDER_PATIENTS,
+          instances,
+          concurrency: CONNECTIONS,
+          timeoutMs: 180_000,
+          startApps: async (graphUrl, count) => {
+            // One database, several instances: the cap is the phone number's, shared through it.
+            const targets = [];
+            for (let i = 0; i < count; i++) targets.push(await startTarget(`${label}-${i + 1}`, { ...s, graphUrl, dataDir: scratch.dataDir() }, { cpuProfDir: CPU_PROF_DIR }));
+            return targets;
+          },
+          marks: async () => (await probe.query<{ ms: number }>(`select (extract(epoch from dispatched_at) * 1000)::float8 as ms from outbox where dispatched_at is not null`)).rows.map((row) => row.ms),
+          backlog: async () => {
+            const q = await probe.query<{ n: number }>(`select count(*)::int as n from outbox where state = 'pending' and next_attempt_at <= now()`).catch((e: unknown) => { log(`backlog probe failed: ${String(e)}`); return { rows: [{ n: 0 }] }; });
+            return q.rows[0]?.n ?? 0;
+          },
+        }).finally(() => probe.end());
+        log(`${label}: ${r.requests} requests in ${r.busyS.toFixed(1)} s, sustained ${r.sustainedPerS.toFixed(1)}/s (${fmt((100 * r.sustainedPerS) / r.mps, 0)} % of the cap), max 1 s ${r.max1s}, max 5 s ${r.max5s}; answered once ${r.answered}/${r.patients}, duplicated ${r.duplicated}; webhooks acknowledged in ${(r.burstMs / 1000).toFixed(1)} s (${r.webhookErrors} failed); at the cap (≥ 1 s of sends due) ${r.atCapS} s at ${fmt(r.atCapPerS, 1)}/s; by the instances' dispatch marks: sustained ${fmt(r.byMarks.sustainedPerS, 1)}/s, max 1 s ${r.byMarks.max1s}, max 5 s ${r.byMarks.max5s}; given back unsent ${JSON.stringify(r.requeued)}; per second: ${r.perSecond.join(' ')}; most due per second: ${r.dueBySecond.join(' ')}`);
+        senderRows.push(r);
+      }
+    } else if (runs('sender')) {
+      notes.push('The sender-at-the-cap rows need a PostgreSQL server (BENCH_DATABASE_URL) and were skipped.');
+    }
   } finally {
     await scratch.cleanup();
   }
@@ -261,6 +305,16 @@ async function main(): Promise<void> {
     );
   }
 
+  for (const r of senderRows) {
+    const at = `Sender at MPS ${r.mps}, ${r.instances} instance${r.instances > 1 ? 's' : ''}`;
+    checks.push(
+      { what: `${at}: sustained while ≥ 1 s of sends was due`, target: '≥ 90 % of the cap', measured: `${fmt((100 * r.atCapPerS) / r.mps, 1)} % over ${r.atCapS} s (whole busy period: ${fmt((100 * r.sustainedPerS) / r.mps, 1)} %)`, pass: r.atCapS > 0 && r.atCapPerS >= 0.9 * r.mps },
+      { what: `${at}: most in any 1 s`, target: '≤ 150 % of the cap', measured: `${fmt((100 * r.max1s) / r.mps, 0)} %`, pass: r.max1s <= 1.5 * r.mps },
+      { what: `${at}: most in any 5 s`, target: '≤ 110 % of the cap', measured: `${fmt((100 * r.max5s) / (5 * r.mps), 1)} %`, pass: r.max5s <= 1.1 * 5 * r.mps },
+      { what: `${at}: every patient answered once`, target: `${r.patients} / ${r.patients}`, measured: `${r.answered} / ${r.patients}`, pass: r.answered === r.patients && r.duplicated === 0 },
+    );
+  }
+
   const md = [
     machineSection({
       cpu: cpus[0]?.model.trim() ?? 'unknown CPU',
@@ -281,6 +335,7 @@ async function main(): Promise<void> {
     mixRows.length ? mixTable(mixRows, { connections: CONNECTIONS, durationS: DURATION_S }) : '',
     latencyRows.length ? latencyTable(latencyRows, { rate: LATENCY_RATE }) : '',
     latencyRows.length ? stagesTable(latencyRows) : '',
+    senderRows.length ? senderTable(senderRows) : '',
     checks.length ? targetsTable(checks) : '',
     'skipped' in pgInfo ? `PostgreSQL rows were skipped: ${pgInfo.skipped}.\n` : '',
     ...notes.map((n) => `${n}\n`),

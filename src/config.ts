@@ -37,6 +37,7 @@ const envSchema = z.object({
   WHATSAPP_MPS: positiveInt(1000).default(80),
   WHATSAPP_SEND_TIMEOUT_MS: positiveInt(120_000).default(10_000),
   WHATSAPP_RECONCILE_MS: positiveInt(3_600_000).default(15_000),
+  WHATSAPP_RESTART_WAIT_MS: positiveInt(3_600_000).default(60_000),
   ENCRYPTION_KEY: z
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be a base64-encoded 32-byte key (openssl rand -base64 32)')
@@ -75,6 +76,8 @@ export interface Config {
     readonly mps: number;
     readonly sendTimeoutMs: number;
     readonly reconcileMs: number;
+    /** Extra wait beyond reconcileMs for an in-doubt send whose wait spans a restart (nobody listened) or whose process died mid-send. */
+    readonly restartWaitMs: number;
   };
   readonly encryptionKey: string | undefined;
   readonly adminEmail: string | undefined;
@@ -146,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       mps: e.WHATSAPP_MPS,
       sendTimeoutMs: e.WHATSAPP_SEND_TIMEOUT_MS,
       reconcileMs: e.WHATSAPP_RECONCILE_MS,
+      restartWaitMs: e.WHATSAPP_RESTART_WAIT_MS,
     },
     encryptionKey: e.ENCRYPTION_KEY,
     adminEmail: e.ADMIN_EMAIL ?? (sandbox ? SANDBOX_ADMIN_EMAIL : undefined),

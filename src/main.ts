@@ -1,6 +1,8 @@
 // Composition root: config → database → modules → HTTP app → workers. Everything is passed as arguments;
 // nothing here is a module-level singleton, so tests can run several instances in one process. Each
 // domain's index.ts exports a module (routes, workers, jobs, commands); this file lists them and loops.
+import crypto from 'node:crypto';
+import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Clock as JobClock } from 'pg-boss';
 import { createMetrics } from './analytics/metrics.js';
@@ -10,13 +12,14 @@ import { conversationModule, type ConversationHandler } from './conversation/ind
 import { databaseOptions, migrate, openDatabase, type Database } from './db/database.js';
 import { databaseModule } from './db/index.js';
 import { buildApp, landingModule } from './http/index.js';
-import { JobQueue } from './jobs/index.js';
+import { JobQueue, loopWorker } from './jobs/index.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createLogger } from './lib/logger.js';
 import { Wakeups, type AppModule, type ModuleContext, type Worker } from './lib/module.js';
 import { clinicName, sandboxModule, type SandboxHandle } from './sandbox/index.js';
 import { schedulingModule } from './scheduling/index.js';
 import { GraphClient, whatsappModule } from './whatsapp/index.js';
+import { BEAT_MS, beat, startListening } from './whatsapp/listeners.js';
 
 /** What every module is given. */
 export type Services = ModuleContext;
@@ -119,6 +122,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     app = await buildApp({ config, db: database.db, metrics: services.metrics, log, plugins: modules.flatMap((m) => (m.routes ? [m.routes(services)] : [])) });
     if (opts.beforeListen) await opts.beforeListen(services);
     await app.ready();
+    // This process's span of listening for webhooks opens before its sender may reconcile: a restart is then a
+    // hole that in-doubt waits count (whatsapp/listeners.ts).
+    const listener = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
+    if (opts.listen !== false) await startListening(database.db, services.clock, listener);
     if (config.workers) {
       await jobs.startWorkers();
       for (const m of modules) {
@@ -130,7 +137,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       log.info({ code: 'workers_started', workers: workers.map((w) => w.name), jobs: jobs.names }, 'workers started');
     }
     let url = config.publicUrl;
-    if (opts.listen !== false) url = await app.listen({ port: config.port, host: config.host });
+    if (opts.listen !== false) {
+      url = await app.listen({ port: config.port, host: config.host });
+      const beating = loopWorker({ name: 'webhook-listener', pollMs: BEAT_MS, log, wake: services.wake, tick: async () => { await beat(database.db, services.clock, listener); return 0; } });
+      workers.push(beating);
+      beating.start();
+    }
     return { app, services, url, workers: workers.map((w) => w.name), stop };
   } catch (e) {
     await stop().catch(() => {});

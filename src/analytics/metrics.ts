@@ -15,6 +15,8 @@ export interface Metrics {
   outboundFailed: Counter<'code'>;
   outboundRetried: Counter<'code'>;
   outboundInDoubt: Counter<'outcome'>;
+  /** Claimed sends given back unsent: 'late' (missed their slot: the process is starved), 'paused', 'claim_lost'. */
+  outboundRequeued: Counter<'reason'>;
   senderPaused: Gauge;
   processingErrors: Counter<'stage'>;
   statusesExpired: Counter;
@@ -76,6 +78,7 @@ export function createMetrics(db: Db): Metrics {
     outboundSent: new Counter({ name: 'patientline_outbound_sent_total', help: 'Messages accepted by the Cloud API', labelNames: ['kind'], registers: [registry] }),
     outboundFailed: new Counter({ name: 'patientline_outbound_failed_total', help: 'Messages failed for good, by Cloud API error code', labelNames: ['code'], registers: [registry] }),
     outboundRetried: new Counter({ name: 'patientline_outbound_retried_total', help: 'Send attempts that will be retried, by error code', labelNames: ['code'], registers: [registry] }),
+    outboundRequeued: new Counter({ name: 'patientline_outbound_requeued_total', help: 'Claimed sends that did not leave: missed their slot (late), sending paused, or the claim was lost to reconciliation', labelNames: ['reason'], registers: [registry] }),
     outboundInDoubt: new Counter({ name: 'patientline_outbound_in_doubt_total', help: 'In-doubt sends by how they were settled (reconciled from a status, resent)', labelNames: ['outcome'], registers: [registry] }),
     senderPaused: new Gauge({ name: 'patientline_sender_paused', help: '1 while sending is paused by an operator alert (token, billing, account)', registers: [registry] }),
     processingErrors: new Counter({ name: 'patientline_processing_errors_total', help: 'Errors while processing queued work, by stage', labelNames: ['stage'], registers: [registry] }),

@@ -79,6 +79,8 @@ export interface OutboxTable {
   claimed_at: NullableTimestamp;
   /** Set just before the request leaves: an orphan without it never reached Meta. */
   dispatched_at: NullableTimestamp;
+  /** Number of the latest claim: only the send holding that claim may mark the row dispatched or settle it. */
+  claim_seq: Generated<number>;
   in_doubt_at: NullableTimestamp;
   wamid: string | null;
   status: string | null;
@@ -93,10 +95,17 @@ export interface OutboxTable {
   failed_at: NullableTimestamp;
 }
 
-export interface SendClaimsTable {
-  id: Generated<number>;
-  at: Timestamp;
-  n: number;
+/** The number's throughput as one schedule shared by every instance (migration 0008). */
+export interface SendScheduleTable {
+  id: Id;
+  next_slot: Timestamp;
+}
+
+/** When each instance listened for webhooks: one row per process start, beat_at moved forward while it runs. */
+export interface WebhookListenersTable {
+  instance: string;
+  started_at: Timestamp;
+  beat_at: Timestamp;
 }
 
 export interface WebhookDeadLettersTable {
@@ -167,7 +176,8 @@ export interface DB {
   inbound_messages: InboundMessagesTable;
   status_events: StatusEventsTable;
   outbox: OutboxTable;
-  send_claims: SendClaimsTable;
+  send_schedule: SendScheduleTable;
+  webhook_listeners: WebhookListenersTable;
   webhook_dead_letters: WebhookDeadLettersTable;
   webhook_other_events: WebhookOtherEventsTable;
   media: MediaTable;

@@ -44,7 +44,7 @@ export function whatsappModule(): AppModule {
       const { config, database, cipher, graph, metrics, clock, log, wake } = ctx;
       // Workers use their own connections (a lane after intake on PGlite): webhooks are answered first.
       const db = database.background;
-      const sender = new Sender({ db, cipher, graph, metrics, log: log.child({ worker: 'sender' }), clock, mps: config.whatsapp.mps, sendTimeoutMs: config.whatsapp.sendTimeoutMs, reconcileMs: config.whatsapp.reconcileMs, onSettled: () => wake.wake(SENDER), settleDb: database.urgent });
+      const sender = new Sender({ db, cipher, graph, metrics, log: log.child({ worker: 'sender' }), clock, mps: config.whatsapp.mps, sendTimeoutMs: config.whatsapp.sendTimeoutMs, reconcileMs: config.whatsapp.reconcileMs, restartWaitMs: config.whatsapp.restartWaitMs, onSettled: () => wake.wake(SENDER), settleDb: database.urgent });
       const media = new MediaDownloader({ db, cipher, graph, log: log.child({ worker: 'media' }), clock });
       return [
         loopWorker({ name: SENDER, pollMs: 250, log, wake, tick: () => sender.tick(), after: () => sender.drain() }),

@@ -1,8 +1,10 @@
 // The sender worker: claims due outbox rows (one in flight per recipient, in order), keeps the number's
-// throughput cap across every instance (a per-second counter row in PostgreSQL), sends through the Graph
-// client, and settles each row: accepted, retried with backoff, failed with its code, or in doubt.
-// In-doubt rows are never resent before the reconciliation window has let status webhooks (which echo
-// our biz_opaque_callback_data) prove whether they went out.
+// throughput cap across every instance (one send schedule in PostgreSQL: each claimed send gets its own
+// slot), sends through the Graph client, and settles each row: accepted, retried with backoff, failed with
+// its code, or in doubt. Each claim has a number (outbox.claim_seq): only the send holding the row's latest
+// claim may mark it dispatched or settle it, so a row that reconciliation took back and another claim took
+// again is never sent twice. In-doubt rows are never resent before the reconciliation window has let status
+// webhooks (which echo our biz_opaque_callback_data) prove whether they went out.
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Metrics } from '../analytics/metrics.js';
@@ -15,39 +17,67 @@ import { toWire, markRead } from './outbound.js';
 import { CALLBACK_PREFIX, callbackDataFor, decodeItem, isReadReceipt, type OutboxItem } from './outbox.js';
 import { errorSummary } from '../lib/logger.js';
 import { applyHeldStatusesFor } from './statuses.js';
+import { listenedThrough } from './listeners.js';
 
 export const WINDOW_MS = 24 * 3600 * 1000;
 /** Local error code for a free-form send refused before it leaves (the Cloud API would answer 131047). */
 export const WINDOW_CLOSED = 131047;
 const MAX_ATTEMPTS = { retry: 8, retry_recipient: 12 } as const;
 const PAUSE_MS = 60_000;
+const PAUSE_READ_MS = 200;
 const READ_RECEIPT_TTL_MS = 60_000;
 /**
- * How much longer than WHATSAPP_RECONCILE_MS an orphan that had left waits for its status webhooks: Meta
- * retries at once and then backs off, so a minute after the restart covers its first retries. Longer would
- * leave a patient unanswered when the request died on its way out; a resend is the lesser harm.
+ * How much longer than WHATSAPP_RECONCILE_MS (by default; WHATSAPP_RESTART_WAIT_MS) an orphan that had left,
+ * or a send whose wait spans a time when no instance listened, waits for its status webhooks: Meta retries
+ * at once and then backs off, so a minute after the restart covers its first retries. Longer would leave a
+ * patient unanswered when the request died on its way out; a resend is the lesser harm.
  */
-const ORPHAN_EXTRA_WAIT_MS = 60_000;
+const RESTART_WAIT_MS = 60_000;
 /**
- * The cap is counted over a sliding 1.2 s: requests claimed together reach Meta with some jitter, and a
- * margin keeps every second at Meta's end under WHATSAPP_MPS (130429 costs more than the margin).
+ * Share of WHATSAPP_MPS that the schedule hands out: slots are spaced 1 / (0.96 × MPS) s apart, so a send
+ * that leaves a little after its slot (LATE_MS) still keeps every second at Meta's end near the cap, and
+ * 130429 (which costs far more than 4 %) stays rare.
  */
-const RATE_WINDOW_MS = 1200;
-/** Advisory lock key of the send budget (any constant unique to this use). */
-const SEND_LOCK = 7_202_611_001;
+const SLOT_SHARE = 0.96;
+/** How far ahead the schedule is filled: claimed sends wait for their slot, so the line never runs dry. */
+const LEAD_MS = 1000;
+/** A claim is made only once the schedule's lead is below this: claims come in batches, not one per send. */
+const REFILL_MS = 500;
+/**
+ * Read receipts are never scheduled further ahead than this (and only once less than half of it is left): a
+ * reply that comes due while the number is saturated waits behind at most this many blue ticks of another
+ * instance (this instance's own give their slots to it: repliesFirst).
+ */
+const READ_LEAD_MS = 250;
+/**
+ * A send that could not leave within this of its slot (a stalled event loop) goes back to the queue without
+ * leaving: sent late, it would crowd the slots after it.
+ */
+const LATE_MS = 250;
+
+/**
+ * The most sends the schedule lets leave in any window of `windowMs` (by the dispatch mark, outbox.dispatched_at):
+ * slots 1 / (SLOT_SHARE × MPS) apart, each send leaving at most LATE_MS after its slot. This is the sender's
+ * own bound; tests check it.
+ */
+export function scheduleBound(mps: number, windowMs: number): number {
+  return Math.floor(((windowMs + LATE_MS) * mps * SLOT_SHARE) / 1000) + 1;
+}
 
 export interface SenderDeps {
   db: Db;
   cipher: Cipher;
-  graph: GraphClient;
+  graph: Pick<GraphClient, 'sendMessage'>;
   metrics: Metrics;
   log: Logger;
   clock: Clock;
   mps: number;
   sendTimeoutMs: number;
   reconcileMs: number;
+  /** WHATSAPP_RESTART_WAIT_MS (default 60 s): see RESTART_WAIT_MS. */
+  restartWaitMs?: number;
   batchSize?: number;
-  /** Sends under way at once, at most (default 64). */
+  /** Requests under way at once before no more are claimed (default 64); sends waiting for their slot aside. */
   maxInFlight?: number;
   /** The handle for settling sends (Database.urgent); defaults to db. */
   settleDb?: Db;
@@ -64,44 +94,42 @@ interface ClaimedRow {
   requires_window: boolean;
   callback_token: string;
   attempts: number;
+  claim_seq: number;
   last_inbound_at: Date | null;
+}
+
+/** A claimed row and its slot in the number's send schedule (ms since the epoch, by the injected clock). */
+interface Claim extends ClaimedRow {
+  slot: number;
 }
 
 export class Sender {
   constructor(private readonly d: SenderDeps) {}
 
   private readonly inFlight = new Set<Promise<void>>();
-  private paceChain: Promise<void> = Promise.resolve();
-  private lastDispatch = 0;
-
-  /**
-   * Spaces this process's requests by at least 1/WHATSAPP_MPS s of real time. The shared budget counts
-   * claims; a busy event loop can hold claimed sends back and then release them together, which Meta would
-   * count as a burst.
-   */
-  private pace(): Promise<void> {
-    const gap = 1000 / this.d.mps;
-    const turn = this.paceChain.then(async () => {
-      const wait = this.lastDispatch + gap - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      this.lastDispatch = performance.now();
-    });
-    this.paceChain = turn;
-    return turn;
-  }
+  /** Sends past their slot wait (requests under way): what maxInFlight bounds. */
+  private active = 0;
+  /** The schedule is full until then (ms, injected clock): no claim can get a slot before, so none is tried. */
+  private scheduleFullUntil = 0;
+  /** Until then sending is paused, as this instance last read it: sends waiting for a slot go back instead. */
+  private knownPauseUntil = 0;
+  /** Read receipts of this process waiting for their slot (repliesFirst may give their slots to replies). */
+  private readonly waitingReads = new Set<Claim>();
 
   /**
    * Claims due rows and starts their sends without waiting for them: a slow answer from the Graph API never
    * holds up other patients. Returns how many rows it claimed (0 = nothing due, paused, or at the cap).
    */
   async tick(): Promise<number> {
-    const room = (this.d.maxInFlight ?? 64) - this.inFlight.size;
+    const room = (this.d.maxInFlight ?? 64) - this.active;
     if (room <= 0) {
       await Promise.race(this.inFlight);
       return 1;
     }
+    if (this.d.clock.now().getTime() < this.scheduleFullUntil) return 0;
     if (await this.paused()) return 0;
     const rows = await this.claim(room);
+    this.repliesFirst(rows);
     for (const row of rows) {
       const p: Promise<void> = this.sendOne(row)
         .catch((e: unknown) => this.d.log.error({ outboxId: row.id, err: errorSummary(e) }, 'settling a send failed; the row is reconciled later'))
@@ -122,39 +150,98 @@ export class Sender {
   /** Set the moment a pause-class error comes back, until the pause is committed: no claim slips in between. */
   private pausedUntil = 0;
 
+  private pauseReadAt = Number.NEGATIVE_INFINITY;
+
   private async paused(): Promise<boolean> {
-    if (this.d.clock.now().getTime() < this.pausedUntil) return true;
+    const t = this.d.clock.now().getTime();
+    if (t < this.pausedUntil) return true;
+    // Read at most every PAUSE_READ_MS of real time (at the cap the loop ticks on every settle); another
+    // instance's pause is seen that much later.
+    if (performance.now() - this.pauseReadAt < PAUSE_READ_MS) return t < this.knownPauseUntil;
+    this.pauseReadAt = performance.now();
     const row = await this.d.db.selectFrom('sender_pause').select(['paused_until']).where('paused_until', '>', this.d.clock.now()).executeTakeFirst();
     this.d.metrics.senderPaused.set(row ? 1 : 0);
+    this.knownPauseUntil = row ? row.paused_until.getTime() : 0;
     return row !== undefined;
   }
 
-  /** Claims up to the rest of the throughput budget (a sliding second), oldest first, one per recipient. */
-  private async claim(room: number): Promise<ClaimedRow[]> {
+  /**
+   * Claims due rows, oldest first, one per recipient, and gives each the next free slot of the number's
+   * schedule. The schedule is one row shared by every instance: its lock makes claimers take turns, so the
+   * cap holds for the phone number, not per process. Slots are spaced evenly, which sustains the cap
+   * without bursts; a calendar-second counter would either waste the seconds' ends or burst at their starts.
+   */
+  private async claim(room: number): Promise<Claim[]> {
     const batch = Math.min(room, this.d.batchSize ?? 50);
+    const gap = 1000 / (this.d.mps * SLOT_SHARE);
     return this.d.db.transaction().execute(async (tx) => {
+      const schedule = await sql<{ next_slot: Date }>`select next_slot from send_schedule where id = 1 for update`.execute(tx);
       const now = this.d.clock.now();
-      // One claimer at a time across instances, so the cap holds for the phone number, not per process.
-      await sql`select pg_advisory_xact_lock(${SEND_LOCK})`.execute(tx);
-      const used = await tx.selectFrom('send_claims').select(sql<number>`coalesce(sum(n), 0)::int`.as('n'))
-        .where('at', '>', new Date(now.getTime() - RATE_WINDOW_MS)).executeTakeFirstOrThrow();
-      const budget = Math.min(batch, this.d.mps - used.n);
-      if (budget <= 0) return [];
+      const t = now.getTime();
+      const start = Math.max(schedule.rows[0]?.next_slot.getTime() ?? t, t);
+      if (start > t + REFILL_MS) {
+        this.scheduleFullUntil = start - REFILL_MS;
+        return [];
+      }
+      const slotsFrom = (from: number, leadMs: number, most: number) => (from > t + leadMs ? 0 : Math.min(most, Math.floor((t + leadMs - from) / gap) + 1));
       // Replies before read receipts: when the number's throughput is short, blue ticks wait, patients do not.
       // Two claims, each walking its own partial index in id order, so the cost follows the queue, not history.
-      const claimed = { rows: await claimKind(tx, now, budget, false) };
-      // Read receipts only when no reply is due, and at most half the budget left: they queue in the pacing
-      // line, and a reply must not wait behind a row of blue ticks.
-      if (claimed.rows.length === 0) claimed.rows.push(...(await claimKind(tx, now, Math.max(1, Math.floor(budget / 2)), true)));
-      if (claimed.rows.length) {
-        await tx.insertInto('send_claims').values({ at: now, n: claimed.rows.length }).execute();
-        if (Math.random() < 0.02) await tx.deleteFrom('send_claims').where('at', '<', new Date(now.getTime() - 60_000)).execute();
-      }
-      return claimed.rows;
+      const rows = await claimKind(tx, now, slotsFrom(start, LEAD_MS, batch), false);
+      // Read receipts take only the slots after every due reply, and never far ahead: a reply that comes due
+      // next waits behind at most READ_LEAD_MS of blue ticks.
+      const readsFrom = start + rows.length * gap;
+      const reads = readsFrom > t + READ_LEAD_MS / 2 ? 0 : slotsFrom(readsFrom, READ_LEAD_MS, batch - rows.length);
+      if (reads > 0) rows.push(...(await claimKind(tx, now, reads, true)));
+      if (rows.length === 0) return [];
+      // The slots start no earlier than now, read again: the claim's own queries do not make its sends late.
+      const first = Math.max(start, this.d.clock.now().getTime());
+      await tx.updateTable('send_schedule').set({ next_slot: new Date(first + rows.length * gap) }).where('id', '=', 1).execute();
+      return rows.map((r, i) => ({ ...r, slot: first + i * gap }));
     });
   }
 
-  private async sendOne(row: ClaimedRow): Promise<void> {
+  /**
+   * Replies before read receipts, within this process too: newly claimed replies take the earliest of the
+   * slots that this process's read receipts are still waiting for, and those read receipts take the replies'
+   * later slots. The set of slots is unchanged, so the cap is too.
+   */
+  private repliesFirst(rows: Claim[]): void {
+    const replies = rows.filter((r) => r.kind !== 'read');
+    const now = this.d.clock.now().getTime();
+    const reads = [...this.waitingReads].filter((r) => r.slot > now).sort((a, b) => a.slot - b.slot);
+    if (replies.length === 0 || reads.length === 0 || reads[0]!.slot >= replies[0]!.slot) return;
+    const both = [...replies, ...reads];
+    const slots = both.map((c) => c.slot).sort((a, b) => a - b);
+    both.forEach((c, i) => (c.slot = slots[i]!));
+  }
+
+  /** Waits for a claimed send's slot; the reason it must not go now (it then goes back to the queue), if any. */
+  private async untilSlot(claim: Claim): Promise<'late' | 'paused' | null> {
+    if (claim.kind === 'read') this.waitingReads.add(claim);
+    try {
+      // A read receipt's slot may move later while it waits (repliesFirst): then it waits for the new one.
+      for (let waited = Number.NEGATIVE_INFINITY; claim.slot > waited; ) {
+        waited = claim.slot;
+        const wait = waited - this.d.clock.now().getTime();
+        if (wait <= 0) break;
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    } finally {
+      this.waitingReads.delete(claim);
+    }
+    const now = this.d.clock.now().getTime();
+    if (now < this.knownPauseUntil || now < this.pausedUntil) return 'paused';
+    return now - claim.slot > LATE_MS ? 'late' : null;
+  }
+
+  /** Gives a claimed row back without sending it: it did not leave, so it is not an attempt. */
+  private async release(row: Claim): Promise<void> {
+    await (this.d.settleDb ?? this.d.db).updateTable('outbox')
+      .set((eb) => ({ state: 'pending', attempts: eb('attempts', '-', 1), next_attempt_at: this.d.clock.now() }))
+      .where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
+  }
+
+  private async sendOne(row: Claim): Promise<void> {
     const { db, cipher, metrics, log, clock } = this.d;
     let item: OutboxItem;
     let body: unknown;
@@ -165,7 +252,7 @@ export class Sender {
       // A payload that cannot become a valid request never will: fail it rather than loop on it.
       await db.updateTable('outbox')
         .set({ state: 'failed', error_code: null, error_title: `invalid payload: ${errorSummary(e).type}`, failed_at: clock.now(), status: 'failed', status_rank: 3 })
-        .where('id', '=', row.id).where('state', '=', 'sending').execute();
+        .where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
       metrics.outboundFailed.inc({ code: 'invalid_payload' });
       log.error({ outboxId: row.id, err: errorSummary(e) }, 'outbox payload is not a valid Cloud API message: failed');
       return;
@@ -174,24 +261,43 @@ export class Sender {
       // Refused here, before it leaves: outside the window only approved templates may be sent.
       await db.updateTable('outbox')
         .set({ state: 'failed', error_code: WINDOW_CLOSED, error_title: 'customer service window closed', failed_at: clock.now(), status: 'failed', status_rank: 3 })
-        .where('id', '=', row.id).where('state', '=', 'sending').execute();
+        .where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
       metrics.outboundFailed.inc({ code: String(WINDOW_CLOSED) });
       log.info({ outboxId: row.id, code: WINDOW_CLOSED }, 'free-form message refused outside the 24-hour window');
       return;
     }
+    const holdBack = await this.untilSlot(row);
+    if (holdBack) {
+      await this.release(row);
+      metrics.outboundRequeued.inc({ reason: holdBack });
+      return;
+    }
     let outcome: SendOutcome;
+    this.active++;
     try {
-      await this.pace();
       // Durable before the request leaves: after a crash, a row without it is known never to have gone out.
-      await (this.d.settleDb ?? this.d.db).updateTable('outbox').set({ dispatched_at: clock.now() }).where('id', '=', row.id).execute();
-      outcome = await this.d.graph.sendMessage(body);
-    } catch {
-      outcome = { kind: 'in_doubt', reason: 'client' };
+      // Only while this send still holds the row's latest claim: reconciliation may have taken it back (its
+      // process looked dead) and another claim may be sending it now. A failure here throws: the request
+      // never left, and reconciliation returns the row to the queue.
+      const mark = await (this.d.settleDb ?? this.d.db).updateTable('outbox').set({ dispatched_at: clock.now() })
+        .where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').executeTakeFirst();
+      if (Number(mark.numUpdatedRows) === 0) {
+        metrics.outboundRequeued.inc({ reason: 'claim_lost' });
+        log.warn({ outboxId: row.id }, 'send lost its claim before it left (reconciled meanwhile): not sent');
+        return;
+      }
+      try {
+        outcome = await this.d.graph.sendMessage(body);
+      } catch {
+        outcome = { kind: 'in_doubt', reason: 'client' };
+      }
+    } finally {
+      this.active--;
     }
     await this.settle(row, outcome);
   }
 
-  private async settle(row: ClaimedRow, outcome: SendOutcome): Promise<void> {
+  private async settle(row: Claim, outcome: SendOutcome): Promise<void> {
     const { metrics, log, clock } = this.d;
     // Recording what happened to a send goes first on a single-session database: until it is written, a crash
     // would leave the message in doubt.
@@ -199,7 +305,9 @@ export class Sender {
     const now = clock.now();
     if (outcome.kind === 'accepted') {
       await db.transaction().execute(async (tx) => {
-        // A status webhook may have settled the row first (state already 'sent'): keep what it wrote.
+        // A status webhook may have settled the row first (state already 'sent'): keep what it wrote. An
+        // acceptance is proof that the message left, like a status: it also settles a row whose claim this
+        // send lost while the row is still unsettled (and so stops a second copy that has not left yet).
         await tx.updateTable('outbox')
           .set({
             state: sql`case when state in ('sending', 'in_doubt', 'pending') then 'sent' else state end`,
@@ -209,6 +317,7 @@ export class Sender {
             status_rank: sql`greatest(status_rank, 1)`,
           })
           .where('id', '=', row.id)
+          .where((eb) => eb.or([eb('claim_seq', '=', row.claim_seq), eb('state', 'in', ['pending', 'sending', 'in_doubt'])]))
           .execute();
         if (outcome.wamid) await applyHeldStatusesFor(tx, outcome.wamid, clock);
       });
@@ -218,10 +327,10 @@ export class Sender {
     if (outcome.kind === 'in_doubt') {
       if (row.kind === 'read') {
         // A read receipt that may not have arrived is harmless: never resend it.
-        await db.updateTable('outbox').set({ state: 'sent', accepted_at: now }).where('id', '=', row.id).where('state', '=', 'sending').execute();
+        await db.updateTable('outbox').set({ state: 'sent', accepted_at: now }).where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
         return;
       }
-      await db.updateTable('outbox').set({ state: 'in_doubt', in_doubt_at: now }).where('id', '=', row.id).where('state', '=', 'sending').execute();
+      await db.updateTable('outbox').set({ state: 'in_doubt', in_doubt_at: now }).where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
       log.warn({ outboxId: row.id, reason: outcome.reason }, 'send in doubt: waiting for status webhooks before any resend');
       return;
     }
@@ -232,21 +341,21 @@ export class Sender {
       await this.pause(`${code}`, c.reason);
       await db.updateTable('outbox')
         .set((eb) => ({ state: 'pending', attempts: eb('attempts', '-', 1), next_attempt_at: new Date(now.getTime() + PAUSE_MS) }))
-        .where('id', '=', row.id).where('state', '=', 'sending').execute();
+        .where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
       return;
     }
     if ((c.action === 'retry' || c.action === 'retry_recipient') && row.attempts < MAX_ATTEMPTS[c.action]) {
       const wait = backoffMs(c.action, row.attempts - 1);
       await db.updateTable('outbox')
         .set({ state: 'pending', next_attempt_at: new Date(now.getTime() + wait), error_code: error.code, error_title: error.title?.slice(0, 200) ?? null })
-        .where('id', '=', row.id).where('state', '=', 'sending').execute();
+        .where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
       metrics.outboundRetried.inc({ code: String(code) });
       log.info({ outboxId: row.id, code, attempt: row.attempts, waitMs: wait }, 'send will be retried');
       return;
     }
     await db.updateTable('outbox')
       .set({ state: 'failed', error_code: error.code ?? error.httpStatus, error_title: error.title?.slice(0, 200) ?? null, failed_at: now, status: 'failed', status_rank: sql`greatest(status_rank, 3)` })
-      .where('id', '=', row.id).where('state', '=', 'sending').execute();
+      .where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
     metrics.outboundFailed.inc({ code: String(code) });
     log.warn({ outboxId: row.id, code, action: c.action }, 'send failed for good');
   }
@@ -273,10 +382,12 @@ export class Sender {
 
   /**
    * Settles sends whose outcome is unknown: a 'sending' row whose process died is in doubt; an in-doubt
-   * row with no status webhook after the reconciliation window did not go out and is sent again.
+   * row with no status webhook after the reconciliation window did not go out and is sent again. The window
+   * counts only while some instance listens for webhooks (listeners.ts).
    */
   async reconcile(): Promise<number> {
     const { db, clock, metrics, sendTimeoutMs, reconcileMs, log } = this.d;
+    const restartWaitMs = this.d.restartWaitMs ?? RESTART_WAIT_MS;
     const now = clock.now().getTime();
     // Orphans of a process that died mid-send. One that never left (no dispatched_at) is simply sent again.
     // A read receipt is settled: resending one helps nobody. One that left waits for its status webhooks
@@ -285,7 +396,7 @@ export class Sender {
     const orphaned = await db.updateTable('outbox')
       .set({
         state: sql`case when kind = 'read' then 'sent' when dispatched_at is null then 'pending' else 'in_doubt' end`,
-        in_doubt_at: sql`case when dispatched_at is null then null else ${new Date(now + ORPHAN_EXTRA_WAIT_MS)}::timestamptz end`,
+        in_doubt_at: sql`case when dispatched_at is null then null else ${new Date(now + restartWaitMs)}::timestamptz end`,
         next_attempt_at: new Date(now),
       })
       .where('state', '=', 'sending')
@@ -295,6 +406,9 @@ export class Sender {
       .set({ state: 'pending', next_attempt_at: new Date(now) })
       .where('state', '=', 'in_doubt')
       .where('in_doubt_at', '<', new Date(now - reconcileMs))
+      // A wait that spans a time when no instance listened for webhooks (a restart) lasts the window again
+      // after it, plus the restart wait of an orphan: Meta's retries of the statuses it could not deliver back off.
+      .where(listenedThrough(new Date(now), reconcileMs + restartWaitMs))
       // A status that is stored but not applied yet settles the row on the next pass: never resend past it.
       .where(({ not, exists, selectFrom }) =>
         not(exists(selectFrom('status_events').select('status_events.id').whereRef('status_events.callback_data', '=', sql<string>`${CALLBACK_PREFIX} || outbox.id || ':' || outbox.callback_token`))))
@@ -325,10 +439,10 @@ async function claimKind(tx: Tx, now: Date, limit: number, readReceipts: boolean
        order by o.id
        limit ${limit}
        for update of o skip locked)
-    update outbox set state = 'sending', attempts = outbox.attempts + 1, claimed_at = ${now}, dispatched_at = null
+    update outbox set state = 'sending', attempts = outbox.attempts + 1, claim_seq = outbox.claim_seq + 1, claimed_at = ${now}, dispatched_at = null
       from due left join patients pt on pt.id = due.patient_id
      where outbox.id = due.id
     returning outbox.id, outbox.kind, outbox.payload, outbox.to_phone, outbox.to_bsuid, outbox.requires_window, outbox.callback_token,
-              outbox.attempts, pt.last_inbound_at`.execute(tx);
+              outbox.attempts, outbox.claim_seq, pt.last_inbound_at`.execute(tx);
   return r.rows;
 }

@@ -1,5 +1,5 @@
 // A small Graph API inside the tests: records every request, answers like the Cloud API, can be told to
-// fail (429, 500, no answer, answer lost after delivery, token error), and posts signed status webhooks
+// fail (429, 500, no answer, answer lost after delivery, no answer after delivery, token error), and posts signed status webhooks
 // to the app like Meta, retrying a webhook the app did not accept (Meta retries for 7 days).
 // It checks every messages request as the sandbox does (src/sandbox/validate.ts): a malformed body gets the
 // Cloud API's error (code 100, 131009…) and is recorded in `invalid`, and close() fails while any is left
@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { validateSend } from '../../src/sandbox/validate.js';
 
-export type Fault = 'ok' | '429' | '500' | '131056' | '190' | 'timeout' | 'lost' | '131047';
+export type Fault = 'ok' | '429' | '500' | '131056' | '190' | 'timeout' | 'lost' | 'unanswered' | '131047';
 
 export interface Received {
   method: string;
@@ -160,6 +160,8 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
       rec.wamid = wamid;
       if (fault === 'lost') {
         req.socket.destroy();
+      } else if (fault === 'unanswered') {
+        hanging.add(res); // delivered, but the answer never comes (the sender times out, or dies waiting)
       } else {
         json(200, { messaging_product: 'whatsapp', contacts: [{ input: body['to'], wa_id: String(body['to'] ?? '').replace('+', '') }], messages: [{ id: wamid }] });
       }
@@ -177,7 +179,7 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
     },
     delivered(to?: string) {
       return received.filter(
-        (r) => r.path.endsWith('/messages') && r.rejected === null && r.body['status'] !== 'read' && (r.fault === 'ok' || r.fault === 'lost') && (!to || String(r.body['to']).replace('+', '') === to),
+        (r) => r.path.endsWith('/messages') && r.rejected === null && r.body['status'] !== 'read' && (r.fault === 'ok' || r.fault === 'lost' || r.fault === 'unanswered') && (!to || String(r.body['to']).replace('+', '') === to),
       );
     },
     setFaults(p) {

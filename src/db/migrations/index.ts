@@ -9,6 +9,7 @@ import { statuses } from './0004-statuses.js';
 import { inboundOrder } from './0005-inbound-order.js';
 import { mediaChunks } from './0006-media-chunks.js';
 import { clinicSeed } from './0007-clinic-seed.js';
+import { sender } from './0008-sender.js';
 
 function statements(list: readonly string[]): Migration {
   return {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0005-inbound-order': statements(inboundOrder),
   '0006-media-chunks': statements(mediaChunks),
   '0007-clinic-seed': statements(clinicSeed),
+  '0008-sender': statements(sender),
 };
