@@ -105,12 +105,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const services = await openServices(config, modules, opts);
   const { database, jobs, log } = services;
   const workers: Worker[] = [];
+  const listening: Worker[] = [];
   let app: FastifyInstance | null = null;
   let stopping: Promise<void> | null = null;
   const stop = () => {
     stopping ??= (async () => {
       await app?.close();
-      await Promise.all(workers.map((w) => w.stop()));
+      await Promise.all([...workers, ...listening].map((w) => w.stop()));
       await jobs.stop();
       await database.close();
     })();
@@ -140,7 +141,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     if (opts.listen !== false) {
       url = await app.listen({ port: config.port, host: config.host });
       const beating = loopWorker({ name: 'webhook-listener', pollMs: BEAT_MS, log, wake: services.wake, tick: async () => { await beat(database.db, services.clock, listener); return 0; } });
-      workers.push(beating);
+      // Part of serving webhooks, not a background worker: it runs with WORKERS=0 too.
+      listening.push(beating);
       beating.start();
     }
     return { app, services, url, workers: workers.map((w) => w.name), stop };
