@@ -356,7 +356,7 @@ async function runMix(mix: MixKind, spec: SpecFor): Promise<MixRow[]> {
   const poolSize = Math.ceil((DURATION_S + WARMUP_S) * POOL_RATE);
   log(`${mix}: precomputing ${poolSize} signed webhook bodies…`);
   const pool = createMixPool({ size: poolSize, secret: APP_SECRET, phoneNumberId: INGEST_PHONE_NUMBER_ID, runId: crypto.randomBytes(4).toString('hex'), kind: mix });
-  const graph = await startFakeGraph({ appSecret: APP_SECRET, token: TOKEN, webhook: null, statuses: false });
+  const graph = await startFakeGraph({ appSecret: APP_SECRET, token: TOKEN, webhook: null, statuses: false, phoneNumberId: INGEST_PHONE_NUMBER_ID });
   const rows: MixRow[] = [];
   try {
     const results: Partial<Record<'bare' | 'app', { r: IngestResult; drain: MixRow['drain'] }>> = {};

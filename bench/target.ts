@@ -44,7 +44,7 @@ async function startApp(spec: TargetSpec): Promise<Target> {
     WHATSAPP_APP_SECRET: spec.appSecret,
     WHATSAPP_VERIFY_TOKEN: 'bench-verify-token',
     ENCRYPTION_KEY: spec.encryptionKey,
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env['BENCH_TARGET_LOG_LEVEL'] ?? 'silent',
     WORKERS: spec.workers ? '1' : '0',
     ...(spec.databaseUrl ? { DATABASE_URL: spec.databaseUrl } : {}),
     // The workers' pool size can be tried from the benchmark's environment.

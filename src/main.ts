@@ -14,6 +14,7 @@ import { databaseModule } from './db/index.js';
 import { buildApp, landingModule } from './http/index.js';
 import { JobQueue, loopWorker } from './jobs/index.js';
 import { systemClock, type Clock } from './lib/clock.js';
+import { IntakePressure } from './lib/intake-pressure.js';
 import { createLogger } from './lib/logger.js';
 import { Wakeups, type AppModule, type ModuleContext, type Worker } from './lib/module.js';
 import { clinicName, sandboxModule, type SandboxHandle } from './sandbox/index.js';
@@ -97,7 +98,7 @@ export async function openServices(config: Config, modules: readonly AppModule[]
     businessAccountId: config.whatsapp.businessAccountId,
     timeoutMs: config.whatsapp.sendTimeoutMs,
   });
-  return { config, database, cipher, metrics, graph, clock: opts.clock ?? systemClock, log, jobs, wake: new Wakeups() };
+  return { config, database, cipher, metrics, graph, clock: opts.clock ?? systemClock, log, jobs, wake: new Wakeups(), intake: new IntakePressure() };
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<Running> {

@@ -24,7 +24,7 @@ export function conversationModule(opts: { handler?: ConversationHandler } = {})
         onMedia: () => wake.wake(MEDIA),
         instanceId: `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`,
       });
-      return [loopWorker({ name: INBOUND, pollMs: 250, log, wake, tick: () => inbound.tick() })];
+      return [loopWorker({ name: INBOUND, pollMs: 250, log, wake, before: () => ctx.intake.calm(), tick: () => inbound.tick() })];
     },
   };
 }

@@ -73,7 +73,11 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
     const backgroundSize = opts.backgroundPoolSize ?? BACKGROUND_POOL_SIZE;
-    const workerPool = new pg.Pool({ connectionString: opts.databaseUrl, max: backgroundSize });
+    // The workers' queue claims (inbound, outbox, statuses) walk partial indexes whose size swings from empty
+    // to thousands of rows within seconds. A named statement's generic plan, chosen while a table was empty,
+    // would keep nested sequential scans there (a claim took 9 s at 3,000 pending messages): on the workers'
+    // connections every execution is planned for the parameters and table sizes of the moment.
+    const workerPool = new pg.Pool({ connectionString: opts.databaseUrl, max: backgroundSize, options: '-c plan_cache_mode=force_custom_plan' });
     for (const p of [pool, workerPool]) {
       p.on('error', () => {
         /* an idle client lost its connection; the pool replaces it */

@@ -23,6 +23,8 @@ export interface LoopOptions {
   log: Logger;
   /** Returns how much work it did; 0 means "idle: sleep". */
   tick(): Promise<number>;
+  /** Awaited before each tick: background loops let webhook intake go first (lib/intake-pressure.ts). */
+  before?(): Promise<void>;
   onError?(e: unknown): void;
 }
 
@@ -51,6 +53,7 @@ export function startLoop(o: LoopOptions): Loop {
     while (!stopped) {
       try {
         woken = false;
+        if (o.before) await o.before();
         const n = await o.tick();
         failures = 0;
         if (n === 0 && !stopped) await sleep(o.pollMs);

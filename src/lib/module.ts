@@ -10,6 +10,7 @@ import type { Database } from '../db/database.js';
 import type { JobDefinition, JobQueue } from '../jobs/index.js';
 import type { GraphClient } from '../whatsapp/graph-client.js';
 import type { Clock } from './clock.js';
+import type { IntakePressure } from './intake-pressure.js';
 import type { Logger } from './logger.js';
 
 /** What main.ts builds once and hands to every module. */
@@ -26,6 +27,8 @@ export interface ModuleContext {
   readonly jobs: JobQueue;
   /** Wakes another module's worker by name, e.g. after a commit that created work for it. */
   readonly wake: Wakeups;
+  /** Webhook requests in flight in this process: background loops wait for a burst to be acknowledged. */
+  readonly intake: IntakePressure;
 }
 
 /** A background worker: started after the HTTP app is ready, stopped before the database closes. */

@@ -27,6 +27,7 @@ export function whatsappModule(): AppModule {
         db: ctx.database.db,
         cipher: ctx.cipher,
         metrics: ctx.metrics,
+        intake: ctx.intake,
         onStored: (w) => {
           if (w.messages) ctx.wake.wake(INBOUND);
           // Statuses are not urgent: let a burst of them gather and apply them in one batch.
@@ -41,19 +42,20 @@ export function whatsappModule(): AppModule {
       };
     },
     workers(ctx: ModuleContext): Worker[] {
-      const { config, database, cipher, graph, metrics, clock, log, wake } = ctx;
+      const { config, database, cipher, graph, metrics, clock, log, wake, intake } = ctx;
+      const before = () => intake.calm();
       // Workers use their own connections (a lane after intake on PGlite): webhooks are answered first.
       const db = database.background;
       const sender = new Sender({ db, cipher, graph, metrics, log: log.child({ worker: 'sender' }), clock, mps: config.whatsapp.mps, sendTimeoutMs: config.whatsapp.sendTimeoutMs, reconcileMs: config.whatsapp.reconcileMs, restartWaitMs: config.whatsapp.restartWaitMs, onSettled: () => wake.wake(SENDER), settleDb: database.urgent });
       const media = new MediaDownloader({ db, cipher, graph, log: log.child({ worker: 'media' }), clock });
       return [
         loopWorker({ name: SENDER, pollMs: 250, log, wake, tick: () => sender.tick(), after: () => sender.drain() }),
-        loopWorker({ name: STATUSES, pollMs: 1000, log, wake, tick: async () => {
+        loopWorker({ name: STATUSES, pollMs: 1000, log, wake, before, tick: async () => {
           // Only a full batch goes on at once; otherwise the loop sleeps until the next burst has gathered (100 ms).
           const r = await applyStatuses(db, { clock, metrics });
           return r.more ? r.claimed : 0;
         } }),
-        loopWorker({ name: MEDIA, pollMs: 2000, log, wake, tick: () => media.tick() }),
+        loopWorker({ name: MEDIA, pollMs: 2000, log, wake, before, tick: () => media.tick() }),
         loopWorker({ name: 'reconcile', pollMs: 1000, log, wake, tick: async () => { const n = await sender.reconcile(); if (n) wake.wake(SENDER); return 0; } }),
       ];
     },

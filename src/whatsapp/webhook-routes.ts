@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { Metrics } from '../analytics/metrics.js';
 import { AppError } from '../lib/errors.js';
+import type { IntakePressure } from '../lib/intake-pressure.js';
 import { storeWebhook } from './inbound-store.js';
 import { verifySignature } from './signature.js';
 
@@ -19,6 +20,8 @@ export interface WebhookDeps {
   db: Db;
   cipher: Cipher;
   metrics: Metrics;
+  /** Counts the webhooks in flight, so this process's background loops let them go first. */
+  intake?: IntakePressure;
   /** Called after a webhook is committed: wakes the workers that process it. */
   onStored(what: { messages: number; statuses: number; otherEvents: number }): void;
 }
@@ -39,6 +42,7 @@ export function webhookRoutes(deps: WebhookDeps): FastifyPluginAsync {
 
     app.post('/webhooks/whatsapp', { bodyLimit: WEBHOOK_BODY_LIMIT }, async (req, reply) => {
       const end = deps.metrics.webhookDuration.startTimer();
+      deps.intake?.enter();
       try {
         const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         const header = req.headers['x-hub-signature-256'];
@@ -72,6 +76,7 @@ export function webhookRoutes(deps: WebhookDeps): FastifyPluginAsync {
         deps.onStored({ messages: r.messages, statuses: r.statuses, otherEvents: r.otherEvents });
         return reply.code(200).send({ ok: true });
       } finally {
+        deps.intake?.leave();
         end();
       }
     });
