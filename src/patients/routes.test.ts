@@ -9,6 +9,7 @@ import { startStaffApi, type StaffApi } from '../../test/support/staff-api.js';
 import { csvCell } from './csv.js';
 import { maskPhone, phoneDigits } from './directory.js';
 import { nameWords } from './names.js';
+import { touchPatient } from './patients.js';
 
 let database: TestDatabase;
 let api: StaffApi;
@@ -164,6 +165,19 @@ describe('patients API', () => {
     expect(csvCell('line\nbreak')).toBe('"line\nbreak"');
     expect(csvCell('\rx')).toBe('"\'\rx"');
     expect((await auditRows('patient.list_export')).at(-1)!.details).toMatchObject({ results: expect.any(Number) });
+  });
+
+  it('finds a patient by the WhatsApp profile name their messages brought', async () => {
+    const row = await database.db.transaction().execute((tx) => touchPatient(tx, api.services.cipher, { waId: null, bsuid: `FR.${crypto.randomBytes(6).toString('hex')}`, name: 'Éloïse Profilé' }, new Date()));
+    const ids = async (q: string) => ((await get(`/api/patients?q=${encodeURIComponent(q)}`)).json() as { items: { id: string }[] }).items.map((i) => i.id);
+    expect(await ids('eloise profile')).toEqual([row.patient.id]);
+    expect((await get(`/api/patients/${row.patient.id}`)).json()).toMatchObject({ displayName: 'Éloïse Profilé', givenName: null });
+  });
+
+  it('documents its routes in the OpenAPI document', async () => {
+    const doc = (await get('/api/openapi.json', 'admin')).json();
+    for (const p of ['/api/patients', '/api/patients/{id}', '/api/patients/{id}/export', '/api/patients/{id}/erase', '/api/patients.csv']) expect(doc.paths, p).toHaveProperty([p]);
+    expect(doc.paths['/api/patients/{id}'].patch.requestBody.content['application/json'].schema.properties).toHaveProperty('dateOfBirth');
   });
 
   it('normalises names and phone numbers', () => {
