@@ -65,7 +65,8 @@ export type Relation =
 
 /** What an erasure does to the patient's rows of a table. */
 export type Erasure =
-  | { action: 'delete' }
+  /** Delete the patient's rows, except those `except` names (kept, and handled as someone new's). */
+  | { action: 'delete'; except?: { column: string; in: readonly string[] }; why?: string }
   /** The patient's data key: ctx.keys.shred (crypto-shredding). */
   | { action: 'shred' }
   /** Open each row (app key) and delete it when it contains one of the patient's identifiers. */
@@ -143,7 +144,8 @@ export const DATA_MAP: readonly TableSpec[] = [
   },
   {
     table: 'inbound_messages', owner: 'whatsapp', relation: { kind: 'patient', column: 'patient_id', byIdentifier: true }, export: 'messagesIn',
-    erase: { action: 'delete' },
+    // A message not handled yet may be an emergency: it is handled after the erasure, as a new patient's.
+    erase: { action: 'delete', except: { column: 'state', in: ['pending'] }, why: 'a pending message is still checked for red flags and answered, as a new patient\'s' },
     retention: { age: 'received_at', onlyWhen: { column: 'state', in: ['done', 'dead'] }, unlessPurged: { column: 'payload', value: 'empty_bytes' }, action: { set: { payload: 'empty_bytes' } } },
     columns: {
       id: op, wamid: pseudo, phone_number_id: op,
@@ -293,6 +295,7 @@ export function dataMapProblems(columns: readonly { table: string; column: strin
       if (r.byIdentifier && !Object.values(spec.columns).some((c) => c.identifier)) problems.push(`${spec.table}: byIdentifier without an identifier column`);
     }
     if (spec.erase.action === 'scan_delete' && !has(spec.table, spec.erase.column)) problems.push(`${spec.table}: scan_delete column ${spec.erase.column} is missing`);
+    if (spec.erase.action === 'delete' && spec.erase.except && !has(spec.table, spec.erase.except.column)) problems.push(`${spec.table}: erasure exception column ${spec.erase.except.column} is missing`);
     const ret = spec.retention;
     if (ret) {
       const ageTable = ret.via ? ret.via.table : spec.table;

@@ -4,8 +4,9 @@
 // or BSUID for rows stored before they were linked, or through another table: statuses of their outbound
 // messages, chunks of their media), sealed blobs no column links (dead letters, other webhook events) are
 // opened and deleted when they name the patient, and what the map keeps is kept: the audit trail, which
-// names the patient only by the opaque id and whose hash chain must keep verifying. The erasure itself is
-// recorded (patient.erase, with counts per table).
+// names the patient only by the opaque id and whose hash chain must keep verifying. An inbound message of
+// theirs not handled yet stays: it may be an emergency, and is handled after the erasure as a new patient's.
+// The erasure itself is recorded (patient.erase, with counts per table).
 import { sql } from 'kysely';
 import type { Tx } from '../db/database.js';
 import { recordAudit, type AuditActor } from './audit.js';
@@ -70,7 +71,8 @@ export async function erasePatient(tx: Tx, d: EraseDeps, who: Subject, o: { acto
     }
     const where = patientRows(spec, who, d.cipher);
     if (!where) continue;
-    const r = await sql`delete from ${sql.table(spec.table)} where ${where}`.execute(tx);
+    const keep = e.except ? sql` and ${sql.ref(`${spec.table}.${e.except.column}`)} not in (${sql.join(e.except.in.map((v) => sql`${v}`))})` : sql``;
+    const r = await sql`delete from ${sql.table(spec.table)} where ${where}${keep}`.execute(tx);
     counts[spec.table] = Number(r.numAffectedRows ?? 0n);
   }
   d.keys.forget(who.id);

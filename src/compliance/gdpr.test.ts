@@ -167,6 +167,23 @@ describe('erasure', () => {
   });
 });
 
+describe('erasure and a message in flight', () => {
+  it('keeps a message not handled yet (it may be an emergency): it is handled afterwards, as a new patient\'s', async () => {
+    const f = await patientWithHistory('Fly');
+    const pending = await storeMessage(database.db, messageFrom(f.who, { type: 'text', text: { body: 'chest pain since an hour' } }));
+    const r = await api.app.inject({ method: 'POST', url: `/api/patients/${f.id}/erase`, headers: api.as('admin'), payload: { confirm: `ERASE ${f.id}` } });
+    expect(r.statusCode).toBe(200);
+    expect(await database.db.selectFrom('inbound_messages').select(['state', 'patient_id']).where('wa_id', '=', f.who.phone).execute()).toEqual([{ state: 'pending', patient_id: null }]);
+    const { worker, seen } = testWorker(database.db, { instanceId: 'after-erasure' });
+    await worker.tick();
+    expect(seen).toEqual(['chest pain since an hour']);
+    const row = await database.db.selectFrom('inbound_messages').select(['state', 'patient_id']).where('id', '=', pending).executeTakeFirstOrThrow();
+    expect(row.state).toBe('done');
+    expect(row.patient_id).not.toBe(f.id);
+    expect(row.patient_id).not.toBeNull();
+  });
+});
+
 describe('operator commands', () => {
   it('export-patient prints or writes the export; erase-patient needs --confirm; both answer unknown ids with 1', async () => {
     const f = await patientWithHistory('Cli');
