@@ -3,7 +3,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
-import { DATA_MAP, dataMapProblems } from './data-map.js';
+import { DATA_MAP, dataMapMarkdown, dataMapProblems } from './data-map.js';
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -43,6 +43,13 @@ describe('data map', () => {
   it('names a mapped column the database lacks', () => {
     const columns = DATA_MAP.flatMap((t) => Object.keys(t.columns).map((column) => ({ table: t.table, column }))).filter((c) => !(c.table === 'outbox' && c.column === 'to_phone'));
     expect(dataMapProblems(columns)).toEqual(["column outbox.to_phone is in the data map but not in the database: remove it from table 'outbox' in DATA_MAP (src/compliance/data-map.ts)"]);
+  });
+
+  it('prints as a Markdown table, one row per table', () => {
+    const md = dataMapMarkdown().trim().split('\n');
+    expect(md).toHaveLength(DATA_MAP.length + 2);
+    expect(md.find((l) => l.startsWith('| status_events |'))).toBe('| status_events | by phone/BSUID, via outbox.wamid | statuses | deleted | rows deleted after RETENTION_MESSAGE_DAYS by received_at | operational: id, status, occurred_at, received_at, error_code, applied_at, attempts, next_attempt_at, expired_at; pseudonymous: wamid, callback_data, details; identifier_clear: recipient |');
+    expect(md.find((l) => l.startsWith('| audit_log |'))).toMatch(/\| kept: accountability/);
   });
 
   it('seals every PHI column, exports no secret, and keeps the audit trail on erasure', () => {

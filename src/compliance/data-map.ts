@@ -305,3 +305,37 @@ export function dataMapProblems(columns: readonly { table: string; column: strin
   }
   return problems;
 }
+
+function describeRelation(r: Relation): string {
+  if (r.kind === 'subject') return 'the patient';
+  if (r.kind === 'patient') {
+    const ways = [r.column ? `by ${r.column}` : null, r.byIdentifier ? 'by phone/BSUID' : null, r.via ? `via ${r.via.table}.${r.via.key}` : null].filter(Boolean);
+    return ways.join(', ');
+  }
+  return `${r.kind === 'unlinked' ? 'unlinked' : 'none'}: ${r.why}`;
+}
+
+function describeErasure(e: Erasure): string {
+  if (e.action === 'keep') return `kept: ${e.why}`;
+  if (e.action === 'delete') return e.except ? `deleted, except ${e.except.column} in (${e.except.in.join(', ')})` : 'deleted';
+  if (e.action === 'shred') return 'shredded';
+  return `opened and deleted when it names the patient (${e.column})`;
+}
+
+function describeRetention(r: Retention | undefined): string {
+  if (!r) return '-';
+  const what = 'delete' in r.action ? 'rows deleted' : `${Object.keys(r.action.set).join(', ')} purged`;
+  return `${what} after RETENTION_MESSAGE_DAYS by ${r.via ? `${r.via.table}.` : ''}${r.age}${r.onlyWhen ? ` (${r.onlyWhen.column} in ${r.onlyWhen.in.join('/')})` : ''}`;
+}
+
+/** The map as a Markdown table, for operators and the data protection officer (`patientline data-map`). */
+export function dataMapMarkdown(): string {
+  const lines = ['| table | relation to a patient | export | erasure | retention | columns by class |', '| --- | --- | --- | --- | --- | --- |'];
+  for (const t of DATA_MAP) {
+    const byClass = new Map<string, string[]>();
+    for (const [name, c] of Object.entries(t.columns)) byClass.set(c.class, [...(byClass.get(c.class) ?? []), name]);
+    const cols = [...byClass].map(([k, v]) => `${k}: ${v.join(', ')}`).join('; ');
+    lines.push(`| ${t.table} | ${describeRelation(t.relation)} | ${t.export ?? '-'} | ${describeErasure(t.erase)} | ${describeRetention(t.retention)} | ${cols} |`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -18,6 +18,7 @@ import { SYSTEM } from './audit.js';
 import { createCipher, loadEncryptionKey, type Cipher } from './crypto.js';
 import { gdprRoutes } from './gdpr-routes.js';
 import { eraseAndRecord, exportAndRecord } from './gdpr-service.js';
+import { dataMapMarkdown } from './data-map.js';
 import { createKeyRing, kekOf, type KeyRing } from './keys.js';
 import { purgeExpired, type PurgeResult } from './retention.js';
 
@@ -73,6 +74,14 @@ export function gdprCommands(open: () => Promise<GdprServices> = openGdprService
     }
   };
   return {
+    'data-map': {
+      summary: 'print the data map: every table, how it relates to a patient, export, erasure, retention',
+      usage: 'patientline data-map\n\nPrints the data map (src/compliance/data-map.ts) as a Markdown table. Needs no database.',
+      async run() {
+        process.stdout.write(dataMapMarkdown());
+        return 0;
+      },
+    },
     'export-patient': {
       summary: 'print everything held about a patient as JSON (GDPR access / portability)',
       usage: 'patientline export-patient <patient-id> [--out FILE]\n\nPrints the patientline-export/1 JSON document to stdout, or writes it to FILE (mode 600). Recorded in the audit trail.',
