@@ -227,7 +227,8 @@ export const DATA_MAP: readonly TableSpec[] = [
     erase: { action: 'keep', why: 'accountability (HIPAA 164.312(b), GDPR art. 5(2)): entries name the patient only by the opaque id, their details are PHI-free, and the hash chain must keep verifying' },
     columns: {
       id: audit, at: audit, actor_type: audit, actor_id: audit, action: audit, patient_id: ref, target: { class: 'pseudonymous', note: 'user:<id>, wamid:<id>' },
-      ip: { class: 'audit', note: 'the staff member\'s address' }, details: audit, prev_hash: audit, hash: audit,
+      // The staff member's address is their personal data, not the patient's: not in the patient's export.
+      ip: { class: 'audit', noExport: true, note: 'the staff member\'s address' }, details: audit, prev_hash: audit, hash: audit,
     },
   },
   { table: 'send_schedule', owner: 'whatsapp', relation: { kind: 'none', why: 'the number\'s throughput' }, erase: { action: 'keep', why: 'no personal data' }, columns: ops('id', 'next_slot') },

@@ -96,6 +96,8 @@ describe('export', () => {
     expect(s.media[0]).not.toHaveProperty('content');
     expect(s.conversationState[0]).toMatchObject({ flow: 'triage', state: { note: f.secrets.state } });
     expect(s.auditTrail.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['patient.update', 'patient.view']));
+    expect(s.auditTrail[0]).toHaveProperty('actor_id');
+    expect(s.auditTrail[0]).not.toHaveProperty('ip'); // the staff member's, not the patient's
     expect(doc.notExported).toEqual(expect.arrayContaining([expect.objectContaining({ table: 'data_keys' })]));
     const text = JSON.stringify(doc);
     for (const secret of ['wrapped', 'name_index', 'callback_token']) expect(text).not.toContain(`"${secret}"`);
