@@ -11,6 +11,11 @@ export { recordAudit, listAudit, verifyAudit, SYSTEM, type AuditActor, type Audi
 export { actorOf } from './actor.js';
 export type { Cipher } from './crypto.js';
 export { PatientKeyMissingError, type KeyRing } from './keys.js';
+export {
+  recordConsent, currentConsents, consentHistory, recordMarketingStop, refusedCondition, UnknownPatientError, CONSENT_PURPOSES, CONSENT_CHANNELS,
+  type ConsentInput, type ConsentEvent, type ConsentPurpose, type ConsentChannel, type CurrentConsents, type PurposeState,
+} from './consent.js';
+export { consentKeywordStep, matchKeyword, normaliseKeyword, confirmationLanguage, CONSENT_WORDS, KEYWORD_TEXT_VERSION, type KeywordMatch } from './consent-keywords.js';
 
 export function complianceModule(): AppModule {
   return {
