@@ -134,6 +134,7 @@ export class Sender {
     }
     if (this.d.clock.now().getTime() < this.scheduleFullUntil) return 0;
     if (await this.paused()) return 0;
+    this.refusedInClaim = 0;
     const rows = await this.claim(room);
     this.repliesFirst(rows);
     for (const row of rows) {
@@ -145,8 +146,12 @@ export class Sender {
         });
       this.inFlight.add(p);
     }
-    return rows.length;
+    // Refused rows count as work done: the rows queued behind them are due now, not after a poll.
+    return rows.length + this.refusedInClaim;
   }
+
+  /** Rows the last claim cancelled for want of consent. */
+  private refusedInClaim = 0;
 
   /** Waits for the sends under way (shutdown). */
   async drain(): Promise<void> {
@@ -221,6 +226,7 @@ export class Sender {
     await recordAudit(tx, refused.map((r): AuditEvent => ({
       actor: SYSTEM('sender'), action: 'message.refused', patientId: r.patient_id, target: `outbox:${r.id}`, details: { kind: r.kind, purpose: r.purpose }, at: now,
     })));
+    this.refusedInClaim += refused.length;
     this.d.log.info({ outboxIds: refused.map((r) => r.id) }, 'business-initiated messages refused at send time: consent withdrawn');
     return rows.filter((r) => !r.refused);
   }
