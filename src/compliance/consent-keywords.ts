@@ -36,12 +36,12 @@ export const CONSENT_WORDS: ReadonlyMap<string, ConsentWords> = new Map([en, fr,
 }));
 
 /**
- * Lower case, accents off (NFD, marks stripped), whitespace, punctuation, symbols and emoji around the word
+ * Lower case, accents off (NFKD: also full-width letters; marks stripped), whitespace, punctuation, symbols and emoji around the word
  * dropped, runs of spaces, dashes and underscores inside it made one space.
  */
 export function normaliseKeyword(input: string): string {
   return input
-    .normalize('NFD')
+    .normalize('NFKD')
     .replace(/\p{M}/gu, '')
     .toLowerCase()
     .replace(/[\p{Extended_Pictographic}\u{FE0F}\u{200D}\u{20E3}\u{1F1E6}-\u{1F1FF}\u{1F3FB}-\u{1F3FF}]/gu, ' ')
