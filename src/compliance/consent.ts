@@ -139,6 +139,9 @@ export async function consentHistory(db: DbOrTx, patientId: string, page: { befo
 export async function recordMarketingStop(tx: Tx, patientIds: readonly string[], at: Date): Promise<number> {
   const ids = [...new Set(patientIds)];
   if (ids.length === 0) return 0;
+  // Row locks before the audit chain's lock (recordConsent), as the sender's claim takes them: no deadlock.
+  await tx.updateTable('outbox').set({ state: 'cancelled', error_title: 'consent withdrawn' })
+    .where('patient_id', 'in', ids).where('purpose', '=', 'campaigns').where('state', '=', 'pending').execute();
   const withdrawn = await tx.selectFrom('patient_consents').select('patient_id')
     .where('patient_id', 'in', ids).where('purpose', '=', 'campaigns').where('granted', '=', false).execute();
   const already = new Set(withdrawn.map((r) => r.patient_id));
@@ -152,8 +155,6 @@ export async function recordMarketingStop(tx: Tx, patientIds: readonly string[],
     });
     recorded++;
   }
-  await tx.updateTable('outbox').set({ state: 'cancelled', error_title: 'consent withdrawn' })
-    .where('patient_id', 'in', ids).where('purpose', '=', 'campaigns').where('state', '=', 'pending').execute();
   return recorded;
 }
 
