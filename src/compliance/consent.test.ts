@@ -300,5 +300,10 @@ describe('the audit trail of messages', () => {
     await expect(db.db.updateTable('consent_events').set({ granted: true }).where('patient_id', '=', patient.id).execute()).rejects.toThrow(/append-only/);
     await expect(db.db.deleteFrom('consent_events').where('patient_id', '=', patient.id).execute()).rejects.toThrow(/append-only/);
     expect(await consentHistory(db.db, patient.id, { limit: 5 })).toHaveLength(1);
+    // Only deleting the patient (erasure) takes the history with it.
+    await db.db.deleteFrom('outbox').where('patient_id', '=', patient.id).execute();
+    await db.db.deleteFrom('inbound_messages').where('patient_id', '=', patient.id).execute();
+    await db.db.deleteFrom('patients').where('id', '=', patient.id).execute();
+    expect(await db.db.selectFrom('consent_events').select('id').where('patient_id', '=', patient.id).execute()).toEqual([]);
   });
 });
