@@ -14,9 +14,9 @@ export function conversationModule(opts: { handler?: ConversationHandler } = {})
   return {
     name: 'conversation',
     workers(ctx: ModuleContext): Worker[] {
-      const { database, cipher, clock, metrics, log, wake } = ctx;
+      const { database, cipher, keys, clock, metrics, log, wake } = ctx;
       const inbound = new InboundWorker({
-        db: database.background, cipher, clock, metrics,
+        db: database.background, cipher, keys, clock, metrics,
         log: log.child({ worker: 'inbound' }),
         handler: opts.handler ?? placeholderHandler,
         concurrency: database.concurrency,

@@ -2,7 +2,8 @@
 // known so far by one identity) is still handled.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
-import { cipher, person } from '../../test/support/inbound.js';
+import { cipher, crypt, person } from '../../test/support/inbound.js';
+import { bsuidIndex, phoneIndex } from '../compliance/identifiers.js';
 import { patientName, touchPatient, type Identity } from './index.js';
 
 let t: TestDatabase;
@@ -13,7 +14,7 @@ afterAll(async () => {
   await t.close();
 });
 
-const touch = (who: Identity) => t.db.transaction().execute((tx) => touchPatient(tx, cipher, who, new Date()));
+const touch = (who: Identity) => t.db.transaction().execute((tx) => touchPatient(tx, crypt, who, new Date()));
 
 describe('touchPatient', () => {
   it('finds a patient by either identity and learns the one it lacked', async () => {
@@ -24,7 +25,7 @@ describe('touchPatient', () => {
     expect(both).toMatchObject({ created: false, patient: { id: first.patient.id, waId: p.phone, bsuid: p.bsuid } });
     const byPhone = await touch({ waId: p.phone, bsuid: null });
     expect(byPhone.patient.id).toBe(first.patient.id);
-    expect(await t.db.transaction().execute((tx) => patientName(tx, cipher, first.patient.id))).toBe('Ana');
+    expect(await t.db.transaction().execute((tx) => patientName(tx, crypt, first.patient.id))).toBe('Ana');
   });
 
   it.each([
@@ -38,8 +39,10 @@ describe('touchPatient', () => {
     const r = await touch({ waId: p.phone, bsuid: p.bsuid });
     expect([x.patient.id, y.patient.id]).toContain(r.patient.id);
     // Each identity still belongs to exactly one patient.
-    const rows = await t.db.selectFrom('patients').select(['id', 'wa_id', 'bsuid']).where((eb) => eb.or([eb('wa_id', '=', p.phone), eb('bsuid', '=', p.bsuid)])).orderBy('created_at').execute();
-    expect(rows.map((row) => [row.wa_id, row.bsuid])).toEqual(bsuidFirst ? [[null, p.bsuid], [p.phone, null]] : [[p.phone, null], [null, p.bsuid]]);
+    const phone = phoneIndex(cipher, p.phone);
+    const bsuid = bsuidIndex(cipher, p.bsuid);
+    const rows = await t.db.selectFrom('patients').select(['id', 'wa_id_index', 'bsuid_index']).where((eb) => eb.or([eb('wa_id_index', '=', phone), eb('bsuid_index', '=', bsuid)])).orderBy('created_at').execute();
+    expect(rows.map((row) => [row.wa_id_index, row.bsuid_index])).toEqual(bsuidFirst ? [[null, bsuid], [phone, null]] : [[phone, null], [null, bsuid]]);
   });
 
   it('refuses an identity-less patient', async () => {
