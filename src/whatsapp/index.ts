@@ -9,6 +9,7 @@ import { applyStatuses } from './statuses.js';
 import { webhookRoutes } from './webhook-routes.js';
 
 export { GraphClient } from './graph-client.js';
+export { chunkAad } from './media-store.js';
 
 /** Names other modules wake through ModuleContext.wake. */
 export const SENDER = 'sender';
