@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
 import { cipher, crypt, person } from '../../test/support/inbound.js';
 import { bsuidIndex, phoneIndex } from '../compliance/identifiers.js';
-import { patientName, touchPatient, type Identity } from './index.js';
+import { findPatientByBsuid, findPatientByPhone, patientName, readPatientCard, touchPatient, type Identity } from './index.js';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -47,5 +47,32 @@ describe('touchPatient', () => {
 
   it('refuses an identity-less patient', async () => {
     await expect(touch({ waId: null, bsuid: null })).rejects.toThrow(/without wa_id and user_id/);
+  });
+
+  it('stores no identifier in clear, and finds the patient by phone however staff type it', async () => {
+    const p = person();
+    const { patient } = await touch({ waId: p.phone, bsuid: p.bsuid, username: 'ana.w', parentBsuid: 'FR.ENT.PARENT', name: 'Ana Quixote' });
+    expect(patient).toMatchObject({ waId: p.phone, bsuid: p.bsuid, username: 'ana.w' });
+    const row = await t.db.selectFrom('patients').selectAll().where('id', '=', patient.id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ wa_id: null, bsuid: null, parent_bsuid: null, username: null });
+    const asText = JSON.stringify(Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v])));
+    for (const clear of [p.phone, p.bsuid, 'ana.w', 'PARENT', 'Quixote']) expect(asText).not.toContain(clear);
+    const spaced = `+${p.phone.slice(0, 2)} ${p.phone.slice(2, 3)} ${p.phone.slice(3).replace(/(..)/g, '$1 ').trim()}`;
+    expect(await findPatientByPhone(t.db, cipher, spaced)).toEqual({ id: patient.id });
+    expect(await findPatientByPhone(t.db, cipher, `+${p.phone}`)).toEqual({ id: patient.id });
+    expect(await findPatientByPhone(t.db, cipher, '+33000000000')).toBeNull();
+    expect(await findPatientByBsuid(t.db, cipher, p.bsuid)).toEqual({ id: patient.id });
+    const card = await readPatientCard(t.db, crypt, patient.id);
+    expect(card).toMatchObject({ id: patient.id, maskedPhone: `+${p.phone.slice(0, 2)}${'•'.repeat(p.phone.length - 4)}${p.phone.slice(-2)}`, hasBsuid: true, profileName: 'Ana Quixote', givenName: null });
+    expect(card?.maskedPhone).not.toContain(p.phone.slice(2, -2));
+  });
+
+  it('reads an erased patient (data key shredded) as a card without names or phone', async () => {
+    const p = person();
+    const { patient } = await touch({ waId: p.phone, bsuid: null, name: 'Gone Soon' });
+    expect(await crypt.keys.shred(t.db, patient.id)).toBe(true);
+    await t.db.deleteFrom('data_keys').where('patient_id', '=', patient.id).execute();
+    // A new key (created on read) cannot open what the shredded one sealed.
+    expect(await readPatientCard(t.db, crypt, patient.id)).toMatchObject({ id: patient.id, maskedPhone: null, profileName: null });
   });
 });

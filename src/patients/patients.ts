@@ -5,7 +5,7 @@
 // erasure's crypto-shredding covers them. Values sealed before 0012 (with ENCRYPTION_KEY) still open: the
 // patient's cipher falls back to the KEKs (compliance/keys.ts).
 import { sql } from 'kysely';
-import type { Cipher } from '../compliance/crypto.js';
+import { DecryptError, type Cipher } from '../compliance/crypto.js';
 import { bsuidIndex, maskPhone, phoneIndex, type BlindIndex, type Crypt } from '../compliance/identifiers.js';
 import { PatientKeyMissingError } from '../compliance/keys.js';
 import type { DbOrTx, Tx } from '../db/database.js';
@@ -130,7 +130,7 @@ export interface PatientCard {
   lastInboundAt: Date | null;
 }
 
-/** A patient's card for the patients API; null when there is no such patient. An erased patient's sealed values read as null. */
+/** A patient's card for the patients API; null when there is no such patient. Values sealed with a shredded key (erasure) read as null. */
 export async function readPatientCard(db: DbOrTx, crypt: Crypt, patientId: string): Promise<PatientCard | null> {
   const row = await db.selectFrom('patients')
     .select(['id', 'wa_id', 'wa_id_sealed', 'bsuid_index', 'bsuid', 'profile_name', 'given_name', 'family_name', 'date_of_birth', 'language', 'last_inbound_at'])
@@ -143,8 +143,17 @@ export async function readPatientCard(db: DbOrTx, crypt: Crypt, patientId: strin
     if (!(e instanceof PatientKeyMissingError)) throw e;
     pc = null;
   }
-  const read = (v: Uint8Array | null) => (v && pc ? pc.decrypt(v).toString('utf8') : null);
-  const phone = pc ? open(pc, row.wa_id_sealed, row.wa_id) : null;
+  // A value sealed with a shredded key (erasure) reads as absent.
+  const attempt = (f: () => string | null): string | null => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof DecryptError) return null;
+      throw e;
+    }
+  };
+  const read = (v: Uint8Array | null) => (v && pc ? attempt(() => pc.decrypt(v).toString('utf8')) : null);
+  const phone = pc ? attempt(() => open(pc, row.wa_id_sealed, row.wa_id)) : null;
   return {
     id: row.id,
     maskedPhone: phone ? maskPhone(phone) : null,
