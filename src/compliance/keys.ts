@@ -105,14 +105,17 @@ export function createKeyRing(o: KeyRingOptions): KeyRing {
       if (hit && now() - hit.at < cacheMs) return hit.cipher;
       let row = await db.selectFrom('data_keys').select(['kek_id', 'wrapped']).where('patient_id', '=', patientId).executeTakeFirst();
       if (!row) {
-        const exists = await db.selectFrom('patients').select('id').where('id', '=', patientId).executeTakeFirst();
-        if (!exists) throw new PatientKeyMissingError();
-        const fresh = crypto.randomBytes(32);
-        await db.insertInto('data_keys')
-          .values({ patient_id: patientId, kek_id: current.id, wrapped: wrap(current, patientId, fresh) })
+        // One statement for a new patient (the inbound worker creates one per first message): inserted only if
+        // the patient exists; nothing comes back when another session created the key first, or the patient is gone.
+        const fresh = wrap(current, patientId, crypto.randomBytes(32));
+        row = await db.insertInto('data_keys')
+          .columns(['patient_id', 'kek_id', 'wrapped'])
+          .expression((eb) => eb.selectFrom('patients').select([sql<string>`${patientId}::uuid`.as('patient_id'), sql<string>`${current.id}::text`.as('kek_id'), sql<Uint8Array>`${fresh}::bytea`.as('wrapped')]).where('id', '=', patientId))
           .onConflict((oc) => oc.column('patient_id').doNothing())
-          .execute();
-        row = await db.selectFrom('data_keys').select(['kek_id', 'wrapped']).where('patient_id', '=', patientId).executeTakeFirstOrThrow();
+          .returning(['kek_id', 'wrapped'])
+          .executeTakeFirst();
+        row ??= await db.selectFrom('data_keys').select(['kek_id', 'wrapped']).where('patient_id', '=', patientId).executeTakeFirst();
+        if (!row) throw new PatientKeyMissingError();
       }
       // Values of this patient sealed before their data key existed (before 0012: with ENCRYPTION_KEY itself)
       // still open: the KEKs are this cipher's previous keys. New values are sealed with the data key only.
