@@ -38,8 +38,8 @@ export const identifiers: readonly string[] = [
   `create index inbound_messages_clear on inbound_messages (id) where wa_id is not null or bsuid is not null`,
 
   // A status's recipient: the index only (nothing reads the value); erasure finds a patient's statuses by it.
+  // No index on it: every status webhook would pay for one more btree insert, for a look-up made only at erasure.
   `alter table status_events add column recipient_index text`,
-  `create index status_events_recipient_index on status_events (recipient_index) where recipient_index is not null`,
   `create index status_events_clear on status_events (id) where recipient is not null`,
 
   // Where a message goes: { phone, bsuid } as encrypted JSON, under the patient's data key. recipient_key is
