@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Clock as JobClock } from 'pg-boss';
 import { createMetrics } from './analytics/metrics.js';
 import { loadEncryptionKey } from './compliance/crypto.js';
+import type { Crypt } from './compliance/identifiers.js';
 import { openCrypt } from './compliance/open-crypt.js';
 import { complianceModule } from './compliance/index.js';
 import { loadConfig, type Config } from './config.js';
@@ -91,7 +92,7 @@ export async function openServices(config: Config, modules: readonly AppModule[]
   }
   const { key, generated } = loadEncryptionKey(config.encryptionKey, config.dataDir);
   if (generated) log.warn({ code: 'encryption_key_generated' }, 'ENCRYPTION_KEY is not set: generated a key into DATA_DIR/encryption.key. Back it up; without it the data cannot be read.');
-  let crypt;
+  let crypt: Crypt;
   try {
     crypt = await openCrypt(database.db, key, config.previousEncryptionKeys.map((k) => Buffer.from(k, 'base64')), log);
   } catch (e) {

@@ -9,6 +9,7 @@ import { placeholderHandler, type ConversationHandler } from './handler.js';
 import { InboundWorker } from './inbound-worker.js';
 
 export { placeholderHandler, type ConversationHandler, type HandlerInput } from './handler.js';
+export { loadConversationState, saveConversationState, type ConversationState } from './state.js';
 
 export function conversationModule(opts: { handler?: ConversationHandler } = {}): AppModule {
   return {
