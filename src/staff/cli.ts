@@ -6,10 +6,9 @@ import { z } from 'zod';
 import { loadConfig } from '../config.js';
 import { databaseOptions, migrate, openDatabase } from '../db/database.js';
 import { roleSchema } from '../http/api.js';
-import { AppError } from '../lib/errors.js';
 import type { Command } from '../lib/module.js';
 import { createStaffUser } from './bootstrap.js';
-import { generatePassword } from './passwords.js';
+import { generatePassword, passwordWeakness } from './passwords.js';
 
 const USAGE = [
   'patientline create-user --email E --role R [--name N]',
@@ -49,11 +48,17 @@ export const staffCommands: Record<string, Command> = {
       let password = process.env['PATIENTLINE_PASSWORD'] || (await readStdin());
       const generated = password === '';
       if (generated) password = generatePassword();
+      const displayName = parsed.data.name ?? email.split('@')[0]!;
+      const weak = passwordWeakness(password, [email, displayName]);
+      if (weak) {
+        process.stderr.write(`patientline create-user: the password is too weak (${weak.reason}): use at least 12 characters that are not a common password\n`);
+        return 1;
+      }
       const cfg = loadConfig(process.env);
       const database = await openDatabase(databaseOptions(cfg));
       try {
         await migrate(database.db);
-        const user = await createStaffUser(database.db, { email, role, displayName: parsed.data.name ?? email.split('@')[0]!, password, now: new Date(), by: 'cli' });
+        const user = await createStaffUser(database.db, { email, role, displayName, password, now: new Date(), by: 'cli' });
         if (!user) {
           process.stderr.write(`patientline create-user: a user with this e-mail already exists\n`);
           return 1;
@@ -61,12 +66,6 @@ export const staffCommands: Record<string, Command> = {
         process.stdout.write(`created user ${user.id}: ${user.email} (${user.role})\n`);
         if (generated) process.stdout.write(`password (shown once, store it now): ${password}\n`);
         return 0;
-      } catch (e) {
-        if (e instanceof AppError && e.code === 'weak_password') {
-          process.stderr.write(`patientline create-user: the password is too weak (${String(e.details?.['reason'] ?? 'weak')}): ${e.details?.detail ?? ''}\n`);
-          return 1;
-        }
-        throw e;
       } finally {
         await database.close();
       }

@@ -95,3 +95,13 @@ export async function signIn(s: StaffApp, email: string, password: string, secre
   if (t.statusCode !== 200) throw new Error(`totp: ${t.statusCode} ${t.body}`);
   return signedIn(t);
 }
+
+/** An admin's first sign-in outside sandbox mode: enrols TOTP on the way (totp_setup_required). */
+export async function signInAdmin(s: StaffApp, email: string, password: string): Promise<SignedIn & { secret: string }> {
+  const r = await login(s.app, email, password);
+  const body = r.json() as { status: string; secret?: string };
+  if (body.status !== 'totp_setup_required' || !body.secret) throw new Error(`admin login: ${r.statusCode} ${r.body}`);
+  const t = await s.app.inject({ method: 'POST', url: '/api/auth/totp', payload: { code: await totpCode(body.secret, s.clock) }, headers: { cookie: `pl_session=${sessionCookie(r)!.value}` } });
+  if (t.statusCode !== 200) throw new Error(`admin totp: ${t.statusCode} ${t.body}`);
+  return { ...signedIn(t), secret: body.secret };
+}
