@@ -69,8 +69,10 @@ export function adminRoutes(deps: StaffDeps): FastifyPluginAsync {
           ...(disabling ? { disabled_at: now } : enabling ? { disabled_at: null } : {}),
           ...(b.requireTotp !== undefined ? { require_totp: b.requireTotp } : {}),
         }, now);
-        // A permission change ends every session of the user: the next request signs in with the new rights.
-        if (roleChange || disabling) await revokeUserSessions(tx, u.id, now);
+        // A permission change ends every session of the user: the next sign-in gets the new rights. So does
+        // requiring a second factor the user has not enrolled yet (their sessions were opened without one).
+        const totpNowDue = b.requireTotp === true && !u.require_totp && !u.totp_enabled;
+        if (roleChange || disabling || totpNowDue) await revokeUserSessions(tx, u.id, now);
         const base = { actor: actorOf(req), target: `user:${u.id}`, ip: req.ip, at: now };
         const events: AuditEvent[] = [];
         if (roleChange) events.push({ ...base, action: 'user.role_change', details: { from: u.role, to: updated.role } });

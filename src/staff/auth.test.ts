@@ -3,8 +3,11 @@
 // the cookie's attributes, the rate limit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
+import { loadConfig } from '../config.js';
+import { bootstrapAdmin } from './bootstrap.js';
 import { asAdminToken, createUser, login, sessionCookie, signIn, startStaffApp, STRONG, totpCode, type StaffApp } from '../../test/support/staff.js';
 
+const NOT_SANDBOX = { WHATSAPP_ACCESS_TOKEN: 't', WHATSAPP_PHONE_NUMBER_ID: 'PN', WHATSAPP_APP_SECRET: 's', WHATSAPP_VERIFY_TOKEN: 'v' };
 const ADMIN_EMAIL = 'Chief@Clinic.example';
 const ADMIN_PASSWORD = 'amber-Lantern-orbit-5521';
 let database: TestDatabase;
@@ -198,9 +201,11 @@ describe('sessions', () => {
 describe('TOTP for every user', () => {
   it('an admin switches it on for a clinician (requireTotp): the next login must enrol, and it cannot be turned off', async () => {
     const u = await createUser(s.app, { email: 'required@clinic.example', role: 'clinician' });
+    const before = await signIn(s, u.email, u.password);
     expect((await s.app.inject({ method: 'PATCH', url: `/api/users/${u.id}`, headers: asAdminToken, payload: { requireTotp: true } })).statusCode).toBe(200);
     const r = await login(s.app, u.email, u.password);
     expect(r.json().status).toBe('totp_setup_required');
+    expect((await me(before.headers)).statusCode).toBe(401); // the session opened without a second factor ended
     expect((await me({ cookie: `pl_session=${sessionCookie(r)!.value}` })).statusCode).toBe(401);
     // Enrolled through the login, then disabling is refused while required.
     const code = await totpCode(r.json().secret, s.clock);
@@ -226,6 +231,30 @@ describe('TOTP for every user', () => {
     s.clock.advance(30_000);
     expect((await s.app.inject({ method: 'POST', url: '/api/auth/totp/disable', headers: sess.headers, payload: { code: await totpCode(setup.secret, s.clock) } })).statusCode).toBe(204);
     expect((await login(s.app, u.email, u.password)).json().status).toBe('ok');
+  });
+});
+
+describe('a code sent twice at the same moment', () => {
+  it('is accepted once', async () => {
+    const u = await createUser(s.app, { email: 'race@clinic.example', role: 'clinician' });
+    const sess = await signIn(s, u.email, u.password);
+    const setup = (await s.app.inject({ method: 'POST', url: '/api/auth/totp/setup', headers: sess.headers })).json();
+    expect((await s.app.inject({ method: 'POST', url: '/api/auth/totp/enable', headers: sess.headers, payload: { code: await totpCode(setup.secret, s.clock) } })).statusCode).toBe(204);
+    s.clock.advance(30_000);
+    const pendings = await Promise.all([1, 2, 3, 4].map(() => login(s.app, u.email, u.password)));
+    const code = await totpCode(setup.secret, s.clock);
+    const answers = await Promise.all(pendings.map((p) => s.app.inject({ method: 'POST', url: '/api/auth/totp', payload: { code }, headers: { cookie: `pl_session=${sessionCookie(p)!.value}` } })));
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 401, 401, 401]);
+  });
+});
+
+describe('a weak ADMIN_PASSWORD outside sandbox mode', () => {
+  it('stops start-up naming the variable, and creates nobody', async () => {
+    // A failed start closes its database: this one is the test's own.
+    const own = await createTestDatabase();
+    await expect(startStaffApp(own, { ADMIN_EMAIL: 'weak-admin@clinic.example', ADMIN_PASSWORD: 'password1234' })).rejects.toThrow(/ADMIN_PASSWORD is too weak/);
+    await expect(bootstrapAdmin(database.db, loadConfig({ ...NOT_SANDBOX, ADMIN_EMAIL: 'weak-admin@clinic.example', ADMIN_PASSWORD: 'password1234' }), new Date())).rejects.toThrow(/too weak/);
+    expect(await database.db.selectFrom('staff_users').select('id').where('email', '=', 'weak-admin@clinic.example').execute()).toHaveLength(0);
   });
 });
 

@@ -41,8 +41,9 @@ function isLocked(u: StaffUser, now: Date): boolean {
 }
 
 export function loginDeps(deps: StaffDeps) {
-  let dummy: Promise<string> | null = null;
-  const dummyOnce = () => (dummy ??= dummyHash());
+  // Computed at once, not at the first unknown e-mail (whose answer would otherwise take twice as long).
+  const dummy = dummyHash();
+  dummy.catch(() => {});
 
   /** One more failure for a known user, committed before the 401 goes out; locks at the threshold. */
   async function failed(req: FastifyRequest, userId: string, reason: string): Promise<void> {
@@ -87,7 +88,7 @@ export function loginDeps(deps: StaffDeps) {
     const now = deps.clock.now();
     const u = await findUserByEmail(deps.db, email);
     if (!u) {
-      await verifyPassword(await dummyOnce(), password);
+      await verifyPassword(await dummy, password);
       await deps.db.transaction().execute((tx) => recordAudit(tx, {
         actor: ANONYMOUS, action: 'auth.login_failed', ip: req.ip, at: now,
         details: { reason: 'unknown_user', emailHash: deps.cipher.blindIndex(`staff-login-email:${normaliseEmail(email)}`).slice(0, 16) },
