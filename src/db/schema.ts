@@ -333,10 +333,18 @@ export interface ApiTokensTable {
   last_used_at: NullableTimestamp;
 }
 
+/** Per-IP hits on the sign-in routes in the current window (0010, src/staff/rate-limit.ts). */
+export interface AuthRateLimitsTable {
+  key: string;
+  window_started_at: Timestamp;
+  hits: number;
+}
+
 export interface DB {
   consent_events: ConsentEventsTable;
   patient_consents: PatientConsentsTable;
   identity_verifications: IdentityVerificationsTable;
+  auth_rate_limits: AuthRateLimitsTable;
   staff_users: StaffUsersTable;
   staff_sessions: StaffSessionsTable;
   api_tokens: ApiTokensTable;

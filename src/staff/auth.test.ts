@@ -266,20 +266,28 @@ describe('GET /api/auth/info', () => {
 });
 
 describe('the per-IP rate limit', () => {
-  it('answers 429 rate_limited (problem+json) past AUTH_RATE_LIMIT_PER_MINUTE on login, per address', async () => {
-    const limited = await startStaffApp(database, { AUTH_RATE_LIMIT_PER_MINUTE: '3' });
+  it('answers 429 rate_limited (problem+json) past AUTH_RATE_LIMIT_PER_MINUTE, per address, counted across instances', async () => {
+    const one = await startStaffApp(database, { AUTH_RATE_LIMIT_PER_MINUTE: '3' });
+    const two = await startStaffApp(database, { AUTH_RATE_LIMIT_PER_MINUTE: '3' });
     try {
-      for (let i = 0; i < 3; i++) expect((await login(limited.app, 'x@clinic.example', 'whatever-password', '10.0.0.7')).statusCode).toBe(401);
-      const r = await login(limited.app, 'x@clinic.example', 'whatever-password', '10.0.0.7');
+      const attempt = (a: StaffApp, ip: string) => login(a.app, 'x@clinic.example', 'whatever-password', ip);
+      expect((await attempt(one, '10.0.0.7')).statusCode).toBe(401);
+      expect((await attempt(two, '10.0.0.7')).statusCode).toBe(401);
+      expect((await attempt(one, '10.0.0.7')).statusCode).toBe(401);
+      const r = await attempt(two, '10.0.0.7'); // the fourth, on the other instance
       expect(r.statusCode).toBe(429);
       expect(r.headers['content-type']).toMatch(/application\/problem\+json/);
       expect(r.json()).toMatchObject({ status: 429, code: 'rate_limited' });
-      expect((await login(limited.app, 'x@clinic.example', 'whatever-password', '10.0.0.8')).statusCode).toBe(401);
-      const totp = () => limited.app.inject({ method: 'POST', url: '/api/auth/totp', payload: { code: '123456' }, remoteAddress: '10.0.0.9' });
-      for (let i = 0; i < 3; i++) await totp();
+      expect((await attempt(one, '10.0.0.8')).statusCode).toBe(401); // another address has its own count
+      const totp = () => one.app.inject({ method: 'POST', url: '/api/auth/totp', payload: { code: '123456' }, remoteAddress: '10.0.0.9' });
+      for (let i = 0; i < 3; i++) expect((await totp()).statusCode).toBe(401);
       expect((await totp()).statusCode).toBe(429);
+      // A minute later (by this instance's clock) the window starts again.
+      one.clock.advance(61_000);
+      expect((await attempt(one, '10.0.0.7')).statusCode).toBe(401);
     } finally {
-      await limited.close();
+      await one.close();
+      await two.close();
     }
   });
 });

@@ -16,6 +16,7 @@ import { bootstrapAdmin } from './bootstrap.js';
 import { staffCommands } from './cli.js';
 import { loginDeps, type StaffDeps } from './login.js';
 import { cookieOf, liveSession, sessionFromRequest, type LiveSession } from './sessions.js';
+import { postgresRateLimitStore } from './rate-limit.js';
 import { liveToken } from './tokens.js';
 
 export { SESSION_COOKIE } from './sessions.js';
@@ -62,11 +63,12 @@ export function staffModule(): AppModule {
       const deps = depsOf(ctx);
       const login = loginDeps(deps);
       return async (app) => {
-        // Per-IP limits on the login and TOTP routes only (routes opt in with config.rateLimit). In this
-        // process's memory: the account lockout, in the database, is what holds across instances.
+        // Per-IP limits on the login and TOTP routes only (routes opt in with config.rateLimit), counted in
+        // PostgreSQL so that they hold across instances; the account lockout is the per-account limit.
         await app.register(rateLimit, {
           global: false,
-          keyGenerator: (req) => req.ip,
+          store: postgresRateLimitStore(deps.db, deps.clock),
+          keyGenerator: (req) => `${req.routeOptions.url ?? req.url}|${req.ip}`,
           errorResponseBuilder: (_req, c) => new AppError('rate_limited', 429, 'Too many attempts', { detail: `try again in ${c.after}` }),
         });
         await app.register(authRoutes(deps, login));

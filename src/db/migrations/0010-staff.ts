@@ -53,4 +53,11 @@ export const staff: readonly string[] = [
     last_used_at timestamptz
   )`,
   `create index api_tokens_created on api_tokens (created_at, id)`,
+  // The per-IP limit on the sign-in routes, shared by every instance: one row per route and address.
+  `create table auth_rate_limits (
+    key text primary key,
+    window_started_at timestamptz not null,
+    hits integer not null
+  )`,
+  `create index auth_rate_limits_window on auth_rate_limits (window_started_at)`,
 ];
