@@ -103,6 +103,12 @@ describe('users', () => {
     const change = (await audit('user.role_change')).find((e) => e.target === `user:${a.id}`);
     expect(change).toMatchObject({ actor_type: 'staff', actor_id: b.id, details: { from: 'admin', to: 'clinician' } });
     expect(change!.ip).toBe('127.0.0.1');
+    // b is now the only enabled admin: nobody may demote or disable them, not even the admin token.
+    for (const payload of [{ role: 'analyst' }, { disabled: true }]) {
+      const last = await s.app.inject({ method: 'PATCH', url: `/api/users/${b.id}`, headers: asAdminToken, payload });
+      expect(last.statusCode).toBe(409);
+      expect(last.json().code).toBe('last_admin');
+    }
   });
 
   it('a clinician cannot PATCH anyone, themselves included', async () => {

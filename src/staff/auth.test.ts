@@ -258,6 +258,18 @@ describe('a weak ADMIN_PASSWORD outside sandbox mode', () => {
   });
 });
 
+describe('the client address', () => {
+  it('comes from X-Forwarded-For only when a trusted proxy (TRUST_PROXY, loopback by default) sends it', async () => {
+    const u = await createUser(s.app, { email: 'where@clinic.example', role: 'analyst' });
+    const from = async (remoteAddress: string) => {
+      await s.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: u.email, password: u.password }, remoteAddress, headers: { 'x-forwarded-for': '198.51.100.23' } });
+      return (await audit('auth.login')).filter((e) => e.target === `user:${u.id}`).at(-1)!.ip;
+    };
+    expect(await from('203.0.113.9')).toBe('203.0.113.9'); // a client cannot choose its address
+    expect(await from('127.0.0.1')).toBe('198.51.100.23'); // a proxy on this machine can tell it
+  });
+});
+
 describe('GET /api/auth/info', () => {
   it('is public and names no demo login outside sandbox mode', async () => {
     const r = await s.app.inject({ method: 'GET', url: '/api/auth/info' });
