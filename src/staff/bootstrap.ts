@@ -1,12 +1,14 @@
-// Creating staff users outside the API: the first admin from ADMIN_EMAIL/ADMIN_PASSWORD at start, and
-// `patientline create-user`. Both audit the creation as the system.
+// Staff users outside the API: the first admin from ADMIN_EMAIL/ADMIN_PASSWORD at start, `patientline
+// create-user`, and `patientline reset-user` (a lost password or authenticator, a locked account). Each
+// audits what it did as the system.
 import { recordAudit } from '../compliance/audit.js';
 import { ConfigError, SANDBOX_ADMIN_PASSWORD, type Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { StaffRole } from '../db/schema.js';
 import { AppError } from '../lib/errors.js';
 import { assertStrongPassword, hashPassword, passwordWeakness } from './passwords.js';
-import { findUserByEmail, insertUser, type StaffUser } from './users-repo.js';
+import { revokeUserSessions } from './sessions.js';
+import { findUserByEmail, insertUser, updateUser, type StaffUser } from './users-repo.js';
 
 /** Creates the user, or answers null when the e-mail is taken. Throws `weak_password`. */
 export async function createStaffUser(db: Db, u: { email: string; displayName: string; role: StaffRole; password: string; now: Date; by: string; skipStrength?: boolean }): Promise<StaffUser | null> {
@@ -37,4 +39,32 @@ export async function bootstrapAdmin(db: Db, config: Config, now: Date): Promise
     if (e instanceof AppError && e.code === 'weak_password') throw new ConfigError('ADMIN_PASSWORD', 'is too weak');
     throw e;
   }
+}
+
+export interface Reset {
+  passwordHash?: string;
+  /** Drops the enrolled authenticator: the next sign-in enrols a new one where TOTP is due. */
+  totp?: boolean;
+  unlock?: boolean;
+}
+
+/** Null when no user has the e-mail. A new password or a dropped authenticator ends every session. */
+export async function resetStaffUser(db: Db, email: string, r: Reset, now: Date): Promise<StaffUser | null> {
+  return db.transaction().execute(async (tx) => {
+    const u = await findUserByEmail(tx, email);
+    if (!u) return null;
+    const updated = await updateUser(tx, u.id, {
+      ...(r.passwordHash ? { password_hash: r.passwordHash, password_changed_at: now } : {}),
+      ...(r.totp ? { totp_secret: null, totp_pending_secret: null, totp_enabled: false } : {}),
+      ...(r.unlock || r.passwordHash ? { failed_logins: 0, locked_until: null } : {}),
+    }, now);
+    if (r.passwordHash || r.totp) await revokeUserSessions(tx, u.id, now);
+    const base = { actor: { type: 'system' as const, id: 'cli' }, target: `user:${u.id}`, at: now };
+    await recordAudit(tx, [
+      ...(r.passwordHash ? [{ ...base, action: 'auth.password_reset' }] : []),
+      ...(r.totp ? [{ ...base, action: 'auth.totp_reset' }] : []),
+      ...(r.unlock ? [{ ...base, action: 'user.unlock' }] : []),
+    ]);
+    return updated;
+  });
 }

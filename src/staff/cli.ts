@@ -1,14 +1,14 @@
-// `patientline create-user`: a staff account from the shell. The password never comes from the command line
-// (it would sit in the shell history and in `ps`): from PATIENTLINE_PASSWORD, from standard input, or
-// generated and printed once.
+// `patientline create-user` and `reset-user`: staff accounts from the shell. A password never comes from the
+// command line (it would sit in the shell history and in `ps`): from PATIENTLINE_PASSWORD, from standard
+// input, or generated and printed once.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfig } from '../config.js';
 import { databaseOptions, migrate, openDatabase } from '../db/database.js';
 import { roleSchema } from '../http/api.js';
 import type { Command } from '../lib/module.js';
-import { createStaffUser } from './bootstrap.js';
-import { generatePassword, passwordWeakness } from './passwords.js';
+import { createStaffUser, resetStaffUser } from './bootstrap.js';
+import { generatePassword, hashPassword, passwordWeakness } from './passwords.js';
 
 const USAGE = [
   'patientline create-user --email E --role R [--name N]',
@@ -25,12 +25,36 @@ const argsSchema = z.object({
   name: z.string().trim().min(1).max(120).optional(),
 });
 
+const RESET_USAGE = [
+  'patientline reset-user --email E [--new-password] [--reset-totp] [--unlock]',
+  '',
+  'For a lost password or authenticator, or a locked account. --new-password sets a password read like',
+  'create-user\'s (PATIENTLINE_PASSWORD, standard input, or generated and printed once); --reset-totp drops',
+  'the enrolled authenticator (the next sign-in enrols a new one where TOTP is due); --unlock clears a',
+  'lockout. A new password or a dropped authenticator ends every session of the user.',
+].join('\n');
+
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) return '';
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
   return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
 }
+
+/** PATIENTLINE_PASSWORD, else stdin's first line, else a generated one; refused (null) when weak. */
+async function passwordFor(command: string, inputs: string[]): Promise<{ password: string; generated: boolean } | null> {
+  let password = process.env['PATIENTLINE_PASSWORD'] || (await readStdin());
+  const generated = password === '';
+  if (generated) password = generatePassword();
+  const weak = passwordWeakness(password, inputs);
+  if (weak) {
+    process.stderr.write(`patientline ${command}: the password is too weak (${weak.reason}): use at least 12 characters that are not a common password\n`);
+    return null;
+  }
+  return { password, generated };
+}
+
+const SHOWN_ONCE = 'password (shown once, store it now)';
 
 export const staffCommands: Record<string, Command> = {
   'create-user': {
@@ -45,15 +69,10 @@ export const staffCommands: Record<string, Command> = {
         return 2;
       }
       const { email, role } = parsed.data;
-      let password = process.env['PATIENTLINE_PASSWORD'] || (await readStdin());
-      const generated = password === '';
-      if (generated) password = generatePassword();
       const displayName = parsed.data.name ?? email.split('@')[0]!;
-      const weak = passwordWeakness(password, [email, displayName]);
-      if (weak) {
-        process.stderr.write(`patientline create-user: the password is too weak (${weak.reason}): use at least 12 characters that are not a common password\n`);
-        return 1;
-      }
+      const chosen = await passwordFor('create-user', [email, displayName]);
+      if (!chosen) return 1;
+      const { password, generated } = chosen;
       const cfg = loadConfig(process.env);
       const database = await openDatabase(databaseOptions(cfg));
       try {
@@ -64,7 +83,38 @@ export const staffCommands: Record<string, Command> = {
           return 1;
         }
         process.stdout.write(`created user ${user.id}: ${user.email} (${user.role})\n`);
-        if (generated) process.stdout.write(`password (shown once, store it now): ${password}\n`);
+        if (generated) process.stdout.write(`${SHOWN_ONCE}: ${password}\n`);
+        return 0;
+      } finally {
+        await database.close();
+      }
+    },
+  },
+  'reset-user': {
+    summary: 'reset a staff user\'s password or authenticator, or unlock the account',
+    usage: RESET_USAGE,
+    async run(args) {
+      const { values } = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' }, email: { type: 'string' }, 'new-password': { type: 'boolean' }, 'reset-totp': { type: 'boolean' }, unlock: { type: 'boolean' } }, strict: true, allowPositionals: false });
+      const email = argsSchema.shape.email.safeParse(values.email);
+      const what = { password: values['new-password'] === true, totp: values['reset-totp'] === true, unlock: values.unlock === true };
+      if (!email.success || !(what.password || what.totp || what.unlock)) {
+        process.stderr.write(`patientline reset-user: ${email.success ? 'say what to reset' : '--email must be an e-mail address'}\n\nusage: ${RESET_USAGE}\n`);
+        return 2;
+      }
+      const chosen = what.password ? await passwordFor('reset-user', [email.data]) : null;
+      if (what.password && !chosen) return 1;
+      const database = await openDatabase(databaseOptions(loadConfig(process.env)));
+      try {
+        await migrate(database.db);
+        const passwordHash = chosen ? await hashPassword(chosen.password) : undefined;
+        const user = await resetStaffUser(database.db, email.data, { ...(passwordHash ? { passwordHash } : {}), totp: what.totp, unlock: what.unlock }, new Date());
+        if (!user) {
+          process.stderr.write('patientline reset-user: no user has this e-mail\n');
+          return 1;
+        }
+        const done = [what.password && 'new password', what.totp && 'authenticator removed', what.unlock && 'unlocked'].filter(Boolean).join(', ');
+        process.stdout.write(`reset user ${user.id}: ${done}${what.password || what.totp ? '; their sessions ended' : ''}\n`);
+        if (chosen?.generated) process.stdout.write(`${SHOWN_ONCE}: ${chosen.password}\n`);
         return 0;
       } finally {
         await database.close();

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { databaseOptions, openDatabase } from '../../src/db/database.js';
+import { databaseOptions, openDatabase, type Database } from '../../src/db/database.js';
 import { verifyPassword } from '../../src/staff/passwords.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -16,20 +16,21 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pl-create-user-'));
 function cli(args: string[], opts: { env?: Record<string, string>; input?: string } = {}) {
   const env: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...opts.env };
   if (!opts.env?.['PATIENTLINE_PASSWORD']) delete env['PATIENTLINE_PASSWORD'];
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'test/support/run-cli.ts'), 'create-user', ...args], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'test/support/run-cli.ts'), ...(args[0] === 'reset-user' ? [] : ['create-user']), ...args], {
     cwd: root, env, encoding: 'utf8', timeout: 60_000, input: opts.input ?? '',
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-async function users() {
+async function withDb<T>(fn: (db: Database['db']) => Promise<T>): Promise<T> {
   const database = await openDatabase(databaseOptions(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' })));
   try {
-    return await database.db.selectFrom('staff_users').selectAll().orderBy('created_at').execute();
+    return await fn(database.db);
   } finally {
     await database.close();
   }
 }
+const users = () => withDb((db) => db.selectFrom('staff_users').selectAll().orderBy('created_at').execute());
 
 describe('patientline create-user', () => {
   it('explains itself with --help', () => {
@@ -77,5 +78,25 @@ describe('patientline create-user', () => {
     const argv = cli(['--email', 'argv@clinic.example', '--role', 'analyst', '--password', 'walnut-Signal-prairie-552']);
     expect(argv.code).not.toBe(0);
     expect((await users()).map((u) => u.email)).not.toEqual(expect.arrayContaining(['weak@clinic.example', 'role@clinic.example', 'argv@clinic.example']));
+  });
+
+  it('reset-user sets a new password, drops the authenticator, unlocks, and ends the sessions', async () => {
+    const id = (await users()).find((u) => u.email === 'stdin@clinic.example')!.id;
+    await withDb(async (db) => {
+      await db.updateTable('staff_users').set({ totp_enabled: true, totp_secret: Buffer.from('sealed'), locked_until: new Date(Date.now() + 3_600_000), failed_logins: 3 }).where('id', '=', id).execute();
+      await db.insertInto('staff_sessions').values({ id: 'f'.repeat(64), user_id: id, csrf_token: 'c', created_at: new Date(), last_seen_at: new Date(), expires_at: new Date(Date.now() + 3_600_000) }).execute();
+    });
+    expect(cli(['reset-user', '--email', 'stdin@clinic.example']).code).toBe(2); // nothing to reset
+    const r = cli(['reset-user', '--email', 'Stdin@clinic.example', '--new-password', '--reset-totp', '--unlock'], { env: { PATIENTLINE_PASSWORD: 'lantern-Orchid-basalt-661' } });
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/new password, authenticator removed, unlocked; their sessions ended/);
+    const u = (await users()).find((x) => x.id === id)!;
+    expect(await verifyPassword(u.password_hash, 'lantern-Orchid-basalt-661')).toBe(true);
+    expect(u).toMatchObject({ totp_enabled: false, totp_secret: null, locked_until: null, failed_logins: 0 });
+    const session = await withDb((db) => db.selectFrom('staff_sessions').select('revoked_at').where('id', '=', 'f'.repeat(64)).executeTakeFirstOrThrow());
+    expect(session.revoked_at).not.toBeNull();
+    const actions = await withDb((db) => db.selectFrom('audit_log').select('action').where('target', '=', `user:${id}`).execute());
+    expect(actions.map((a) => a.action)).toEqual(expect.arrayContaining(['auth.password_reset', 'auth.totp_reset', 'user.unlock']));
+    expect(cli(['reset-user', '--email', 'nobody@clinic.example', '--unlock']).code).toBe(1);
   });
 });
