@@ -13,8 +13,12 @@ export const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_LENGTH = 256;
 const MIN_SCORE = 3;
 
-const zxcvbn = new ZxcvbnFactory({ dictionary, graphs: adjacencyGraphs });
-const common = new Set(dictionary['passwords-common'].map((w) => w.toLowerCase()));
+// Built at the first check, not at import: every CLI command imports this module, few check a password.
+let checker: { zxcvbn: ZxcvbnFactory; common: Set<string> } | null = null;
+const strength = () => (checker ??= {
+  zxcvbn: new ZxcvbnFactory({ dictionary, graphs: adjacencyGraphs }),
+  common: new Set(dictionary['passwords-common'].map((w) => w.toLowerCase())),
+});
 
 export type WeakReason = 'too_short' | 'too_long' | 'common_password' | 'too_guessable';
 
@@ -22,6 +26,7 @@ export type WeakReason = 'too_short' | 'too_long' | 'common_password' | 'too_gue
 export function passwordWeakness(password: string, userInputs: readonly string[] = []): { reason: WeakReason; hint: string | null } | null {
   if ([...password].length < MIN_PASSWORD_LENGTH) return { reason: 'too_short', hint: null };
   if (password.length > MAX_PASSWORD_LENGTH) return { reason: 'too_long', hint: null };
+  const { zxcvbn, common } = strength();
   if (common.has(password.toLowerCase())) return { reason: 'common_password', hint: null };
   const inputs = userInputs.flatMap((u) => [u, ...u.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length >= 3)]);
   const r = zxcvbn.check(password, inputs);
