@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { databaseOptions, openDatabase, type Database } from '../../src/db/database.js';
 import { verifyPassword } from '../../src/staff/passwords.js';
@@ -17,7 +17,7 @@ function cli(args: string[], opts: { env?: Record<string, string>; input?: strin
   const env: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...opts.env };
   if (!opts.env?.['PATIENTLINE_PASSWORD']) delete env['PATIENTLINE_PASSWORD'];
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'test/support/run-cli.ts'), ...(args[0] === 'reset-user' ? [] : ['create-user']), ...args], {
-    cwd: root, env, encoding: 'utf8', timeout: 60_000, input: opts.input ?? '',
+    cwd: root, env, encoding: 'utf8', timeout: 120_000, input: opts.input ?? '',
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
@@ -31,6 +31,9 @@ async function withDb<T>(fn: (db: Database['db']) => Promise<T>): Promise<T> {
   }
 }
 const users = () => withDb((db) => db.selectFrom('staff_users').selectAll().orderBy('created_at').execute());
+
+// Each test spawns several CLI processes (each opens the embedded database): slow on a loaded machine.
+vi.setConfig({ testTimeout: 300_000 });
 
 describe('patientline create-user', () => {
   it('explains itself with --help', () => {
