@@ -44,6 +44,11 @@ describe('who may manage users and tokens', () => {
     }
     // Nothing changed for the target.
     expect((await s.app.inject({ method: 'GET', url: `/api/users/${target.id}`, headers: asAdminToken })).json().role).toBe('reception');
+    // With the real patients routes: the desk roles search patients, the analyst (aggregates only) does not.
+    for (const role of ['clinician', 'reception', 'analyst']) {
+      const r = await s.app.inject({ method: 'GET', url: '/api/patients?q=dupont', headers: { cookie: sessions[role]!.cookie } });
+      expect(r.statusCode, `${role} GET /api/patients`).toBe(role === 'analyst' ? 403 : 200);
+    }
     // Everyone signed in sees their own account.
     for (const role of ['clinician', 'reception', 'analyst']) {
       expect((await s.app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie: sessions[role]!.cookie } })).json().user.role).toBe(role);
