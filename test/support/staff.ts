@@ -12,6 +12,8 @@ import type { TestDatabase } from './db.js';
 
 export const ADMIN_API_TOKEN = 'automation-'.padEnd(44, 'x');
 export const STRONG = 'violet-harbour-Quill-7193';
+/** One key for every app a test file starts on its database (the deployment's keys are wrapped by it). */
+const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
 
 export interface StaffApp {
   app: FastifyInstance;
@@ -27,7 +29,7 @@ export async function startStaffApp(database: TestDatabase, env: Record<string, 
   const config = loadConfig({
     WHATSAPP_ACCESS_TOKEN: 't', WHATSAPP_PHONE_NUMBER_ID: 'PN', WHATSAPP_APP_SECRET: 's', WHATSAPP_VERIFY_TOKEN: 'v',
     WHATSAPP_API_URL: 'http://127.0.0.1:9', DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'pl-staff-')),
-    LOG_LEVEL: 'silent', WORKERS: '0', ADMIN_API_TOKEN, AUTH_RATE_LIMIT_PER_MINUTE: '10000',
+    LOG_LEVEL: 'silent', WORKERS: '0', ADMIN_API_TOKEN, ENCRYPTION_KEY, AUTH_RATE_LIMIT_PER_MINUTE: '10000',
     ...env,
   });
   const running = await startServer(config, { database, listen: false, clock });
