@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/db.js'
 import { adjustableClock } from '../../test/support/clock.js';
 import { startFakeGraph, type FakeGraph } from '../../test/support/fake-graph.js';
 import { cipher, keys, person, storeMessage, storeText, messageFrom } from '../../test/support/inbound.js';
+import { phoneIndex } from './identifiers.js';
 import { createMetrics } from '../analytics/metrics.js';
 import { placeholderHandler } from '../conversation/index.js';
 import { InboundWorker } from '../conversation/inbound-worker.js';
@@ -68,16 +69,20 @@ async function say(who: { phone: string; bsuid: string }, body: string): Promise
 
 /** What the bot answered to one inbound message (read receipts aside). */
 async function answers(inboundId: number) {
-  const rows = await db.db.selectFrom('outbox').select(['id', 'kind', 'payload', 'purpose', 'state']).where('caused_by', '=', inboundId).where('kind', '<>', 'read').orderBy('id').execute();
-  return rows.map((r) => ({ ...r, item: decodeItem(cipher, r.payload) }));
+  const rows = await db.db.selectFrom('outbox').select(['id', 'patient_id', 'kind', 'payload', 'purpose', 'state']).where('caused_by', '=', inboundId).where('kind', '<>', 'read').orderBy('id').execute();
+  // Payloads are sealed under the patient's data key.
+  return Promise.all(rows.map(async (r) => {
+    if (!r.patient_id) throw new Error(`outbox ${r.id}: a reply without a patient`);
+    return { ...r, item: decodeItem(await keys.forPatient(db.db, r.patient_id), r.payload) };
+  }));
 }
 
 async function patientOf(who: { phone: string }) {
-  return db.db.selectFrom('patients').selectAll().where('wa_id', '=', who.phone).executeTakeFirstOrThrow();
+  return db.db.selectFrom('patients').selectAll().where('wa_id_index', '=', phoneIndex(cipher, who.phone)).executeTakeFirstOrThrow();
 }
 
 async function businessMessage(patientId: string, phone: string, body: string, purpose: OutboxPurpose = 'care', notBefore?: Date): Promise<number> {
-  const [id] = await enqueue(db.db, cipher, { patientId, phone, bsuid: null }, [text(body)], { purpose, ...(notBefore ? { notBefore } : {}) });
+  const [id] = await enqueue(db.db, await keys.forPatient(db.db, patientId), { patientId, phone, bsuid: null }, [text(body)], { purpose, ...(notBefore ? { notBefore } : {}) });
   return id!;
 }
 
@@ -119,13 +124,13 @@ describe('STOP and its equivalents, alone in a message', () => {
   it('confirms in the patient\'s stored language when the word is shared by several languages, else in English', async () => {
     const it1 = person();
     await say(it1, 'ciao');
-    await db.db.updateTable('patients').set({ language: 'it' }).where('wa_id', '=', it1.phone).execute();
+    await db.db.updateTable('patients').set({ language: 'it' }).where('wa_id_index', '=', phoneIndex(cipher, it1.phone)).execute();
     const out = await answers(await say(it1, 'STOP'));
     expect(out.map((o) => bodyOf(o.item))).toEqual([CONSENT_WORDS.get('it')!.confirmOptOut]);
 
     const pt = person();
     await say(pt, 'olá');
-    await db.db.updateTable('patients').set({ language: 'pt-BR' }).where('wa_id', '=', pt.phone).execute();
+    await db.db.updateTable('patients').set({ language: 'pt-BR' }).where('wa_id_index', '=', phoneIndex(cipher, pt.phone)).execute();
     expect((await answers(await say(pt, 'parar'))).map((o) => bodyOf(o.item))).toEqual([CONSENT_WORDS.get('pt')!.confirmOptOut]);
 
     const unknown = person();

@@ -8,12 +8,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
+import { createTestDatabase, serverUrl, type TestDatabase } from '../../test/support/db.js';
 import { cipher as appCipher, messageFrom, person, storeMessage, testWorker } from '../../test/support/inbound.js';
 import { scanForPhi } from '../../test/support/phi-scan.js';
-import { startStaffApi, type StaffApi } from '../../test/support/staff-api.js';
+import { startStaffApi, TEST_ENCRYPTION_KEY, type StaffApi } from '../../test/support/staff-api.js';
 import { verifyAudit } from './audit.js';
-import { gdprCommands, type GdprServices } from './gdpr.js';
+import { phoneIndex } from './identifiers.js';
+import { gdprCommands, openGdprServices, type GdprServices } from './gdpr.js';
 
 let database: TestDatabase;
 let api: StaffApi;
@@ -25,14 +26,16 @@ afterAll(async () => {
   await api.stop();
 });
 
+/** The app's cipher and keys: what it stores, it finds (its blind indexes are under the database's system key). */
+const app = () => ({ cipher: api.services.cipher, keys: api.services.keys });
 let processed = 0;
 /** A text from `who` (profile name `profile`) through the real intake and the inbound worker (which replies "re: …"). */
 async function message(who: { phone: string; bsuid: string }, body: string, profile: string): Promise<string> {
   const m = messageFrom(who, { type: 'text', text: { body } });
   const value = (m.payload['entry'] as { changes: { value: { contacts: { profile: { name: string } }[] } }[] }[])[0]!.changes[0]!.value;
   value.contacts[0]!.profile.name = profile;
-  const id = await storeMessage(database.db, m);
-  const { worker } = testWorker(database.db, { instanceId: `w${++processed}` });
+  const id = await storeMessage(database.db, m, app());
+  const { worker } = testWorker(database.db, { instanceId: `w${++processed}`, crypt: app() });
   await worker.tick();
   const row = await database.db.selectFrom('inbound_messages').select(['state', 'patient_id']).where('id', '=', id).executeTakeFirstOrThrow();
   expect(row.state).toBe('done');
@@ -61,12 +64,15 @@ async function patientWithHistory(label: string): Promise<Fixture> {
   await database.db.updateTable('outbox').set({ wamid, state: 'sent', status: 'delivered' }).where('patient_id', '=', id).where('kind', '<>', 'read').execute();
   await database.db.insertInto('status_events').values([
     { wamid, status: 'delivered', occurred_at: new Date(), recipient: null, details: JSON.stringify({ conversation: { id: `c${tag}` } }) },
-    { wamid: `wamid.OTHER${tag}`, status: 'read', occurred_at: new Date(), recipient: who.phone, details: null },
+    // As the intake stores it since 0012: the recipient as a blind index only.
+    { wamid: `wamid.OTHER${tag}`, status: 'read', occurred_at: new Date(), recipient: null, recipient_index: phoneIndex(api.services.cipher, who.phone), details: null },
   ]).execute();
-  const media = await database.db.insertInto('media').values({ media_id: `m${tag}`, patient_id: id, mime_type: 'image/jpeg', size: 10, state: 'stored', content: appCipher.encrypt(secrets.media) }).returning('id').executeTakeFirstOrThrow();
-  await database.db.insertInto('media_chunks').values({ media_row_id: media.id, attempt: 1, seq: 0, content: appCipher.encrypt(secrets.media) }).execute();
-  await database.db.insertInto('conversation_state').values({ patient_id: id, flow: 'triage', state: appCipher.encryptJson({ note: secrets.state }) })
-    .onConflict((oc) => oc.column('patient_id').doUpdateSet({ state: appCipher.encryptJson({ note: secrets.state }) })).execute();
+  // Media and conversation state are sealed with the patient's data key.
+  const own = await api.services.keys.forPatient(database.db, id);
+  const media = await database.db.insertInto('media').values({ media_id: `m${tag}`, patient_id: id, mime_type: 'image/jpeg', size: 10, state: 'stored', content: own.encrypt(secrets.media) }).returning('id').executeTakeFirstOrThrow();
+  await database.db.insertInto('media_chunks').values({ media_row_id: media.id, attempt: 1, seq: 0, content: own.encrypt(secrets.media) }).execute();
+  await database.db.insertInto('conversation_state').values({ patient_id: id, flow: 'triage', state: own.encryptJson({ note: secrets.state }) })
+    .onConflict((oc) => oc.column('patient_id').doUpdateSet({ state: own.encryptJson({ note: secrets.state }) })).execute();
   await database.db.insertInto('webhook_dead_letters').values({ reason: 'envelope', body: appCipher.encrypt(JSON.stringify({ from: who.phone, text: secrets.text })) }).execute();
   await api.app.inject({ method: 'GET', url: `/api/patients/${id}`, headers: api.as('clinician') });
   return { id, who, secrets };
@@ -85,11 +91,14 @@ describe('export', () => {
     const doc = r.json();
     expect(doc).toMatchObject({
       format: 'patientline-export/1',
-      patient: { id: f.id, wa_id: f.who.phone, bsuid: f.who.bsuid, given_name: f.secrets.given, family_name: f.secrets.family, date_of_birth: '1984-07-14', profile_name: f.secrets.profile },
+      // The identifiers from their sealed copies, opened; the clear columns are null since 0012.
+      patient: { id: f.id, wa_id: null, bsuid: null, wa_id_sealed: f.who.phone, bsuid_sealed: f.who.bsuid, given_name: f.secrets.given, family_name: f.secrets.family, date_of_birth: '1984-07-14', profile_name: f.secrets.profile },
     });
     const s = doc.sections;
     expect(s.messagesIn).toHaveLength(1);
-    expect(s.messagesIn[0]).toMatchObject({ text: f.secrets.text, wa_id: f.who.phone, state: 'done' });
+    // The sender's number is held in the message as Meta sent it (the row keeps only its blind index).
+    expect(s.messagesIn[0]).toMatchObject({ text: f.secrets.text, state: 'done', payload: { contact: { wa_id: f.who.phone } } });
+    expect(s.messagesOut.filter((m: { kind: string }) => m.kind !== 'read').map((m: { to_sealed: unknown }) => m.to_sealed)).toEqual([{ phone: f.who.phone, bsuid: f.who.bsuid }]);
     expect(s.messagesOut.filter((m: { kind: string }) => m.kind !== 'read').map((m: { text: string }) => m.text)).toEqual([`re: ${f.secrets.text}`]);
     expect(s.statuses.map((x: { status: string }) => x.status).sort()).toEqual(['delivered', 'read']);
     expect(s.media).toEqual([expect.objectContaining({ media_id: expect.any(String), mime_type: 'image/jpeg', size: 10 })]);
@@ -130,9 +139,11 @@ describe('erasure', () => {
     const before = await scanForPhi(database.db, needles(f), keys);
     expect(before.join('\n')).toMatch(/patients\.given_name/);
     expect(before.join('\n')).toMatch(/inbound_messages\.payload/);
-    expect(before.join('\n')).toMatch(/outbox\.to_phone/);
+    expect(before.join('\n')).toMatch(/outbox\.to_sealed/);
+    expect(before.join('\n')).toMatch(/patients\.wa_id_sealed/);
     expect(before.join('\n')).toMatch(/webhook_dead_letters\.body/);
-    expect(before.join('\n')).toMatch(/status_events\.recipient/);
+    // The status naming the recipient only is found by its blind index (no clear recipient to scan).
+    expect(await database.db.selectFrom('status_events').select('id').where('recipient_index', '=', phoneIndex(api.services.cipher, f.who.phone)).execute()).toHaveLength(1);
     const auditBefore = await database.db.selectFrom('audit_log').select('id').where('patient_id', '=', f.id).execute();
 
     const r = await api.app.inject({ method: 'POST', url: `/api/patients/${f.id}/erase`, headers: api.as('admin'), payload: { confirm: `ERASE ${f.id}` } });
@@ -140,6 +151,7 @@ describe('erasure', () => {
     expect(r.json()).toEqual({ erased: true });
 
     expect(await scanForPhi(database.db, needles(f), keys)).toEqual([]);
+    expect(await database.db.selectFrom('status_events').select('id').where('recipient_index', '=', phoneIndex(api.services.cipher, f.who.phone)).execute()).toEqual([]);
     // What was sealed with the patient's key cannot be opened any more: the key is gone.
     expect(await database.db.selectFrom('data_keys').select('id').where('patient_id', '=', f.id).execute()).toHaveLength(0);
     await expect(api.services.keys.forPatient(database.db, f.id)).rejects.toThrow(/erased/);
@@ -172,11 +184,11 @@ describe('erasure', () => {
 describe('erasure and a message in flight', () => {
   it('keeps a message not handled yet (it may be an emergency): it is handled afterwards, as a new patient\'s', async () => {
     const f = await patientWithHistory('Fly');
-    const pending = await storeMessage(database.db, messageFrom(f.who, { type: 'text', text: { body: 'chest pain since an hour' } }));
+    const pending = await storeMessage(database.db, messageFrom(f.who, { type: 'text', text: { body: 'chest pain since an hour' } }), app());
     const r = await api.app.inject({ method: 'POST', url: `/api/patients/${f.id}/erase`, headers: api.as('admin'), payload: { confirm: `ERASE ${f.id}` } });
     expect(r.statusCode).toBe(200);
-    expect(await database.db.selectFrom('inbound_messages').select(['state', 'patient_id']).where('wa_id', '=', f.who.phone).execute()).toEqual([{ state: 'pending', patient_id: null }]);
-    const { worker, seen } = testWorker(database.db, { instanceId: 'after-erasure' });
+    expect(await database.db.selectFrom('inbound_messages').select(['state', 'patient_id']).where('wa_id_index', '=', phoneIndex(api.services.cipher, f.who.phone)).execute()).toEqual([{ state: 'pending', patient_id: null }]);
+    const { worker, seen } = testWorker(database.db, { instanceId: 'after-erasure', crypt: app() });
     await worker.tick();
     expect(seen).toEqual(['chest pain since an hour']);
     const row = await database.db.selectFrom('inbound_messages').select(['state', 'patient_id']).where('id', '=', pending).executeTakeFirstOrThrow();
@@ -220,5 +232,24 @@ describe('operator commands', () => {
     const actions = (await database.db.selectFrom('audit_log').select(['action', 'actor_id']).where('patient_id', '=', f.id).where('actor_type', '=', 'system').execute());
     expect(actions).toEqual(expect.arrayContaining([{ action: 'patient.export', actor_id: 'cli' }, { action: 'patient.erase', actor_id: 'cli' }]));
     expect(await scanForPhi(database.db, needles(f), [appCipher])).toEqual([]);
+  });
+});
+
+describe('the operator commands\' services', () => {
+  // On a server only: the commands open the database from DATABASE_URL, which PGlite has none of.
+  it.runIf(serverUrl() !== null)('match rows by the blind indexes the app wrote (the system key), not an index derived from ENCRYPTION_KEY', async () => {
+    const who = person();
+    const id = await message(who, 'hello from the command line', 'Cli Index');
+    vi.stubEnv('DATABASE_URL', database.url!);
+    vi.stubEnv('ENCRYPTION_KEY', TEST_ENCRYPTION_KEY);
+    const services = await openGdprServices();
+    try {
+      expect(phoneIndex(services.cipher, who.phone)).toBe(phoneIndex(api.services.cipher, who.phone));
+      const row = await services.db.selectFrom('patients').select('id').where('wa_id_index', '=', phoneIndex(services.cipher, who.phone)).executeTakeFirst();
+      expect(row?.id).toBe(id);
+    } finally {
+      vi.unstubAllEnvs();
+      await services.close();
+    }
   });
 });

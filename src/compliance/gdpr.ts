@@ -15,11 +15,12 @@ import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
 import type { AppModule, Command, ModuleContext } from '../lib/module.js';
 import { SYSTEM } from './audit.js';
-import { createCipher, loadEncryptionKey, type Cipher } from './crypto.js';
+import { loadEncryptionKey, type Cipher } from './crypto.js';
 import { gdprRoutes } from './gdpr-routes.js';
 import { eraseAndRecord, exportAndRecord } from './gdpr-service.js';
 import { dataMapMarkdown } from './data-map.js';
-import { createKeyRing, kekOf, type KeyRing } from './keys.js';
+import type { KeyRing } from './keys.js';
+import { openCrypt } from './open-crypt.js';
 import { purgeExpired, type PurgeResult } from './retention.js';
 
 export const PURGE_JOB = 'retention.purge';
@@ -50,8 +51,10 @@ export async function openGdprServices(): Promise<GdprServices> {
   try {
     await migrate(database.db);
     const { key } = loadEncryptionKey(config.encryptionKey, config.dataDir);
-    const keys = createKeyRing({ keks: [kekOf(key), ...config.previousEncryptionKeys.map((k) => kekOf(Buffer.from(k, 'base64')))] });
-    return { db: database.db, cipher: createCipher(key), keys, clock: systemClock, config, close: () => database.close() };
+    // As `start` builds them (main.ts): the blind indexes the erasure matches rows by are under the system
+    // key 'blind-index', not derived from ENCRYPTION_KEY, and values sealed with a previous key still open.
+    const { cipher, keys } = await openCrypt(database.db, key, config.previousEncryptionKeys.map((k) => Buffer.from(k, 'base64')));
+    return { db: database.db, cipher, keys, clock: systemClock, config, close: () => database.close() };
   } catch (e) {
     await database.close();
     throw e;

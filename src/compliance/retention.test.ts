@@ -10,6 +10,7 @@ import { cipher as appCipher } from '../../test/support/inbound.js';
 import { startStaffApi, type StaffApi } from '../../test/support/staff-api.js';
 import { loadConfig } from '../config.js';
 import { verifyAudit } from './audit.js';
+import { bsuidIndex } from './identifiers.js';
 import { gdprCommands, gdprModule, nextPurgeAt, PURGE_JOB } from './gdpr.js';
 import { purgeExpired } from './retention.js';
 
@@ -32,21 +33,27 @@ afterAll(async () => {
 async function rows(at: Date, label: string) {
   const db = database.db;
   const tag = `${label}${crypto.randomBytes(3).toString('hex')}`;
-  const patient = await db.insertInto('patients').values({ bsuid: `B.${tag}` }).returning('id').executeTakeFirstOrThrow();
+  // As stored since 0012: the BSUID as a blind index (the app's) and sealed copies; what is the patient's is
+  // sealed with their data key, a message not handled yet with ENCRYPTION_KEY.
+  const bsuid = `B.${tag}`;
+  const index = bsuidIndex(api.services.cipher, bsuid);
+  const patient = await db.insertInto('patients').values({ bsuid_index: index }).returning('id').executeTakeFirstOrThrow();
+  const own = await api.services.keys.forPatient(db, patient.id);
+  await db.updateTable('patients').set({ bsuid_sealed: own.encrypt(bsuid) }).where('id', '=', patient.id).execute();
   const inbound = async (state: 'done' | 'pending') => (await db.insertInto('inbound_messages').values({
-    wamid: `wamid.${tag}.${state}`, phone_number_id: 'PN1', sender_key: `B.${tag}`, bsuid: `B.${tag}`, type: 'text', sent_at: at, received_at: at,
-    payload: appCipher.encryptJson({ message: { type: 'text', text: { body: `text ${tag}` } } }), state, patient_id: patient.id,
+    wamid: `wamid.${tag}.${state}`, phone_number_id: 'PN1', sender_key: `u:${index}`, bsuid_index: index, type: 'text', sent_at: at, received_at: at,
+    payload: (state === 'done' ? own : appCipher).encryptJson({ message: { type: 'text', text: { body: `text ${tag}` } } }), state, patient_id: patient.id,
   }).returning('id').executeTakeFirstOrThrow()).id;
   const outbox = async (state: 'sent' | 'pending') => (await db.insertInto('outbox').values({
-    patient_id: patient.id, recipient_key: patient.id, to_bsuid: `B.${tag}`, kind: 'text', payload: appCipher.encryptJson({ type: 'text', text: { body: `reply ${tag}` } }),
+    patient_id: patient.id, recipient_key: patient.id, to_sealed: own.encryptJson({ phone: null, bsuid }), kind: 'text', payload: own.encryptJson({ type: 'text', text: { body: `reply ${tag}` } }),
     requires_window: true, callback_token: tag, state, created_at: at,
   }).returning('id').executeTakeFirstOrThrow()).id;
   const media = await db.insertInto('media').values({ media_id: `m${tag}`, patient_id: patient.id, state: 'stored', size: 3, created_at: at, chunk_count: 1, chunk_attempt: 1 }).returning('id').executeTakeFirstOrThrow();
-  await db.insertInto('media_chunks').values({ media_row_id: media.id, attempt: 1, seq: 0, content: appCipher.encrypt('img') }).execute();
-  await db.insertInto('status_events').values({ wamid: `wamid.s${tag}`, status: 'read', occurred_at: at, received_at: at, recipient: `B.${tag}` }).execute();
+  await db.insertInto('media_chunks').values({ media_row_id: media.id, attempt: 1, seq: 0, content: own.encrypt('img') }).execute();
+  await db.insertInto('status_events').values({ wamid: `wamid.s${tag}`, status: 'read', occurred_at: at, received_at: at, recipient_index: index }).execute();
   await db.insertInto('webhook_dead_letters').values({ reason: 'x', body: appCipher.encrypt(tag), received_at: at }).execute();
   await db.insertInto('webhook_other_events').values({ field: 'account_update', payload: appCipher.encrypt(tag), received_at: at }).execute();
-  await db.insertInto('conversation_state').values({ patient_id: patient.id, flow: 'faq', state: appCipher.encryptJson({ tag }), updated_at: at }).execute();
+  await db.insertInto('conversation_state').values({ patient_id: patient.id, flow: 'faq', state: own.encryptJson({ tag }), updated_at: at }).execute();
   return { tag, patient: patient.id, done: await inbound('done'), pending: await inbound('pending'), sent: await outbox('sent'), queued: await outbox('pending'), media: media.id };
 }
 
@@ -87,6 +94,9 @@ describe('retention', () => {
     const purged = doc.sections.messagesIn.find((m: { id: number }) => m.id === old.done);
     expect(purged).toMatchObject({ payload: null, payloadPurged: true });
     expect(purged).not.toHaveProperty('text');
+    // Content within the period still opens (sealed with the patient's key).
+    const live = (await api.app.inject({ method: 'GET', url: `/api/patients/${recent.patient}/export`, headers: api.as('admin') })).json();
+    expect(live.sections.messagesIn.find((m: { id: number }) => m.id === recent.done)).toMatchObject({ text: `text ${recent.tag}`, state: 'done' });
   });
 
   it('takes the period from RETENTION_MESSAGE_DAYS (purge-expired)', async () => {

@@ -13,6 +13,7 @@ import { GraphClient } from '../whatsapp/graph-client.js';
 import { decodeItem } from '../whatsapp/outbox.js';
 import { Sender } from '../whatsapp/sender.js';
 import { createCipher } from './crypto.js';
+import { phoneIndex } from './identifiers.js';
 import { createKeyRing, kekOf } from './keys.js';
 import { CODE_TTL_MS, ONE_TIME_CODE_TEMPLATE, isVerified, verificationService, verificationStatus } from './verification.js';
 
@@ -25,6 +26,7 @@ const keys = createKeyRing({ keks: [kekOf(Buffer.alloc(32, 8))] });
 const service = verificationService({ cipher, keys, ttlMinutes: TTL_MINUTES });
 const clock = adjustableClock();
 let n = 0;
+const phones = new Map<string, string>();
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -37,12 +39,15 @@ afterAll(async () => {
 
 async function patient(opts: { dob?: string | null; language?: string } = {}): Promise<string> {
   const phone = `3362${String(++n).padStart(7, '0')}`;
-  const p = await db.db.insertInto('patients').values({ wa_id: phone, language: opts.language ?? 'en', last_inbound_at: clock.now() }).returning('id').executeTakeFirstOrThrow();
+  // As 0012 stores them: the phone as a blind index and a copy sealed with the patient's data key.
+  const p = await db.db.insertInto('patients').values({ wa_id_index: phoneIndex(cipher, phone), language: opts.language ?? 'en', last_inbound_at: clock.now() }).returning('id').executeTakeFirstOrThrow();
+  const own = await keys.forPatient(db.db, p.id);
+  await db.db.updateTable('patients').set({ wa_id_sealed: own.encrypt(phone) }).where('id', '=', p.id).execute();
   const dob = opts.dob === undefined ? DOB : opts.dob;
   if (dob !== null) {
-    const sealed = (await keys.forPatient(db.db, p.id)).encrypt(dob);
-    await db.db.updateTable('patients').set({ date_of_birth: sealed }).where('id', '=', p.id).execute();
+    await db.db.updateTable('patients').set({ date_of_birth: own.encrypt(dob) }).where('id', '=', p.id).execute();
   }
+  phones.set(p.id, phone);
   return p.id;
 }
 
@@ -52,7 +57,8 @@ const submit = (patientId: string, code: string) => db.db.transaction().execute(
 /** The code the patient received: the body parameter of the last one-time-code template enqueued for them. */
 async function sentCode(patientId: string): Promise<{ code: string; outboxId: number; wire: unknown }> {
   const row = await db.db.selectFrom('outbox').select(['id', 'payload']).where('patient_id', '=', patientId).where('kind', '=', 'template').orderBy('id', 'desc').executeTakeFirstOrThrow();
-  const item = decodeItem(cipher, row.payload);
+  // Sealed under the patient's data key, not ENCRYPTION_KEY.
+  const item = decodeItem(await keys.forPatient(db.db, patientId), row.payload);
   if (!('type' in item) || item.type !== 'template') throw new Error('not a template');
   const body = item.template.components?.find((c) => c.type === 'body');
   const p = body && body.type === 'body' ? body.parameters?.[0] : undefined;
@@ -151,11 +157,13 @@ describe('identity verification', () => {
     expect(r).toMatchObject({ ok: true, rendered: { body: expect.stringContaining(code) } });
     const graph = new GraphClient({ apiUrl: fake.url, apiVersion: 'v26.0', accessToken: 'verification-token', phoneNumberId: 'PN1', businessAccountId: 'WABA1', timeoutMs: 5000 });
     await db.db.updateTable('send_schedule').set({ next_slot: new Date(0) }).execute();
-    const sender = new Sender({ db: db.db, cipher, graph, metrics: createMetrics(db.db), log: pino({ level: 'silent' }), clock, mps: 80, sendTimeoutMs: 1000, reconcileMs: 2000 });
+    const sender = new Sender({ db: db.db, cipher, keys, graph, metrics: createMetrics(db.db), log: pino({ level: 'silent' }), clock, mps: 80, sendTimeoutMs: 1000, reconcileMs: 2000 });
     for (let i = 0; i < 5 && (await sender.tick()) > 0; i++) await sender.drain();
     await sender.drain();
     fake.expectNoInvalidRequests();
-    const phone = (await db.db.selectFrom('patients').select('wa_id').where('id', '=', id).executeTakeFirstOrThrow()).wa_id!;
+    const phone = phones.get(id)!;
+    // Nothing of the number in clear on the patient's row.
+    expect(await db.db.selectFrom('patients').select(['wa_id', 'bsuid']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual({ wa_id: null, bsuid: null });
     const got = fake.delivered(phone);
     expect(got).toHaveLength(1);
     expect(got[0]!.body).toMatchObject({ type: 'template', template: { name: ONE_TIME_CODE_TEMPLATE, language: { code: 'de' } } });

@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
 import { startStaffApi, type StaffApi } from '../../test/support/staff-api.js';
+import { bsuidIndex, phoneIndex } from '../compliance/identifiers.js';
 import { csvCell } from './csv.js';
 import { maskPhone, phoneDigits } from './directory.js';
 import { nameWords } from './names.js';
@@ -23,7 +24,11 @@ afterAll(async () => {
 
 async function newPatient(fields: { givenName?: string; familyName?: string; dateOfBirth?: string } = {}): Promise<{ id: string; phone: string }> {
   const phone = `3361${crypto.randomInt(1_000_000, 9_999_999)}`;
-  const row = await database.db.insertInto('patients').values({ wa_id: phone, bsuid: `FR.${crypto.randomBytes(6).toString('hex')}` }).returning('id').executeTakeFirstOrThrow();
+  const bsuid = `FR.${crypto.randomBytes(6).toString('hex')}`;
+  // As 0012 stores them: blind indexes under the app's key, copies sealed with the patient's data key.
+  const row = await database.db.insertInto('patients').values({ wa_id_index: phoneIndex(api.services.cipher, phone), bsuid_index: bsuidIndex(api.services.cipher, bsuid) }).returning('id').executeTakeFirstOrThrow();
+  const own = await api.services.keys.forPatient(database.db, row.id);
+  await database.db.updateTable('patients').set({ wa_id_sealed: own.encrypt(phone), bsuid_sealed: own.encrypt(bsuid) }).where('id', '=', row.id).execute();
   if (Object.keys(fields).length) {
     const r = await api.app.inject({ method: 'PATCH', url: `/api/patients/${row.id}`, headers: api.as('reception'), payload: fields });
     expect(r.statusCode, r.body).toBe(200);

@@ -49,9 +49,13 @@ export async function storeText(db: Kysely<DB>, who: Who, body: string): Promise
   return storeMessage(db, textFrom(who, body));
 }
 
-export async function storeMessage(db: Kysely<DB>, { id, payload }: { id: string; payload: Record<string, unknown> }): Promise<number> {
+/**
+ * `via`: the app's crypt (StaffApi services) when the app must find what is stored: its blind-index key is
+ * the system key of the database, not the one `cipher` derives.
+ */
+export async function storeMessage(db: Kysely<DB>, { id, payload }: { id: string; payload: Record<string, unknown> }, via: Crypt = crypt): Promise<number> {
   const raw = Buffer.from(JSON.stringify(payload));
-  await storeWebhook(db, cipher, 'PN1', raw, payload);
+  await storeWebhook(db, via.cipher, 'PN1', raw, payload);
   const row = await db.selectFrom('inbound_messages').select('id').where('wamid', '=', id).executeTakeFirstOrThrow();
   return row.id;
 }
@@ -76,7 +80,7 @@ export interface TestWorker {
   wakes: string[];
 }
 
-export function testWorker(db: Kysely<DB>, opts: { instanceId: string; now?: () => Date; handle?: (body: string) => Promise<void> | void; onWake?: (what: 'replies' | 'media') => void }): TestWorker {
+export function testWorker(db: Kysely<DB>, opts: { instanceId: string; crypt?: Crypt; now?: () => Date; handle?: (body: string) => Promise<void> | void; onWake?: (what: 'replies' | 'media') => void }): TestWorker {
   const seen: string[] = [];
   const wakes: string[] = [];
   const handler: ConversationHandler = async (_tx, { message }) => {
@@ -87,8 +91,8 @@ export function testWorker(db: Kysely<DB>, opts: { instanceId: string; now?: () 
   };
   const worker = new InboundWorker({
     db,
-    cipher,
-    keys,
+    cipher: opts.crypt?.cipher ?? cipher,
+    keys: opts.crypt?.keys ?? keys,
     clock: { now: opts.now ?? (() => new Date()) },
     log: pino({ level: 'silent' }),
     metrics: createMetrics(db),
