@@ -35,8 +35,10 @@ async function envFor(): Promise<Record<string, string>> {
     WHATSAPP_APP_SECRET: APP_SECRET,
     WHATSAPP_VERIFY_TOKEN: VERIFY,
     WHATSAPP_SEND_TIMEOUT_MS: '1000',
-    WHATSAPP_RECONCILE_MS: '2000',
-    WHATSAPP_RESTART_WAIT_MS: '1000',
+    // Small enough that a blind resend comes within the test, large enough that a loaded machine (the whole
+    // suite in parallel) applies the retried statuses before the waits run out.
+    WHATSAPP_RECONCILE_MS: '4000',
+    WHATSAPP_RESTART_WAIT_MS: '3000',
   };
   if (process.env['TEST_DATABASE_URL']) {
     tdb ??= await createTestDatabase({ poolSize: 2 });
