@@ -42,6 +42,12 @@ const envSchema = z.object({
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be a base64-encoded 32-byte key (openssl rand -base64 32)')
     .optional(),
+  // During a key rotation: the keys that wrapped data keys before ENCRYPTION_KEY (comma-separated, base64).
+  ENCRYPTION_KEYS_PREVIOUS: z
+    .string()
+    .refine((v) => v.split(',').every((k) => Buffer.from(k.trim(), 'base64').length === 32), 'must be comma-separated base64-encoded 32-byte keys')
+    .optional(),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   ADMIN_EMAIL: z.email({ message: 'must be an e-mail address' }).optional(),
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   ADMIN_API_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -80,6 +86,10 @@ export interface Config {
     readonly restartWaitMs: number;
   };
   readonly encryptionKey: string | undefined;
+  /** Keys that wrapped data keys before the current one (rotation in progress). */
+  readonly previousEncryptionKeys: readonly string[];
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  readonly metricsToken: string | undefined;
   readonly adminEmail: string | undefined;
   readonly adminPassword: string | undefined;
   readonly adminApiToken: string | undefined;
@@ -152,6 +162,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       restartWaitMs: e.WHATSAPP_RESTART_WAIT_MS,
     },
     encryptionKey: e.ENCRYPTION_KEY,
+    previousEncryptionKeys: e.ENCRYPTION_KEYS_PREVIOUS ? e.ENCRYPTION_KEYS_PREVIOUS.split(',').map((k) => k.trim()) : [],
+    metricsToken: e.METRICS_TOKEN,
     adminEmail: e.ADMIN_EMAIL ?? (sandbox ? SANDBOX_ADMIN_EMAIL : undefined),
     adminPassword: e.ADMIN_PASSWORD ?? (sandbox ? SANDBOX_ADMIN_PASSWORD : undefined),
     adminApiToken: e.ADMIN_API_TOKEN,

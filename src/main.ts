@@ -7,6 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Clock as JobClock } from 'pg-boss';
 import { createMetrics } from './analytics/metrics.js';
 import { createCipher, loadEncryptionKey } from './compliance/crypto.js';
+import { createKeyRing, kekOf } from './compliance/keys.js';
+import { complianceModule } from './compliance/index.js';
 import { loadConfig, type Config } from './config.js';
 import { conversationModule, type ConversationHandler } from './conversation/index.js';
 import { databaseOptions, migrate, openDatabase, type Database } from './db/database.js';
@@ -61,6 +63,7 @@ export function appModules(o: ModuleOptions): AppModule[] {
   return [
     databaseModule(),
     serverModule(),
+    complianceModule(),
     whatsappModule(),
     conversationModule({ ...(o.handler ? { handler: o.handler } : {}) }),
     schedulingModule(),
@@ -89,6 +92,7 @@ export async function openServices(config: Config, modules: readonly AppModule[]
   const { key, generated } = loadEncryptionKey(config.encryptionKey, config.dataDir);
   if (generated) log.warn({ code: 'encryption_key_generated' }, 'ENCRYPTION_KEY is not set: generated a key into DATA_DIR/encryption.key. Back it up; without it the data cannot be read.');
   const cipher = createCipher(key);
+  const keys = createKeyRing({ keks: [kekOf(key), ...config.previousEncryptionKeys.map((k) => kekOf(Buffer.from(k, 'base64')))] });
   const metrics = createMetrics(database.db);
   const graph = new GraphClient({
     apiUrl: config.whatsapp.apiUrl,
@@ -98,7 +102,7 @@ export async function openServices(config: Config, modules: readonly AppModule[]
     businessAccountId: config.whatsapp.businessAccountId,
     timeoutMs: config.whatsapp.sendTimeoutMs,
   });
-  return { config, database, cipher, metrics, graph, clock: opts.clock ?? systemClock, log, jobs, wake: new Wakeups(), intake: new IntakePressure() };
+  return { config, database, cipher, keys, metrics, graph, clock: opts.clock ?? systemClock, log, jobs, wake: new Wakeups(), intake: new IntakePressure() };
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<Running> {
@@ -121,7 +125,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
 
   try {
     for (const m of modules) await m.init?.(services);
-    app = await buildApp({ config, db: database.db, metrics: services.metrics, log, plugins: modules.flatMap((m) => (m.routes ? [m.routes(services)] : [])) });
+    app = await buildApp({
+      config, db: database.db, metrics: services.metrics, log,
+      plugins: modules.flatMap((m) => (m.routes ? [m.routes(services)] : [])),
+      api: {
+        authenticators: modules.flatMap((m) => (m.authenticator ? [m.authenticator(services)] : [])),
+        plugins: modules.flatMap((m) => (m.api ? [m.api(services)] : [])),
+      },
+    });
     if (opts.beforeListen) await opts.beforeListen(services);
     await app.ready();
     // This process's span of listening for webhooks opens before its sender may reconcile: a restart is then a

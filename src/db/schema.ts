@@ -13,6 +13,13 @@ export interface PatientsTable {
   parent_bsuid: string | null;
   username: string | null;
   profile_name: Bytes | null;
+  /** Encrypted under the patient's data key (0009). */
+  given_name: Bytes | null;
+  family_name: Bytes | null;
+  /** 'YYYY-MM-DD', encrypted under the patient's data key. */
+  date_of_birth: Bytes | null;
+  /** Blind indexes of the name's normalised words. */
+  name_index: ColumnType<string[], string[] | undefined, string[]>;
   language: string | null;
   last_inbound_at: NullableTimestamp;
   created_at: Generated<Date>;
@@ -171,7 +178,35 @@ export interface ConversationStateTable {
   updated_at: Generated<Date>;
 }
 
+export type AuditActorType = 'staff' | 'token' | 'system' | 'patient';
+/** Append-only, hash-chained (0009, src/compliance/audit.ts). */
+export interface AuditLogTable {
+  id: string;
+  at: Timestamp;
+  actor_type: AuditActorType;
+  actor_id: string | null;
+  action: string;
+  patient_id: string | null;
+  target: string | null;
+  ip: string | null;
+  details: ColumnType<Record<string, unknown>, string, string>;
+  prev_hash: string;
+  hash: string;
+}
+
+/** A patient's data key, wrapped by a key-encryption key (0009, src/compliance/keys.ts). */
+export interface DataKeysTable {
+  id: Generated<string>;
+  patient_id: string;
+  kek_id: string;
+  wrapped: Bytes;
+  created_at: Generated<Date>;
+  rewrapped_at: NullableTimestamp;
+}
+
 export interface DB {
+  audit_log: AuditLogTable;
+  data_keys: DataKeysTable;
   patients: PatientsTable;
   inbound_messages: InboundMessagesTable;
   status_events: StatusEventsTable;

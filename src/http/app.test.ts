@@ -98,3 +98,25 @@ describe('problem+json', () => {
     await a.close();
   });
 });
+
+describe('/metrics', () => {
+  it('is open by default and needs the bearer METRICS_TOKEN once one is set', async () => {
+    const make = (env: Record<string, string>) => buildApp({
+      config: loadConfig({ WHATSAPP_ACCESS_TOKEN: 't', WHATSAPP_PHONE_NUMBER_ID: 'PN', WHATSAPP_APP_SECRET: 's', WHATSAPP_VERIFY_TOKEN: 'v', ...env }),
+      db: database.db, metrics: createMetrics(database.db), log: pino({ level: 'silent' }),
+    });
+    const open = await make({});
+    expect((await open.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
+    await open.close();
+    const token = 'm'.repeat(24);
+    const closed = await make({ METRICS_TOKEN: token });
+    const none = await closed.inject({ method: 'GET', url: '/metrics' });
+    expect(none.statusCode).toBe(401);
+    expect(none.json()).toMatchObject({ code: 'unauthenticated' });
+    expect((await closed.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer wrong-token-xxxxxxxxxx' } })).statusCode).toBe(401);
+    const ok = await closed.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${token}` } });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.body).toContain('patientline_');
+    await closed.close();
+  });
+});

@@ -5,8 +5,10 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Metrics } from '../analytics/metrics.js';
 import type { Config } from '../config.js';
 import { ping, type Db } from '../db/database.js';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, PROBLEM_CONTENT_TYPE, problemOf } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { bearerOf, registerApi, sameSecret, type ApiRoute, type Authenticator } from './api.js';
 
 export interface AppDeps {
   config: Config;
@@ -16,6 +18,15 @@ export interface AppDeps {
   log: Logger;
   /** The domains' plugins, registered in order by the composition root. */
   plugins?: FastifyPluginAsync[];
+  /** The staff API under /api: the modules' credentials and route plugins. */
+  api?: { authenticators: Authenticator[]; plugins: FastifyPluginAsync[] };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every /api route with its access rule, as registered (tests enumerate them). */
+    apiRoutes: ApiRoute[];
+  }
 }
 
 /** Renders an AppError; the one place that writes problem+json. */
@@ -48,6 +59,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.server.maxConnections = limits.maxConnections;
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      // Where the input is wrong and why, never the input itself (it may be PHI).
+      const issues = err.validation.map((v) => ({ in: err.validationContext ?? 'body', path: v.instancePath || '/', message: v.message ?? 'invalid' }));
+      return sendProblem(reply, new AppError('validation_failed', 400, 'The request is not valid', { issues }));
+    }
     if (err instanceof AppError) {
       if (err.status >= 500) req.log.error({ err: { type: err.name, code: err.code } }, 'request failed');
       return sendProblem(reply, err);
@@ -73,11 +89,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
     return { status: 'ready' };
   });
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', async (req, reply) => {
+    const token = deps.config.metricsToken;
+    if (token) {
+      const bearer = bearerOf(req);
+      if (!bearer || !sameSecret(bearer, token)) throw new AppError('unauthenticated', 401, 'Authentication required');
+    }
     const body = await deps.metrics.registry.metrics();
     return reply.type(deps.metrics.registry.contentType).send(body);
   });
 
+  const apiRoutes: ApiRoute[] = [];
+  app.decorate('apiRoutes', apiRoutes);
+  await registerApi(app, { config: deps.config, authenticators: deps.api?.authenticators ?? [], plugins: deps.api?.plugins ?? [] }, apiRoutes);
   for (const p of deps.plugins ?? []) await app.register(p);
   return app;
 }

@@ -5,6 +5,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Metrics } from '../analytics/metrics.js';
 import type { Cipher } from '../compliance/crypto.js';
+import type { KeyRing } from '../compliance/keys.js';
+import type { Authenticator } from '../http/api.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { JobDefinition, JobQueue } from '../jobs/index.js';
@@ -17,7 +19,10 @@ import type { Logger } from './logger.js';
 export interface ModuleContext {
   readonly config: Config;
   readonly database: Database;
+  /** Seals data that belongs to no patient yet (raw webhook events) with ENCRYPTION_KEY. */
   readonly cipher: Cipher;
+  /** Per-patient data keys: seal a patient's data with `await keys.forPatient(tx, patientId)`. */
+  readonly keys: KeyRing;
   readonly metrics: Metrics;
   readonly graph: GraphClient;
   readonly clock: Clock;
@@ -51,6 +56,13 @@ export interface AppModule {
   init?(ctx: ModuleContext): Promise<void>;
   /** An encapsulated Fastify plugin with this domain's routes. */
   routes?(ctx: ModuleContext): FastifyPluginAsync;
+  /**
+   * This domain's staff API, registered under /api (src/http/api.ts): zod schemas through the type provider,
+   * and every route declares `config: { access: [...roles] }` (or 'public'); a route without it fails start.
+   */
+  api?(ctx: ModuleContext): FastifyPluginAsync;
+  /** Recognises this domain's credentials on /api requests (the staff module: sessions and API tokens). */
+  authenticator?(ctx: ModuleContext): Authenticator;
   /** This domain's background workers; main starts them only when WORKERS=1. */
   workers?(ctx: ModuleContext): Worker[];
   /** This domain's kinds of job on the PostgreSQL queue (handlers run only when WORKERS=1). */

@@ -10,6 +10,7 @@ import { inboundOrder } from './0005-inbound-order.js';
 import { mediaChunks } from './0006-media-chunks.js';
 import { clinicSeed } from './0007-clinic-seed.js';
 import { sender } from './0008-sender.js';
+import { complianceCore } from './0009-compliance-core.js';
 
 function statements(list: readonly string[]): Migration {
   return {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0006-media-chunks': statements(mediaChunks),
   '0007-clinic-seed': statements(clinicSeed),
   '0008-sender': statements(sender),
+  '0009-compliance-core': statements(complianceCore),
 };

@@ -1,0 +1,75 @@
+// The audit trail is append-only and hash-chained: appends in concurrent transactions form one gapless chain,
+// an entry edited in SQL (even with the trigger disabled) is named by verification, and the app cannot edit it.
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
+import { listAudit, recordAudit, SYSTEM, verifyAudit } from './audit.js';
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase({ poolSize: 12 });
+});
+afterAll(async () => {
+  await database.close();
+});
+
+const PATIENT = '4a3d0e0c-86a8-4a51-9f53-0b0b7d4c2a10';
+
+describe('audit trail', () => {
+  it('chains entries written concurrently, in order, and verifies', async () => {
+    const { db } = database;
+    await Promise.all(Array.from({ length: 30 }, (_, i) => db.transaction().execute(async (tx) => {
+      await recordAudit(tx, [
+        { actor: { type: 'staff', id: `u${i}` }, action: 'patient.view', patientId: PATIENT, ip: '10.0.0.1', details: { n: i, ok: true, note: 'ß "quoted"' } },
+        { actor: SYSTEM('sender'), action: 'message.out', patientId: PATIENT, target: `wamid:${i}` },
+      ]);
+    })));
+    const r = await verifyAudit(db, 7);
+    expect(r).toMatchObject({ ok: true, entries: 60 });
+    const ids = (await listAudit(db, { limit: 100 })).map((e) => Number(e.id));
+    expect(ids).toHaveLength(60);
+    expect(ids).toEqual(Array.from({ length: 60 }, (_, i) => 60 - i));
+  });
+
+  it('rolls back with the transaction that recorded it', async () => {
+    const { db } = database;
+    const before = (await verifyAudit(db)).entries;
+    await expect(db.transaction().execute(async (tx) => {
+      await recordAudit(tx, { actor: SYSTEM('test'), action: 'test.rolled_back' });
+      throw new Error('abort');
+    })).rejects.toThrow('abort');
+    expect((await verifyAudit(db)).entries).toBe(before);
+  });
+
+  it('refuses updates and deletes from the application', async () => {
+    await expect(sql`update audit_log set action = 'x.y' where id = 3`.execute(database.db)).rejects.toThrow(/append-only/);
+    await expect(sql`delete from audit_log where id = 3`.execute(database.db)).rejects.toThrow(/append-only/);
+  });
+
+  it('names the first entry edited in SQL behind the trigger\'s back, and a removed one', async () => {
+    const { db } = database;
+    await sql`alter table audit_log disable trigger audit_log_no_change`.execute(db);
+    try {
+      await sql`update audit_log set details = '{"n": 99}'::jsonb where id = 17`.execute(db);
+      expect(await verifyAudit(db)).toMatchObject({ ok: false, brokenAt: '17', reason: 'hash_mismatch', entries: 16 });
+      await sql`delete from audit_log where id = 9`.execute(db);
+      expect(await verifyAudit(db)).toMatchObject({ ok: false, brokenAt: '9', reason: 'gap' });
+    } finally {
+      await sql`alter table audit_log enable trigger audit_log_no_change`.execute(db);
+    }
+  });
+
+  it('filters by actor, patient, action prefix and date, newest first', async () => {
+    const { db } = database;
+    expect((await listAudit(db, { actorId: 'u3', limit: 10 })).map((e) => e.action)).toEqual(['patient.view']);
+    const messages = await listAudit(db, { action: 'message', limit: 100 });
+    expect(messages.length).toBeGreaterThan(20);
+    expect(messages.every((e) => e.action === 'message.out')).toBe(true);
+    expect(await listAudit(db, { action: 'mess', limit: 10 })).toHaveLength(0);
+    expect(await listAudit(db, { from: new Date(Date.now() + 60_000), limit: 10 })).toHaveLength(0);
+    const page1 = await listAudit(db, { patientId: PATIENT, limit: 5 });
+    const page2 = await listAudit(db, { patientId: PATIENT, limit: 5, before: page1[4]!.id });
+    expect(page1).toHaveLength(5);
+    expect(Number(page2[0]!.id)).toBeLessThan(Number(page1[4]!.id));
+  });
+});

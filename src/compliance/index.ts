@@ -1,0 +1,42 @@
+// The compliance domain's public surface: the audit trail (append, list, verify), encryption of PHI at rest
+// (the cipher, per-patient data keys), and, as they land, consent, identity verification, export, erasure
+// and retention. Its module serves GET /api/audit and the `audit-verify` command.
+import { loadConfig } from '../config.js';
+import { databaseOptions, openDatabase } from '../db/database.js';
+import type { AppModule } from '../lib/module.js';
+import { verifyAudit } from './audit.js';
+import { auditRoutes } from './audit-routes.js';
+
+export { recordAudit, listAudit, verifyAudit, SYSTEM, type AuditActor, type AuditEvent, type AuditDetails } from './audit.js';
+export { actorOf } from './actor.js';
+export type { Cipher } from './crypto.js';
+export { PatientKeyMissingError, type KeyRing } from './keys.js';
+
+export function complianceModule(): AppModule {
+  return {
+    name: 'compliance',
+    api: (ctx) => auditRoutes(ctx.database.db),
+    commands: {
+      'audit-verify': {
+        summary: 'check the audit trail\'s hash chain; names the first broken entry',
+        usage: 'patientline audit-verify',
+        async run() {
+          const cfg = loadConfig(process.env);
+          const database = await openDatabase(databaseOptions(cfg));
+          try {
+            const r = await verifyAudit(database.db);
+            if (r.ok) {
+              process.stdout.write(`audit trail intact: ${r.entries} entries, head ${r.head}\n`);
+              return 0;
+            }
+            const why = r.reason === 'gap' ? 'is missing' : r.reason === 'chain_mismatch' ? 'does not link to the entry before it' : 'was changed after it was written';
+            process.stdout.write(`audit trail broken: entry ${r.brokenAt} ${why} (${r.entries} entries before it verify)\n`);
+            return 1;
+          } finally {
+            await database.close();
+          }
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,63 @@
+// Per-patient data keys: created on first use, wrapped under the current KEK, shredded on erasure (the
+// patient's values become unreadable), and re-wrapped under a new KEK without touching the values.
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
+import { DecryptError } from './crypto.js';
+import { createKeyRing, kekOf, PatientKeyMissingError, UnknownKekError } from './keys.js';
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database.close();
+});
+
+async function patient(): Promise<string> {
+  const r = await database.db.insertInto('patients').values({ wa_id: null, bsuid: `B.${crypto.randomUUID()}` }).returning('id').executeTakeFirstOrThrow();
+  return r.id;
+}
+
+describe('key ring', () => {
+  const old = kekOf(crypto.randomBytes(32));
+  const next = kekOf(crypto.randomBytes(32));
+
+  it('gives each patient their own data key, stable across processes', async () => {
+    const a = await patient();
+    const b = await patient();
+    const ring = createKeyRing({ keks: [old] });
+    const sealed = (await ring.forPatient(database.db, a)).encrypt('Zoltan');
+    await expect(ring.forPatient(database.db, b).then((c) => c.decrypt(sealed))).rejects.toThrow(DecryptError);
+    const other = createKeyRing({ keks: [old] }); // another instance: same key from the table
+    expect((await other.forPatient(database.db, a)).decrypt(sealed).toString()).toBe('Zoltan');
+    const row = await database.db.selectFrom('data_keys').selectAll().where('patient_id', '=', a).executeTakeFirstOrThrow();
+    expect(row.kek_id).toBe(old.id);
+    expect(Buffer.from(row.wrapped).length).toBe(12 + 32 + 16);
+  });
+
+  it('shreds: the values of an erased patient cannot be read, and no key is created again', async () => {
+    const a = await patient();
+    const ring = createKeyRing({ keks: [old] });
+    const sealed = (await ring.forPatient(database.db, a)).encrypt('secret');
+    expect(await ring.shred(database.db, a)).toBe(true);
+    await database.db.deleteFrom('patients').where('id', '=', a).execute();
+    await expect(ring.forPatient(database.db, a)).rejects.toThrow(PatientKeyMissingError);
+    expect(await database.db.selectFrom('data_keys').select('id').where('patient_id', '=', a).execute()).toHaveLength(0);
+    void sealed;
+  });
+
+  it('re-wraps data keys under a new KEK; values stay readable; the old KEK is then unnecessary', async () => {
+    const a = await patient();
+    const before = createKeyRing({ keks: [old] });
+    const sealed = (await before.forPatient(database.db, a)).encrypt('kept');
+    const during = createKeyRing({ keks: [next, old] });
+    expect((await during.forPatient(database.db, a)).decrypt(sealed).toString()).toBe('kept');
+    let n = 0;
+    for (let r = await during.rewrapBatch(database.db, 2); r > 0; r = await during.rewrapBatch(database.db, 2)) n += r;
+    expect(n).toBeGreaterThanOrEqual(1);
+    const after = createKeyRing({ keks: [next] });
+    expect((await after.forPatient(database.db, a)).decrypt(sealed).toString()).toBe('kept');
+    await expect(createKeyRing({ keks: [old] }).forPatient(database.db, a)).rejects.toThrow(UnknownKekError);
+  });
+});

@@ -1,0 +1,142 @@
+// Envelope encryption of patient data: each patient has a data key (AES-256), stored wrapped by a
+// key-encryption key (KEK: ENCRYPTION_KEY, or a previous key during a rotation) in data_keys, with the KEK's
+// id beside it. A patient's values are sealed with their data key, and the blob carries the data key's id.
+// Erasure deletes the data key (crypto-shredding): copies of the ciphertext (backups, replicas, WAL) become
+// unreadable. Rotation re-wraps data keys under the new KEK without touching the values.
+import crypto from 'node:crypto';
+import { sql } from 'kysely';
+import type { DbOrTx } from '../db/database.js';
+import { DecryptError, type Cipher, createCipher } from './crypto.js';
+
+/** A KEK and the id stored beside what it wraps. */
+export interface Kek {
+  id: string;
+  key: Buffer;
+}
+
+export function kekOf(key: Buffer): Kek {
+  if (key.length !== 32) throw new Error('an encryption key must be 32 bytes');
+  return { id: crypto.createHash('sha256').update('patientline kek id v1').update(key).digest('hex').slice(0, 16), key };
+}
+
+export class PatientKeyMissingError extends Error {
+  readonly code = 'patient_key_missing';
+  constructor() {
+    super("the patient's data key does not exist (the patient was erased)");
+  }
+}
+
+export class UnknownKekError extends Error {
+  readonly code = 'unknown_kek';
+  constructor(readonly kekId: string) {
+    super(`a data key is wrapped by key ${kekId}, which is neither ENCRYPTION_KEY nor in ENCRYPTION_KEYS_PREVIOUS`);
+  }
+}
+
+const WRAP_NONCE = 12;
+const WRAP_TAG = 16;
+
+function wrap(kek: Kek, patientId: string, dataKey: Buffer): Buffer {
+  const iv = crypto.randomBytes(WRAP_NONCE);
+  const c = crypto.createCipheriv('aes-256-gcm', kek.key, iv);
+  c.setAAD(Buffer.from(`data key of ${patientId}`));
+  return Buffer.concat([iv, c.update(dataKey), c.final(), c.getAuthTag()]);
+}
+
+function unwrap(kek: Kek, patientId: string, wrapped: Uint8Array): Buffer {
+  const b = Buffer.from(wrapped);
+  try {
+    const d = crypto.createDecipheriv('aes-256-gcm', kek.key, b.subarray(0, WRAP_NONCE));
+    d.setAAD(Buffer.from(`data key of ${patientId}`));
+    d.setAuthTag(b.subarray(b.length - WRAP_TAG));
+    return Buffer.concat([d.update(b.subarray(WRAP_NONCE, b.length - WRAP_TAG)), d.final()]);
+  } catch {
+    throw new DecryptError();
+  }
+}
+
+export interface KeyRingOptions {
+  /** The current KEK (wraps new data keys), then previous ones (still unwrap, until rotate-key re-wraps). */
+  keks: readonly Kek[];
+  /** How long an unwrapped data key is reused in this process before it is read again (erasure elsewhere). */
+  cacheMs?: number;
+  cacheSize?: number;
+  now?: () => number;
+}
+
+export interface KeyRing {
+  /** The id of the KEK new data keys are wrapped with. */
+  readonly currentKekId: string;
+  /** The cipher of one patient's data, creating the patient's data key on first use. */
+  forPatient(db: DbOrTx, patientId: string): Promise<Cipher>;
+  /** Deletes the patient's data key: everything sealed with it becomes unreadable (crypto-shredding). */
+  shred(db: DbOrTx, patientId: string): Promise<boolean>;
+  /** Re-wraps up to `batch` data keys still under a previous KEK; returns how many it re-wrapped. */
+  rewrapBatch(db: DbOrTx, batch?: number): Promise<number>;
+  /** Forgets cached data keys (after an erasure in this process, and in tests). */
+  forget(patientId?: string): void;
+}
+
+export function createKeyRing(o: KeyRingOptions): KeyRing {
+  const [current] = o.keks;
+  if (!current) throw new Error('a key ring needs at least one key');
+  const byId = new Map(o.keks.map((k) => [k.id, k]));
+  const cacheMs = o.cacheMs ?? 60_000;
+  const cacheSize = o.cacheSize ?? 10_000;
+  const now = o.now ?? Date.now;
+  const cache = new Map<string, { cipher: Cipher; at: number }>();
+
+  const kek = (id: string): Kek => {
+    const k = byId.get(id);
+    if (!k) throw new UnknownKekError(id);
+    return k;
+  };
+
+  const remember = (patientId: string, cipher: Cipher) => {
+    cache.delete(patientId);
+    cache.set(patientId, { cipher, at: now() });
+    if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
+  };
+
+  return {
+    currentKekId: current.id,
+    async forPatient(db, patientId) {
+      const hit = cache.get(patientId);
+      if (hit && now() - hit.at < cacheMs) return hit.cipher;
+      let row = await db.selectFrom('data_keys').select(['kek_id', 'wrapped']).where('patient_id', '=', patientId).executeTakeFirst();
+      if (!row) {
+        const exists = await db.selectFrom('patients').select('id').where('id', '=', patientId).executeTakeFirst();
+        if (!exists) throw new PatientKeyMissingError();
+        const fresh = crypto.randomBytes(32);
+        await db.insertInto('data_keys')
+          .values({ patient_id: patientId, kek_id: current.id, wrapped: wrap(current, patientId, fresh) })
+          .onConflict((oc) => oc.column('patient_id').doNothing())
+          .execute();
+        row = await db.selectFrom('data_keys').select(['kek_id', 'wrapped']).where('patient_id', '=', patientId).executeTakeFirstOrThrow();
+      }
+      const cipher = createCipher(unwrap(kek(row.kek_id), patientId, row.wrapped));
+      remember(patientId, cipher);
+      return cipher;
+    },
+    async shred(db, patientId) {
+      cache.delete(patientId);
+      const r = await db.deleteFrom('data_keys').where('patient_id', '=', patientId).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    },
+    async rewrapBatch(db, batch = 500) {
+      const rows = await db.selectFrom('data_keys').select(['id', 'patient_id', 'kek_id', 'wrapped'])
+        .where('kek_id', '<>', current.id).orderBy('id').limit(batch).forUpdate().skipLocked().execute();
+      for (const r of rows) {
+        const dataKey = unwrap(kek(r.kek_id), r.patient_id, r.wrapped);
+        await db.updateTable('data_keys')
+          .set({ kek_id: current.id, wrapped: wrap(current, r.patient_id, dataKey), rewrapped_at: sql`now()` })
+          .where('id', '=', r.id).execute();
+      }
+      return rows.length;
+    },
+    forget(patientId) {
+      if (patientId === undefined) cache.clear();
+      else cache.delete(patientId);
+    },
+  };
+}
