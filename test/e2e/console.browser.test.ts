@@ -90,6 +90,12 @@ describe.skipIf(skip)('staff console (Chromium)', () => {
     await page.waitForURL(/\/login\?next=%2Fusers$/);
     await expect.poll(() => heading().textContent()).toBe('Sign in');
     expect(await page.locator('header').count()).toBeGreaterThan(0);
+    // Keyboard: Tab reaches the language picker, then the e-mail field, each with a visible focus ring.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.getAttribute("aria-label")')).toBe('Language');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.name')).toBe('email');
+    expect(await page.evaluate('getComputedStyle(document.activeElement).outlineStyle')).toBe('solid');
     await snap('login');
   });
 
@@ -156,7 +162,7 @@ describe.skipIf(skip)('staff console (Chromium)', () => {
       await page.getByLabel('Search', { exact: true }).press('Enter');
       await page.waitForTimeout(300);
       return link.count();
-    }, { timeout: 20_000, intervals: [500] }).toBeGreaterThan(0);
+    }, { timeout: 20_000, interval: 500 }).toBeGreaterThan(0);
     await snap('patients-search');
     await link.first().click();
     await expect.poll(() => heading().textContent()).toBe('Patient');
@@ -181,7 +187,7 @@ describe.skipIf(skip)('staff console (Chromium)', () => {
     expect(await erase.isDisabled()).toBe(true);
     // On a tablet the page still fits its width.
     await page.setViewportSize({ width: 768, height: 1024 });
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(768);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(768);
     await snap('patient-profile-tablet-768');
     await page.setViewportSize({ width: 1280, height: 800 });
     expect(dialogs).toEqual([]);
@@ -207,7 +213,7 @@ describe.skipIf(skip)('staff console (Chromium)', () => {
     await page.goto(`${app.base}/users`);
     await expect.poll(() => heading().textContent()).toBe('Not allowed');
     expect(await page.getByTestId('not-allowed').isVisible()).toBe(true);
-    const status = await page.evaluate(async () => (await fetch('/api/users', { credentials: 'same-origin' })).status);
+    const status = await page.evaluate("fetch('/api/users', { credentials: 'same-origin' }).then((r) => r.status)");
     expect(status).toBe(403);
     await snap('clinician-users-not-allowed');
   });

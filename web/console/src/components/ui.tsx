@@ -38,7 +38,9 @@ export function useDate(): (iso: string | null | undefined) => string {
   return (iso) => {
     if (!iso) return '—';
     const d = new Date(iso);
-    return Number.isNaN(d.getTime()) ? iso : new Intl.DateTimeFormat(i18n.language, { dateStyle: 'short', timeStyle: 'short' }).format(d);
+    // The browser's regional variant when it speaks the chosen language (en-GB dates for a British browser).
+    const locale = navigator.language.toLowerCase().startsWith(i18n.language) ? navigator.language : i18n.language;
+    return Number.isNaN(d.getTime()) ? iso : new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'short' }).format(d);
   };
 }
 

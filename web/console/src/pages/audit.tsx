@@ -1,11 +1,11 @@
 // The audit log (admin): filters by actor, patient, action and dates, newest first, "more" pages on by the
 // API's nextCursor.
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, query } from '../api';
 import { ErrorAlert, Field, Loading, useDate } from '../components/ui';
+import { Link } from '../router';
 import { auditEntrySchema, listOf, type AuditEntry } from '../schemas';
-import { useEffect } from 'react';
 
 const page = listOf(auditEntrySchema);
 type Filters = { actor: string; patient: string; action: string; from: string; to: string };
@@ -79,9 +79,9 @@ export default function Audit() {
                 {items.map((e) => (
                   <tr key={e.id}>
                     <td>{date(e.at)}</td>
-                    <td>{t(`audit.actorTypes.${e.actorType}`, { defaultValue: e.actorType })}{e.actorId ? ` ${e.actorId}` : ''}</td>
+                    <td>{t(`audit.actorTypes.${e.actorType}`, { defaultValue: e.actorType })}{e.actorId ? <> <span className="id">{e.actorId}</span></> : null}</td>
                     <td><code>{e.action}</code></td>
-                    <td>{e.patientId ?? '—'}</td>
+                    <td>{e.patientId ? <Link to={`/patients/${encodeURIComponent(e.patientId)}`} className="id">{e.patientId}</Link> : '—'}</td>
                     <td>{e.target ?? '—'}</td>
                     <td>{e.ip ?? '—'}</td>
                   </tr>

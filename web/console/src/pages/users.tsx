@@ -64,7 +64,7 @@ function UserTable({ items, onPatch }: { items: User[]; onPatch(u: User, c: Part
               <td>{u.totpEnabled ? t('users.totpOn') : t('users.totpOff')}</td>
               <td>{u.disabled ? t('users.disabled') : t('users.active')}</td>
               <td>{date(u.lastLoginAt)}</td>
-              <td className="actions">
+              <td><div className="cell-actions">
                 {u.id === me.id ? null : (
                   <button type="button" className="secondary" onClick={() => onPatch(u, { disabled: !u.disabled })}>
                     {u.disabled ? t('users.enable') : t('users.disable')}<span className="sr-only"> {u.email}</span>
@@ -75,7 +75,7 @@ function UserTable({ items, onPatch }: { items: User[]; onPatch(u: User, c: Part
                     {t('users.requireTotp')}<span className="sr-only"> {u.email}</span>
                   </button>
                 )}
-              </td>
+              </div></td>
             </tr>
           ))}
         </tbody>
