@@ -63,7 +63,12 @@ export async function buildConsole(source = CONSOLE_SOURCE, dist = CONSOLE_DIST)
     });
     fs.writeFileSync(path.join(tmp, STAMP), new Date().toISOString());
     fs.rmSync(dist, { recursive: true, force: true });
-    fs.renameSync(tmp, dist);
+    try {
+      fs.renameSync(tmp, dist);
+    } catch (e) {
+      // Another process (a test run beside `npm start`) swapped its own build in first: same sources, keep it.
+      if (!fs.existsSync(path.join(dist, STAMP))) throw e;
+    }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -218,6 +218,26 @@ describe.skipIf(skip)('staff console (Chromium)', () => {
     await snap('clinician-users-not-allowed');
   });
 
+  it('speaks French when picked, and remembers it', async () => {
+    await page.getByLabel('Language').selectOption('fr');
+    await expect.poll(() => heading().textContent()).toBe('Accès refusé');
+    expect(await page.getByRole('navigation', { name: 'Principale' }).getByRole('link', { name: 'Accueil' }).count()).toBe(1);
+    expect(await page.evaluate('document.documentElement.lang')).toBe('fr');
+    await page.reload();
+    await expect.poll(() => heading().textContent()).toBe('Accès refusé');
+    await page.getByLabel('Langue').selectOption('en');
+    await expect.poll(() => heading().textContent()).toBe('Not allowed');
+  });
+
+  it('goes back to the login page when the session ends (a 401), and then to where the user was', async () => {
+    await page.context().clearCookies();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Patients' }).click();
+    await expect.poll(() => heading().textContent()).toBe('Sign in');
+    expect(page.url()).toMatch(/\/login\?next=%2Fpatients$/);
+    await signIn(CLINICIAN.email, CLINICIAN.password);
+    await expect.poll(() => heading().textContent()).toBe('Patients');
+  });
+
   it('raised no CSP violation, script error or dialog on the way', () => {
     expect(problems).toEqual([]);
     expect(dialogs).toEqual([]);

@@ -39,6 +39,12 @@ describe('security headers on every HTML page', () => {
     expect(css.headers['x-content-type-options']).toBe('nosniff');
   });
 
+  it('leaves /api to its own rules: an unknown path asked for as a page is still 401 without credentials', async () => {
+    const res = await page('/api/no-such-route');
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+  });
+
   it('leaves the webhook route alone (no page there)', async () => {
     const res = await app.running.app.inject({ url: '/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=x&hub.challenge=1' });
     expect(res.headers['content-security-policy']).toBeUndefined();
