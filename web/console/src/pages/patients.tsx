@@ -24,9 +24,13 @@ export default function Patients() {
       {search.get('erased') ? <Notice>{t('patients.erased')}</Notice> : null}
       <form role="search" className="card search" onSubmit={submit}>
         <Field label={t('patients.search')} hint={t('patients.searchHint')}>
-          {(id, hint) => <input id={id} type="search" name="q" value={text} aria-describedby={hint} onChange={(e) => setText(e.target.value)} />}
+          {(id, hint) => (
+            <div className="inline">
+              <input id={id} type="search" name="q" value={text} aria-describedby={hint} onChange={(e) => setText(e.target.value)} />
+              <button type="submit">{t('patients.searchButton')}</button>
+            </div>
+          )}
         </Field>
-        <button type="submit">{t('patients.searchButton')}</button>
       </form>
       <section aria-labelledby="patients-results" aria-busy={list.loading}>
         <h2 id="patients-results">{t('patients.results')}</h2>
