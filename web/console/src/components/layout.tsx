@@ -48,6 +48,9 @@ export function Layout({ title, children }: { title: string; children: ReactNode
         <h1 ref={heading} tabIndex={-1}>{title}</h1>
         {children}
       </main>
+      <footer className="footer">
+        <a href="/api/docs">{t('nav.apiDocs')}</a>
+      </footer>
     </div>
   );
 }

@@ -17,6 +17,7 @@ export default function Account() {
 
 function Password() {
   const { t } = useTranslation();
+  const { refresh } = useSession();
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [error, setError] = useState<unknown>(null);
@@ -30,6 +31,8 @@ function Password() {
       setCurrent('');
       setNext('');
       setDone(true);
+      // Other sessions were revoked; this one may have a new CSRF token.
+      await refresh();
     } catch (err) {
       setError(err);
     }
