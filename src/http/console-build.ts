@@ -41,6 +41,9 @@ export async function buildConsole(source = CONSOLE_SOURCE, dist = CONSOLE_DIST)
     await build({
       configFile: false,
       root: source,
+      // Always the production build of React, also when NODE_ENV says otherwise (vitest sets 'test').
+      mode: 'production',
+      define: { 'process.env.NODE_ENV': JSON.stringify('production') },
       base: '/',
       logLevel: 'warn',
       plugins: [react()],

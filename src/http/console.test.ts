@@ -123,5 +123,8 @@ describe('the built console (dist/console, built by the test set-up)', () => {
     const files = fs.readdirSync(path.join(CONSOLE_DIST, 'assets'));
     for (const page of ['users', 'patients', 'patient', 'audit', 'account']) expect(files.some((f) => f.startsWith(`${page}-`)), page).toBe(true);
     expect(files.some((f) => f.startsWith('vendor-'))).toBe(true);
+    // The production build of React, also under vitest (NODE_ENV=test): the development one is ~60% larger.
+    const js = files.filter((f) => f.endsWith('.js')).reduce((n, f) => n + fs.statSync(path.join(CONSOLE_DIST, 'assets', f)).size, 0);
+    expect(js).toBeLessThan(480_000);
   });
 });
