@@ -157,8 +157,10 @@ describe.skipIf(skip)('staff console (Chromium)', () => {
     await expect.poll(() => heading().textContent()).toBe('Patients');
     const link = page.locator('a.patient-link');
     // The inbound message becomes a patient once processed: search again until it shows.
+    let tries = 0;
     await expect.poll(async () => {
-      await page.getByLabel('Search', { exact: true }).fill(PHONE);
+      // A phone number is searched with or without its '+'.
+      await page.getByLabel('Search', { exact: true }).fill(tries++ % 2 ? `+${PHONE}` : PHONE);
       await page.getByLabel('Search', { exact: true }).press('Enter');
       await page.waitForTimeout(300);
       return link.count();
