@@ -11,8 +11,9 @@ export const CONSOLE_SOURCE = path.join(PROJECT, 'web', 'console');
 /** Where the built console is served from (git-ignored, like the rest of dist/). */
 export const CONSOLE_DIST = path.join(PROJECT, 'dist', 'console');
 const STAMP = '.build-stamp';
-// This file's own changes (the build settings) also make a build stale.
-const SELF = [path.join(PROJECT, 'src', 'http', 'console-build.ts'), fileURLToPath(import.meta.url)];
+// This file's own changes (the build settings) also make a build stale: its source, not dist/'s copy (which
+// every TypeScript build rewrites).
+const SELF = [path.join(PROJECT, 'src', 'http', 'console-build.ts')];
 
 function newest(dir: string): number {
   let m = 0;
@@ -37,13 +38,15 @@ export function consoleBuildIsStale(source = CONSOLE_SOURCE, dist = CONSOLE_DIST
 export async function buildConsole(source = CONSOLE_SOURCE, dist = CONSOLE_DIST): Promise<void> {
   const [{ build }, { default: react }] = await Promise.all([import('vite'), import('@vitejs/plugin-react')]);
   const tmp = `${dist}.tmp-${process.pid}-${Date.now()}`;
+  // Vite and the React plugin choose the production build (React's and JSX's) from NODE_ENV, which vitest
+  // sets to 'test': a mixed build would fail in the browser ("jsxDEV is not a function").
+  const nodeEnv = process.env['NODE_ENV'];
+  process.env['NODE_ENV'] = 'production';
   try {
     await build({
       configFile: false,
       root: source,
-      // Always the production build of React, also when NODE_ENV says otherwise (vitest sets 'test').
       mode: 'production',
-      define: { 'process.env.NODE_ENV': JSON.stringify('production') },
       base: '/',
       logLevel: 'warn',
       plugins: [react()],
@@ -73,6 +76,8 @@ export async function buildConsole(source = CONSOLE_SOURCE, dist = CONSOLE_DIST)
       if (!fs.existsSync(path.join(dist, STAMP))) throw e;
     }
   } finally {
+    if (nodeEnv === undefined) delete process.env['NODE_ENV'];
+    else process.env['NODE_ENV'] = nodeEnv;
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }

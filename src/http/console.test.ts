@@ -126,5 +126,7 @@ describe('the built console (dist/console, built by the test set-up)', () => {
     // The production build of React, also under vitest (NODE_ENV=test): the development one is ~60% larger.
     const js = files.filter((f) => f.endsWith('.js')).reduce((n, f) => n + fs.statSync(path.join(CONSOLE_DIST, 'assets', f)).size, 0);
     expect(js).toBeLessThan(480_000);
+    // ...and production JSX with it (a mixed build fails in the browser: "jsxDEV is not a function").
+    for (const f of files.filter((x) => x.endsWith('.js'))) expect(fs.readFileSync(path.join(CONSOLE_DIST, 'assets', f), 'utf8'), f).not.toContain('jsxDEV');
   });
 });
