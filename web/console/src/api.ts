@@ -3,7 +3,7 @@
 import { z } from 'zod';
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, readonly title: string) {
+  constructor(readonly status: number, readonly code: string, readonly title: string, readonly detail?: string) {
     super(title);
     this.name = 'ApiError';
   }
@@ -23,7 +23,7 @@ export function onUnauthenticated(fn: () => void): void {
 
 const LOGIN_STEPS = ['/api/auth/login', '/api/auth/totp'];
 
-const problemSchema = z.object({ code: z.string().optional(), title: z.string().optional() });
+const problemSchema = z.object({ code: z.string().optional(), title: z.string().optional(), detail: z.string().optional() });
 
 async function problemOf(res: Response): Promise<ApiError> {
   let body: unknown = null;
@@ -33,8 +33,8 @@ async function problemOf(res: Response): Promise<ApiError> {
     // Not JSON (a proxy's error page): the status says enough.
   }
   const p = problemSchema.safeParse(body);
-  const { code, title } = p.success ? p.data : {};
-  return new ApiError(res.status, code ?? `http_${res.status}`, title ?? res.statusText);
+  const { code, title, detail } = p.success ? p.data : {};
+  return new ApiError(res.status, code ?? `http_${res.status}`, title ?? res.statusText, detail);
 }
 
 /** The raw response of a successful call; throws ApiError otherwise. */

@@ -1,4 +1,5 @@
-// Login: e-mail and password, then a TOTP code when the API answers {status: 'totp_required'}. In sandbox
+// Login: e-mail and password, then a TOTP code when the API answers {status: 'totp_required'}, or first the
+// enrolment (secret and otpauth link) when it answers {status: 'totp_setup_required'}. In sandbox
 // mode (GET /api/auth/info, when the server has it) a hint says where the demo login and the patient phone are.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -7,11 +8,12 @@ import { ErrorAlert, Field } from './components/ui';
 import { LanguagePicker } from './i18n/picker';
 import { authInfoSchema, loginSchema, type Session } from './schemas';
 
-type Info = { sandbox: boolean; demoEmail?: string | undefined };
+type Info = { sandbox: boolean; demoEmail?: string | null | undefined };
 
 export function LoginPage({ onSignedIn }: { onSignedIn(s: Session): void }) {
   const { t } = useTranslation();
   const [step, setStep] = useState<'password' | 'totp'>('password');
+  const [setup, setSetup] = useState<{ secret: string; otpauthUrl: string } | null>(null);
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
@@ -37,7 +39,10 @@ export function LoginPage({ onSignedIn }: { onSignedIn(s: Session): void }) {
       if (step === 'password') {
         const r = await api('POST', '/api/auth/login', loginSchema, { email, password });
         if (r.status === 'ok') onSignedIn({ user: r.user, csrfToken: r.csrfToken });
-        else setStep('totp');
+        else {
+          setSetup(r.status === 'totp_setup_required' ? { secret: r.secret, otpauthUrl: r.otpauthUrl } : null);
+          setStep('totp');
+        }
       } else {
         const r = await api('POST', '/api/auth/totp', loginSchema, { code: code.replace(/\s/g, '') });
         if (r.status === 'ok') onSignedIn({ user: r.user, csrfToken: r.csrfToken });
@@ -64,13 +69,23 @@ export function LoginPage({ onSignedIn }: { onSignedIn(s: Session): void }) {
               <Field label={t('login.password')}>{(id) => <input id={id} type="password" name="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />}</Field>
             </>
           ) : (
+            <>
+            {setup ? (
+              <div className="setup">
+                <h2>{t('login.setupTitle')}</h2>
+                <p>{t('login.setupBody')}</p>
+                <p className="mono break" data-testid="otpauth-url">{setup.otpauthUrl}</p>
+                <p>{t('account.totpSecret')} <code data-testid="totp-secret">{setup.secret}</code></p>
+              </div>
+            ) : null}
             <Field label={t('login.code')} hint={t('login.codeHint')}>
               {(id, hint) => <input ref={codeInput} id={id} name="code" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9 ]{6,8}" required aria-describedby={hint} value={code} onChange={(e) => setCode(e.target.value)} />}
             </Field>
+            </>
           )}
           <div id="login-error"><ErrorAlert error={error} /></div>
           <button type="submit" disabled={busy}>{step === 'password' ? t('login.submit') : t('login.verify')}</button>
-          {step === 'totp' ? <button type="button" className="link" onClick={() => { setStep('password'); setCode(''); setError(null); }}>{t('login.back')}</button> : null}
+          {step === 'totp' ? <button type="button" className="link" onClick={() => { setStep('password'); setSetup(null); setCode(''); setError(null); }}>{t('login.back')}</button> : null}
         </form>
         {info?.sandbox ? (
           <aside className="card hint" aria-label={t('login.sandboxTitle')}>

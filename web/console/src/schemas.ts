@@ -27,9 +27,11 @@ export type Session = z.infer<typeof sessionSchema>;
 export const loginSchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('ok'), user: userSchema, csrfToken: z.string() }),
   z.object({ status: z.literal('totp_required') }),
+  // The account must have a second factor and has none yet: enrol now, then the code completes the login.
+  z.object({ status: z.literal('totp_setup_required'), secret: z.string(), otpauthUrl: z.string() }),
 ]);
 
-export const authInfoSchema = z.object({ sandbox: z.boolean(), demoEmail: z.string().optional() });
+export const authInfoSchema = z.object({ sandbox: z.boolean(), demoEmail: z.string().nullable().optional() });
 
 export const totpSetupSchema = z.object({ secret: z.string(), otpauthUrl: z.string() });
 

@@ -13,7 +13,9 @@ export function errorText(e: unknown, t: TFunction): string {
 export function ErrorAlert({ error }: { error: unknown }) {
   const { t } = useTranslation();
   if (!error) return null;
-  return <p className="alert error" role="alert">{errorText(error, t)}</p>;
+  // The server's detail (PHI-free by rule, in English) says what to change, e.g. why a password is too weak.
+  const detail = error instanceof ApiError && error.detail ? error.detail : null;
+  return <p className="alert error" role="alert">{errorText(error, t)}{detail ? <><br /><small>{detail}</small></> : null}</p>;
 }
 
 export function Notice({ children }: { children: ReactNode }) {
@@ -74,4 +76,58 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Lo
 export function Loading() {
   const { t } = useTranslation();
   return <p className="muted" role="status">{t('common.loading')}</p>;
+}
+
+export interface Paged<T> {
+  items: T[];
+  error: unknown;
+  loading: boolean;
+  /** There is a next page (the API gave a nextCursor). */
+  hasMore: boolean;
+  more(): void;
+  reload(): void;
+}
+
+/** A `{ items, nextCursor }` list: the first page whenever `deps` change, the next ones on more(). */
+export function usePaged<T>(load: (cursor: string | null) => Promise<{ items: T[]; nextCursor: string | null }>, deps: readonly unknown[]): Paged<T> {
+  const [items, setItems] = useState<T[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
+  const [tick, setTick] = useState(0);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const run = useCallback(load, deps);
+  const fetchPage = useCallback(async (after: string | null, live: () => boolean) => {
+    setLoading(true);
+    setError(null);
+    try {
+      const r = await run(after);
+      if (!live()) return;
+      setItems((old) => (after ? [...old, ...r.items] : r.items));
+      setCursor(r.nextCursor);
+    } catch (e) {
+      if (live()) setError(e);
+    } finally {
+      if (live()) setLoading(false);
+    }
+  }, [run]);
+  useEffect(() => {
+    let live = true;
+    void fetchPage(null, () => live);
+    return () => {
+      live = false;
+    };
+  }, [fetchPage, tick]);
+  return {
+    items, error, loading, hasMore: cursor !== null,
+    more: () => void fetchPage(cursor, () => true),
+    reload: () => setTick((n) => n + 1),
+  };
+}
+
+/** The "more" button under a paged list. */
+export function MoreButton({ list }: { list: Paged<unknown> }) {
+  const { t } = useTranslation();
+  if (!list.hasMore || list.loading) return null;
+  return <button type="button" className="secondary" onClick={list.more}>{t('common.more')}</button>;
 }

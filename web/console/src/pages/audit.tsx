@@ -1,11 +1,11 @@
 // The audit log (admin): filters by actor, patient, action and dates, newest first, "more" pages on by the
 // API's nextCursor.
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, query } from '../api';
-import { ErrorAlert, Field, Loading, useDate } from '../components/ui';
+import { ErrorAlert, Field, Loading, MoreButton, useDate, usePaged } from '../components/ui';
 import { Link } from '../router';
-import { auditEntrySchema, listOf, type AuditEntry } from '../schemas';
+import { auditEntrySchema, listOf } from '../schemas';
 
 const page = listOf(auditEntrySchema);
 type Filters = { actor: string; patient: string; action: string; from: string; to: string };
@@ -25,32 +25,14 @@ export default function Audit() {
   const date = useDate();
   const [form, setForm] = useState<Filters>(EMPTY);
   const [applied, setApplied] = useState<Filters>(EMPTY);
-  const [items, setItems] = useState<AuditEntry[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [loading, setLoading] = useState(false);
-
-  const load = async (f: Filters, after: string | null) => {
-    setLoading(true);
-    setError(null);
-    try {
-      const q = query({ actor: f.actor.trim(), patient: f.patient.trim(), action: f.action.trim(), from: dayStart(f.from), to: dayStart(f.to, true), cursor: after });
-      const r = await api('GET', `/api/audit${q}`, page);
-      setItems((old) => (after ? [...old, ...r.items] : r.items));
-      setCursor(r.nextCursor);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setLoading(false);
-    }
-  };
-  useEffect(() => {
-    void load(EMPTY, null);
-  }, []);
+  const list = usePaged((cursor) => {
+    const f = applied;
+    const q = query({ actor: f.actor.trim(), patient: f.patient.trim(), action: f.action.trim(), from: dayStart(f.from), to: dayStart(f.to, true), cursor });
+    return api('GET', `/api/audit${q}`, page);
+  }, [applied]);
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    setApplied(form);
-    void load(form, null);
+    setApplied({ ...form });
   };
   const input = (k: keyof Filters, type = 'text') => (id: string) => <input id={id} name={k} type={type} value={form[k]} onChange={(e) => setForm({ ...form, [k]: e.target.value })} />;
 
@@ -64,19 +46,19 @@ export default function Audit() {
         <Field label={t('audit.to')}>{input('to', 'date')}</Field>
         <div className="row">
           <button type="submit">{t('audit.apply')}</button>
-          <button type="button" className="secondary" onClick={() => { setForm(EMPTY); setApplied(EMPTY); void load(EMPTY, null); }}>{t('audit.clear')}</button>
+          <button type="button" className="secondary" onClick={() => { setForm(EMPTY); setApplied({ ...EMPTY }); }}>{t('audit.clear')}</button>
         </div>
       </form>
-      <section aria-labelledby="audit-entries" aria-busy={loading}>
+      <section aria-labelledby="audit-entries" aria-busy={list.loading}>
         <h2 id="audit-entries">{t('audit.entries')}</h2>
-        <ErrorAlert error={error} />
-        {items.length === 0 && !loading ? <p className="muted">{t('audit.none')}</p> : null}
-        {items.length > 0 ? (
+        <ErrorAlert error={list.error} />
+        {list.items.length === 0 && !list.loading && !list.error ? <p className="muted">{t('audit.none')}</p> : null}
+        {list.items.length > 0 ? (
           <div className="table-wrap">
             <table className="audit">
               <thead><tr><th scope="col">{t('audit.at')}</th><th scope="col">{t('audit.actor')}</th><th scope="col">{t('audit.action')}</th><th scope="col">{t('audit.patient')}</th><th scope="col">{t('audit.target')}</th><th scope="col">{t('audit.ip')}</th></tr></thead>
               <tbody>
-                {items.map((e) => (
+                {list.items.map((e) => (
                   <tr key={e.id}>
                     <td>{date(e.at)}</td>
                     <td>{t(`audit.actorTypes.${e.actorType}`, { defaultValue: e.actorType })}{e.actorId ? <> <span className="id">{e.actorId}</span></> : null}</td>
@@ -90,8 +72,8 @@ export default function Audit() {
             </table>
           </div>
         ) : null}
-        {loading ? <Loading /> : null}
-        {cursor && !loading ? <button type="button" className="secondary" onClick={() => void load(applied, cursor)}>{t('audit.more')}</button> : null}
+        {list.loading ? <Loading /> : null}
+        <MoreButton list={list} />
       </section>
     </>
   );

@@ -42,7 +42,8 @@ export default function PatientPage({ params }: PageProps) {
         <ul className="consents">
           {PURPOSES.map((k) => {
             const c = p.consents[k];
-            return <li key={k}><strong>{t(`consent.purposes.${k}`)}</strong>: {c ? `${c.granted ? t('consent.granted') : t('consent.withdrawn')} (${date(c.at)}${c.channel ? `, ${c.channel}` : ''})` : t('consent.unknown')}</li>;
+            const channel = c?.channel ? `, ${t(`consent.channels.${c.channel}`, { defaultValue: c.channel })}` : '';
+            return <li key={k}><strong>{t(`consent.purposes.${k}`)}</strong>: {c ? `${c.granted ? t('consent.granted') : t('consent.withdrawn')} (${date(c.at)}${channel})` : t('consent.unknown')}</li>;
           })}
         </ul>
         <h3>{t('consent.history')}</h3>
@@ -78,7 +79,7 @@ function ConsentTable({ items }: { items: ConsentEvent[] }) {
               <td>{e.granted ? t('consent.granted') : t('consent.withdrawn')}</td>
               <td>{e.textVersion ?? '—'}</td>
               <td>{e.language ?? '—'}</td>
-              <td>{e.channel ?? '—'}</td>
+              <td>{e.channel ? t(`consent.channels.${e.channel}`, { defaultValue: e.channel }) : '—'}</td>
               <td>{by(e)}</td>
             </tr>
           ))}

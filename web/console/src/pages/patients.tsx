@@ -2,7 +2,7 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, query } from '../api';
-import { ErrorAlert, Field, Loading, Notice, useDate, useLoad } from '../components/ui';
+import { ErrorAlert, Field, Loading, MoreButton, Notice, useDate, usePaged } from '../components/ui';
 import { Link, navigate, useSearch } from '../router';
 import { listOf, patientSchema } from '../schemas';
 
@@ -14,7 +14,7 @@ export default function Patients() {
   const search = new URLSearchParams(useSearch());
   const q = search.get('q') ?? '';
   const [text, setText] = useState(q);
-  const list = useLoad(() => api('GET', `/api/patients${query({ q })}`, patients), [q]);
+  const list = usePaged((cursor) => api('GET', `/api/patients${query({ q, cursor })}`, patients), [q]);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     navigate(`/patients${query({ q: text.trim() })}`);
@@ -35,14 +35,13 @@ export default function Patients() {
       <section aria-labelledby="patients-results" aria-busy={list.loading}>
         <h2 id="patients-results">{t('patients.results')}</h2>
         <ErrorAlert error={list.error} />
-        {list.loading && !list.data ? <Loading /> : null}
-        {list.data && list.data.items.length === 0 ? <p className="muted">{t('patients.none')}</p> : null}
-        {list.data && list.data.items.length > 0 ? (
+        {!list.loading && !list.error && list.items.length === 0 ? <p className="muted">{t('patients.none')}</p> : null}
+        {list.items.length > 0 ? (
           <div className="table-wrap">
             <table>
               <thead><tr><th scope="col">{t('patients.name')}</th><th scope="col">{t('patients.phone')}</th><th scope="col">{t('patients.language')}</th><th scope="col">{t('patients.lastInbound')}</th><th scope="col">{t('patients.status')}</th></tr></thead>
               <tbody>
-                {list.data.items.map((p) => (
+                {list.items.map((p) => (
                   <tr key={p.id}>
                     <td><Link to={`/patients/${encodeURIComponent(p.id)}`} className="patient-link">{p.displayName ?? t('patients.noName')}</Link></td>
                     <td>{p.phoneMasked ?? '—'}</td>
@@ -55,6 +54,8 @@ export default function Patients() {
             </table>
           </div>
         ) : null}
+        {list.loading ? <Loading /> : null}
+        <MoreButton list={list} />
       </section>
     </>
   );

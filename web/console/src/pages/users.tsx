@@ -2,8 +2,8 @@
 // disable/enable, require a TOTP second factor.
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api } from '../api';
-import { ErrorAlert, Field, Loading, Notice, useDate, useLoad } from '../components/ui';
+import { api, query } from '../api';
+import { ErrorAlert, Field, Loading, MoreButton, Notice, useDate, usePaged } from '../components/ui';
 import { listOf, ROLES, roleSchema, userSchema, type Role, type User } from '../schemas';
 import { useSession } from '../session';
 
@@ -11,7 +11,7 @@ const users = listOf(userSchema);
 
 export default function Users() {
   const { t } = useTranslation();
-  const list = useLoad(() => api('GET', '/api/users', users), []);
+  const list = usePaged((cursor) => api('GET', `/api/users${query({ cursor })}`, users), []);
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
@@ -34,8 +34,9 @@ export default function Users() {
         <h2 id="users-list">{t('users.list')}</h2>
         <ErrorAlert error={error ?? list.error} />
         {notice ? <Notice>{notice}</Notice> : null}
-        {list.loading && !list.data ? <Loading /> : null}
-        {list.data ? <UserTable items={list.data.items} onPatch={patch} /> : null}
+        {list.items.length > 0 ? <UserTable items={list.items} onPatch={patch} /> : null}
+        {list.loading ? <Loading /> : null}
+        <MoreButton list={list} />
       </section>
     </>
   );
