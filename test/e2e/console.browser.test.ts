@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { generate } from 'otplib';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { browserMissing, CHROMIUM_ARGS, chromiumPath } from '../support/browser.js';
 import { startSandboxApp, type SandboxApp } from '../support/sandbox.js';
 
@@ -31,6 +31,8 @@ async function snap(name: string): Promise<void> {
 }
 
 const heading = () => page.locator('main h1');
+/** expect.poll with room for a loaded machine (its default gives up after 1 s). */
+const poll = <T>(fn: () => Promise<T>) => expect.poll(fn, { timeout: 15_000, interval: 100 });
 const currentStep = () => Math.floor(Date.now() / 30_000);
 
 async function signIn(email: string, password: string): Promise<void> {
@@ -74,6 +76,13 @@ beforeAll(async () => {
   });
 });
 
+// What the page showed when a step failed, beside the other screenshots.
+beforeEach((ctx) => {
+  ctx.onTestFailed(async () => {
+    if (page) await page.screenshot({ path: path.join(ARTIFACTS, `FAILED-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}.png`), fullPage: true }).catch(() => {});
+  });
+});
+
 afterAll(async () => {
   await browser?.close();
   await app?.stop();
@@ -88,7 +97,7 @@ describe.skipIf(skip)('staff console (Chromium)', () => {
     expect(res?.status()).toBe(200);
     expect(res?.headers()['content-security-policy']).toContain("script-src 'self'");
     await page.waitForURL(/\/login\?next=%2Fusers$/);
-    await expect.poll(() => heading().textContent()).toBe('Sign in');
+    await poll(() => heading().textContent()).toBe('Sign in');
     expect(await page.locator('header').count()).toBeGreaterThan(0);
     // Keyboard: Tab reaches the language picker, then the e-mail field, each with a visible focus ring.
     await page.keyboard.press('Tab');
@@ -102,9 +111,9 @@ describe.skipIf(skip)('staff console (Chromium)', () => {
   it('the admin signs in with the password, then turns on TOTP on the account page', async () => {
     await signIn(app.config.adminEmail!, app.config.adminPassword!);
     await page.waitForURL(/\/users$/);
-    await expect.poll(() => heading().textContent()).toBe('Users');
+    await poll(() => heading().textContent()).toBe('Users');
     await page.getByRole('link', { name: /My account/ }).click();
-    await expect.poll(() => heading().textContent()).toBe('My account');
+    await poll(() => heading().textContent()).toBe('My account');
     await page.getByRole('button', { name: 'Set up the second factor' }).click();
     const secret = (await page.getByTestId('totp-secret').textContent()) ?? '';
     expect(secret.length).toBeGreaterThanOrEqual(16);
@@ -113,7 +122,7 @@ describe.skipIf(skip)('staff console (Chromium)', () => {
     enabledStep = currentStep();
     await page.getByLabel('Authentication code').fill(await generate({ secret }));
     await page.getByLabel('Authentication code').press('Enter');
-    await expect.poll(() => page.getByTestId('totp-state').textContent()).toBe('The second factor is on.');
+    await poll(() => page.getByTestId('totp-state').textContent()).toBe('The second factor is on.');
     await snap('account-totp-on');
     totpSecret = secret;
   });
@@ -121,7 +130,7 @@ describe.skipIf(skip)('staff console (Chromium)', () => {
   it('signs out, and signs in again with the password and a TOTP code', async () => {
     const secret = totpSecret;
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await expect.poll(() => heading().textContent()).toBe('Sign in');
+    await poll(() => heading().textContent()).toBe('Sign in');
     await signIn(app.config.adminEmail!, app.config.adminPassword!);
     const code = page.getByLabel('Authentication code');
     await code.waitFor();
@@ -130,7 +139,7 @@ describe.skipIf(skip)('staff console (Chromium)', () => {
     while (currentStep() <= enabledStep) await new Promise((r) => setTimeout(r, 500));
     await code.fill(await generate({ secret }));
     await code.press('Enter');
-    await expect.poll(() => heading().textContent()).toBe('Home');
+    await poll(() => heading().textContent()).toBe('Home');
     const nav = page.getByRole('navigation', { name: 'Main' });
     for (const name of ['Users', 'Patients', 'Audit log']) expect(await nav.getByRole('link', { name }).count(), name).toBe(1);
     await snap('admin-home');
@@ -138,7 +147,7 @@ describe.skipIf(skip)('staff console (Chromium)', () => {
 
   it('creates a clinician on the users page', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
-    await expect.poll(() => heading().textContent()).toBe('Users');
+    await poll(() => heading().textContent()).toBe('Users');
     const form = page.locator('form', { has: page.getByRole('button', { name: 'Create user' }) });
     await form.getByLabel('E-mail').fill(CLINICIAN.email);
     await form.getByLabel('Name').fill(CLINICIAN.name);
@@ -154,7 +163,7 @@ describe.skipIf(skip)('staff console (Chromium)', () => {
   it('finds a patient who wrote in, whose hostile name stays text, and records consent given at the desk', async () => {
     await patientWritesIn();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Patients' }).click();
-    await expect.poll(() => heading().textContent()).toBe('Patients');
+    await poll(() => heading().textContent()).toBe('Patients');
     const link = page.locator('a.patient-link');
     // The inbound message becomes a patient once processed: search again until it shows.
     let tries = 0;
@@ -167,16 +176,16 @@ describe.skipIf(skip)('staff console (Chromium)', () => {
     }, { timeout: 20_000, interval: 500 }).toBeGreaterThan(0);
     await snap('patients-search');
     await link.first().click();
-    await expect.poll(() => heading().textContent()).toBe('Patient');
+    await poll(() => heading().textContent()).toBe('Patient');
     const name = page.locator('h2.patient-name');
-    await expect.poll(() => name.textContent()).toBe(XSS);
+    await poll(() => name.textContent()).toBe(XSS);
     expect(await page.locator('main img').count()).toBe(0);
     const form = page.locator('form', { has: page.getByRole('button', { name: 'Record' }) });
     await form.getByLabel('Purpose').selectOption('surveys');
     await form.getByLabel('Withdrawn').check();
     await form.getByRole('button', { name: 'Record' }).click();
     await page.getByText('Consent recorded.').waitFor();
-    await expect.poll(() => page.locator('table tbody tr', { hasText: 'Surveys' }).count()).toBeGreaterThan(0);
+    await poll(() => page.locator('table tbody tr', { hasText: 'Surveys' }).count()).toBeGreaterThan(0);
     await snap('patient-profile');
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Export' }).click();
@@ -197,23 +206,23 @@ describe.skipIf(skip)('staff console (Chromium)', () => {
 
   it('opens the audit log, with entries and filters', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
-    await expect.poll(() => heading().textContent()).toBe('Audit log');
-    await expect.poll(() => page.locator('table.audit tbody tr').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await poll(() => heading().textContent()).toBe('Audit log');
+    await poll(() => page.locator('table.audit tbody tr').count()).toBeGreaterThan(0);
     for (const label of ['Actor', 'Patient', 'Action', 'From', 'To']) expect(await page.getByLabel(label, { exact: true }).count(), label).toBe(1);
     await snap('audit-log');
   });
 
   it('the clinician has no Users page: not in the navigation, "not allowed" at /users, 403 from the API', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await expect.poll(() => heading().textContent()).toBe('Sign in');
+    await poll(() => heading().textContent()).toBe('Sign in');
     await signIn(CLINICIAN.email, CLINICIAN.password);
-    await expect.poll(() => heading().textContent()).toBe('Home');
+    await poll(() => heading().textContent()).toBe('Home');
     const nav = page.getByRole('navigation', { name: 'Main' });
     expect(await nav.getByRole('link', { name: 'Patients' }).count()).toBe(1);
     expect(await nav.getByRole('link', { name: 'Users' }).count()).toBe(0);
     expect(await nav.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
     await page.goto(`${app.base}/users`);
-    await expect.poll(() => heading().textContent()).toBe('Not allowed');
+    await poll(() => heading().textContent()).toBe('Not allowed');
     expect(await page.getByTestId('not-allowed').isVisible()).toBe(true);
     const status = await page.evaluate("fetch('/api/users', { credentials: 'same-origin' }).then((r) => r.status)");
     expect(status).toBe(403);
@@ -222,22 +231,22 @@ describe.skipIf(skip)('staff console (Chromium)', () => {
 
   it('speaks French when picked, and remembers it', async () => {
     await page.getByLabel('Language').selectOption('fr');
-    await expect.poll(() => heading().textContent()).toBe('Accès refusé');
+    await poll(() => heading().textContent()).toBe('Accès refusé');
     expect(await page.getByRole('navigation', { name: 'Principale' }).getByRole('link', { name: 'Accueil' }).count()).toBe(1);
     expect(await page.evaluate('document.documentElement.lang')).toBe('fr');
     await page.reload();
-    await expect.poll(() => heading().textContent()).toBe('Accès refusé');
+    await poll(() => heading().textContent()).toBe('Accès refusé');
     await page.getByLabel('Langue').selectOption('en');
-    await expect.poll(() => heading().textContent()).toBe('Not allowed');
+    await poll(() => heading().textContent()).toBe('Not allowed');
   });
 
   it('goes back to the login page when the session ends (a 401), and then to where the user was', async () => {
     await page.context().clearCookies();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Patients' }).click();
-    await expect.poll(() => heading().textContent()).toBe('Sign in');
+    await poll(() => heading().textContent()).toBe('Sign in');
     expect(page.url()).toMatch(/\/login\?next=%2Fpatients$/);
     await signIn(CLINICIAN.email, CLINICIAN.password);
-    await expect.poll(() => heading().textContent()).toBe('Patients');
+    await poll(() => heading().textContent()).toBe('Patients');
   });
 
   it('raised no CSP violation, script error or dialog on the way', () => {
