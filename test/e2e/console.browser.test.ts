@@ -201,6 +201,12 @@ describe.skipIf(skip)('staff console (Chromium)', () => {
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(768);
     await snap('patient-profile-tablet-768');
     await page.setViewportSize({ width: 1280, height: 800 });
+    // The exact phrase, then the erasure: back to the list, which says so.
+    const id = new URL(page.url()).pathname.split('/').pop() ?? '';
+    await page.getByLabel(/To confirm, type/).fill(`ERASE ${id}`);
+    await erase.click();
+    await page.waitForURL(/\/patients\?erased=1$/);
+    await page.getByText("The patient's data was erased.").waitFor();
     expect(dialogs).toEqual([]);
   });
 
@@ -209,6 +215,13 @@ describe.skipIf(skip)('staff console (Chromium)', () => {
     await poll(() => heading().textContent()).toBe('Audit log');
     await poll(() => page.locator('table.audit tbody tr').count()).toBeGreaterThan(0);
     for (const label of ['Actor', 'Patient', 'Action', 'From', 'To']) expect(await page.getByLabel(label, { exact: true }).count(), label).toBe(1);
+    // Filtered by action: only what matches stays.
+    await page.getByLabel('Action', { exact: true }).fill('patient');
+    await page.getByLabel('Action', { exact: true }).press('Enter');
+    await poll(async () => {
+      const actions = await page.locator('table.audit tbody tr td:nth-child(3)').allTextContents();
+      return actions.length > 0 && actions.every((a) => a.startsWith('patient'));
+    }).toBe(true);
     await snap('audit-log');
   });
 
