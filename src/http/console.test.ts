@@ -105,6 +105,18 @@ describe('staff console serving', () => {
   });
 });
 
+describe('the console sources (web/console/src)', () => {
+  it('never render HTML from a string and set no inline style (the CSP refuses them; names stay text)', () => {
+    const src = path.resolve('web/console/src');
+    const files = fs.readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.tsx') || f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(10);
+    for (const f of files) {
+      const code = fs.readFileSync(path.join(src, f), 'utf8');
+      expect(code, f).not.toMatch(/dangerouslySetInnerHTML|innerHTML|outerHTML|insertAdjacentHTML|\bstyle=\{|\.style\.|setAttribute\(\s*'style'/);
+    }
+  });
+});
+
 describe('the built console (dist/console, built by the test set-up)', () => {
   it('loads only same-origin files: no inline script or style for the CSP to block', () => {
     const page = fs.readFileSync(path.join(CONSOLE_DIST, 'index.html'), 'utf8');
