@@ -61,6 +61,8 @@ const envSchema = z.object({
   HTTP_REQUEST_TIMEOUT_MS: positiveInt(600_000).default(30_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt(600_000).default(65_000),
   HTTP_MAX_CONNECTIONS: positiveInt(1_000_000).default(1_000),
+  // Message content (inbound and outbound payloads, media, conversation state, webhook leftovers) is purged after this.
+  RETENTION_MESSAGE_DAYS: positiveInt(36_500).default(365),
   DATABASE_WORKER_CONNECTIONS: positiveInt(100).refine((v) => v >= 3, 'must be at least 3 (inbound processing, the sender and the other loops)').default(6),
 });
 
@@ -108,6 +110,8 @@ export interface Config {
   };
   /** Connections of the workers' own pool on a server (intake keeps the main pool's). */
   readonly workerConnections: number;
+  /** Retention (src/compliance/retention.ts): days message content is kept. */
+  readonly retention: { readonly messageDays: number };
 }
 
 export class ConfigError extends Error {
@@ -178,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConnections: e.HTTP_MAX_CONNECTIONS,
     },
     workerConnections: e.DATABASE_WORKER_CONNECTIONS,
+    retention: { messageDays: e.RETENTION_MESSAGE_DAYS },
   };
   return Object.freeze(config);
 }

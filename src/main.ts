@@ -8,7 +8,7 @@ import type { Clock as JobClock } from 'pg-boss';
 import { createMetrics } from './analytics/metrics.js';
 import { createCipher, loadEncryptionKey } from './compliance/crypto.js';
 import { createKeyRing, kekOf } from './compliance/keys.js';
-import { complianceModule } from './compliance/index.js';
+import { complianceModule, gdprModule } from './compliance/index.js';
 import { loadConfig, type Config } from './config.js';
 import { conversationModule, type ConversationHandler } from './conversation/index.js';
 import { databaseOptions, migrate, openDatabase, type Database } from './db/database.js';
@@ -19,6 +19,7 @@ import { systemClock, type Clock } from './lib/clock.js';
 import { IntakePressure } from './lib/intake-pressure.js';
 import { createLogger } from './lib/logger.js';
 import { Wakeups, type AppModule, type ModuleContext, type Worker } from './lib/module.js';
+import { patientsModule } from './patients/index.js';
 import { clinicName, sandboxModule, type SandboxHandle } from './sandbox/index.js';
 import { schedulingModule } from './scheduling/index.js';
 import { GraphClient, whatsappModule } from './whatsapp/index.js';
@@ -64,6 +65,8 @@ export function appModules(o: ModuleOptions): AppModule[] {
     databaseModule(),
     serverModule(),
     complianceModule(),
+    patientsModule(),
+    gdprModule(),
     whatsappModule(),
     conversationModule({ ...(o.handler ? { handler: o.handler } : {}) }),
     schedulingModule(),

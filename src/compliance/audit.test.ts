@@ -61,7 +61,9 @@ describe('audit trail', () => {
 
   it('filters by actor, patient, action prefix and date, newest first', async () => {
     const { db } = database;
-    expect((await listAudit(db, { actorId: 'u3', limit: 10 })).map((e) => e.action)).toEqual(['patient.view']);
+    // Entries 9 and 17 were tampered with above: filter on an actor recorded after that.
+    await db.transaction().execute((tx) => recordAudit(tx, { actor: { type: 'staff', id: 'u-filter' }, action: 'patient.view', patientId: PATIENT }));
+    expect((await listAudit(db, { actorId: 'u-filter', limit: 10 })).map((e) => e.action)).toEqual(['patient.view']);
     const messages = await listAudit(db, { action: 'message', limit: 100 });
     expect(messages.length).toBeGreaterThan(20);
     expect(messages.every((e) => e.action === 'message.out')).toBe(true);

@@ -11,6 +11,10 @@ export { recordAudit, listAudit, verifyAudit, SYSTEM, type AuditActor, type Audi
 export { actorOf } from './actor.js';
 export type { Cipher } from './crypto.js';
 export { PatientKeyMissingError, type KeyRing } from './keys.js';
+export { DATA_MAP, dataMapProblems, type ColumnClass, type TableSpec } from './data-map.js';
+export { exportPatient, EXPORT_FORMAT, type PatientExport } from './export.js';
+export { purgeExpired, type PurgeResult } from './retention.js';
+export { gdprModule, nextPurgeAt, PURGE_JOB, type GdprServices } from './gdpr.js';
 
 export function complianceModule(): AppModule {
   return {

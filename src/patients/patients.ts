@@ -3,6 +3,7 @@
 import { sql } from 'kysely';
 import type { Cipher } from '../compliance/crypto.js';
 import type { Tx } from '../db/database.js';
+import { nameIndexOf } from './names.js';
 
 export interface Patient {
   id: string;
@@ -41,6 +42,7 @@ export async function touchPatient(tx: Tx, cipher: Cipher, who: Identity, messag
         parent_bsuid: who.parentBsuid ?? null,
         username: who.username ?? null,
         profile_name: who.name ? cipher.encrypt(who.name) : null,
+        name_index: who.name ? nameIndexOf(cipher, who.name) : [],
         last_inbound_at: messageAt,
       })
       .onConflict((oc) => oc.doNothing())
@@ -63,7 +65,9 @@ export async function touchPatient(tx: Tx, cipher: Cipher, who: Identity, messag
         bsuid: sql`coalesce(bsuid, (select ${who.bsuid}::text where not exists (select 1 from patients o where o.bsuid = ${who.bsuid})))`,
         parent_bsuid: sql`coalesce(${who.parentBsuid ?? null}, parent_bsuid)`,
         username: sql`coalesce(${who.username ?? null}, username)`,
-        ...(who.name ? { profile_name: cipher.encrypt(who.name) } : {}),
+        // Staff find the patient by their profile name too: its words join the name index (a former profile
+        // name keeps finding them; a desk edit rebuilds the index from the current names).
+        ...(who.name ? { profile_name: cipher.encrypt(who.name), name_index: sql<string[]>`array(select distinct unnest(name_index || ${nameIndexOf(cipher, who.name)}::text[]) order by 1)` } : {}),
         last_inbound_at: sql`greatest(last_inbound_at, ${messageAt})`,
         updated_at: new Date(),
       })
