@@ -51,6 +51,8 @@ const envSchema = z.object({
   ADMIN_EMAIL: z.email({ message: 'must be an e-mail address' }).optional(),
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   ADMIN_API_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  // How long a patient stays verified (date of birth + one-time code) in a conversation.
+  VERIFICATION_TTL_MINUTES: positiveInt(24 * 60).default(15),
   SEED_DEMO: flag.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().optional(),
@@ -95,6 +97,8 @@ export interface Config {
   readonly adminEmail: string | undefined;
   readonly adminPassword: string | undefined;
   readonly adminApiToken: string | undefined;
+  /** How long identity verification lasts (VERIFICATION_TTL_MINUTES), never longer. */
+  readonly verificationTtlMinutes: number;
   readonly seedDemo: boolean;
   readonly logLevel: string;
   /** Background workers (inbound processing, sender, reconciliation). Off for CLI commands. */
@@ -171,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminEmail: e.ADMIN_EMAIL ?? (sandbox ? SANDBOX_ADMIN_EMAIL : undefined),
     adminPassword: e.ADMIN_PASSWORD ?? (sandbox ? SANDBOX_ADMIN_PASSWORD : undefined),
     adminApiToken: e.ADMIN_API_TOKEN,
+    verificationTtlMinutes: e.VERIFICATION_TTL_MINUTES,
     seedDemo: e.SEED_DEMO ?? sandbox,
     logLevel: e.LOG_LEVEL,
     workers: e.WORKERS,

@@ -28,15 +28,15 @@ describe('data map', () => {
 
   it('says exactly which table.column to add, and where, when a migration adds one', async () => {
     await sql`alter table patients add column nickname text`.execute(database.db);
-    await sql`create table consent_events (id uuid primary key, patient_id uuid)`.execute(database.db);
+    await sql`create table visit_notes (id uuid primary key, patient_id uuid)`.execute(database.db);
     try {
       const problems = dataMapProblems(await schemaColumns());
       expect(problems).toContain("column patients.nickname is not classified: add `nickname: { class: ... }` to the columns of table 'patients' in DATA_MAP (src/compliance/data-map.ts)");
-      expect(problems.find((p) => p.startsWith('table consent_events (id, patient_id) is not in the data map'))).toMatch(/src\/compliance\/data-map\.ts/);
+      expect(problems.find((p) => p.startsWith('table visit_notes (id, patient_id) is not in the data map'))).toMatch(/src\/compliance\/data-map\.ts/);
       expect(problems).toHaveLength(2);
     } finally {
       await sql`alter table patients drop column nickname`.execute(database.db);
-      await sql`drop table consent_events`.execute(database.db);
+      await sql`drop table visit_notes`.execute(database.db);
     }
   });
 

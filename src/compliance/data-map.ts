@@ -134,7 +134,7 @@ export const DATA_MAP: readonly TableSpec[] = [
       family_name: { class: 'phi_sealed', sealed: { key: 'patient', as: 'text' } },
       date_of_birth: { class: 'phi_sealed', sealed: { key: 'patient', as: 'text' } },
       name_index: { class: 'identifier_index', noExport: true, note: 'blind indexes of the name\'s words' },
-      ...ops('language', 'last_inbound_at', 'created_at', 'updated_at'),
+      ...ops('language', 'last_inbound_at', 'created_at', 'updated_at', 'opted_out_at'),
     },
   },
   {
@@ -164,7 +164,7 @@ export const DATA_MAP: readonly TableSpec[] = [
     retention: { age: 'created_at', onlyWhen: { column: 'state', in: ['sent', 'failed', 'cancelled'] }, unlessPurged: { column: 'payload', value: 'empty_bytes' }, action: { set: { payload: 'empty_bytes' } } },
     columns: {
       id: op, patient_id: ref, recipient_key: { class: 'patient_ref', note: 'the patient id the sender orders by' },
-      to_phone: phone, to_bsuid: bsuid, kind: op,
+      to_phone: phone, to_bsuid: bsuid, kind: op, purpose: op,
       payload: { class: 'phi_sealed', sealed: { key: 'app', as: 'json' }, note: 'the message sent' },
       requires_window: op, caused_by: op, idempotency_key: pseudo, callback_token: { class: 'secret', note: 'random part of biz_opaque_callback_data' },
       ...ops('state', 'attempts', 'next_attempt_at', 'claimed_at', 'dispatched_at', 'claim_seq', 'in_doubt_at'),
@@ -203,6 +203,26 @@ export const DATA_MAP: readonly TableSpec[] = [
     erase: { action: 'delete' }, why: 'the bytes of the media listed in the export',
     retention: { age: 'created_at', via: { column: 'media_row_id', table: 'media', key: 'id' }, action: { delete: true } },
     columns: { media_row_id: op, attempt: op, seq: op, content: { class: 'phi_sealed', sealed: { key: 'app', as: 'bytes', aad: true }, noExport: true } },
+  },
+  {
+    table: 'consent_events', owner: 'compliance', relation: { kind: 'patient', column: 'patient_id' }, export: 'consents',
+    // Append-only: an application DELETE is refused; the patient row's ON DELETE CASCADE removes them (the
+    // trigger lets only that through). Each consent's proof stays in the audit trail (consent.* entries, PHI-free).
+    erase: { action: 'keep', why: 'removed by the patient row\'s cascade; the audit trail keeps the PHI-free proof' },
+    columns: { ...ops('id', 'purpose', 'granted', 'text_version', 'language', 'channel', 'source', 'at'), patient_id: ref, recorded_by: { class: 'operational', note: 'a staff user id' } },
+  },
+  {
+    table: 'patient_consents', owner: 'compliance', relation: { kind: 'patient', column: 'patient_id' }, export: 'consentState',
+    erase: { action: 'delete' },
+    columns: { patient_id: ref, ...ops('purpose', 'granted', 'channel', 'at', 'event_id') },
+  },
+  {
+    table: 'identity_verifications', owner: 'compliance', relation: { kind: 'patient', column: 'patient_id' }, export: 'identityVerifications',
+    erase: { action: 'delete' },
+    columns: {
+      id: op, patient_id: ref, code_hash: { class: 'secret' },
+      ...ops('created_at', 'dob_checked_at', 'code_sent_at', 'code_expires_at', 'code_used_at', 'attempts', 'locked_at', 'unlocked_at', 'verified_at', 'verified_until'),
+    },
   },
   {
     table: 'conversation_state', owner: 'conversation', relation: { kind: 'patient', column: 'patient_id' }, export: 'conversationState',

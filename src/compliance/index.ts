@@ -1,11 +1,13 @@
 // The compliance domain's public surface: the audit trail (append, list, verify), encryption of PHI at rest
 // (the cipher, per-patient data keys), and, as they land, consent, identity verification, export, erasure
-// and retention. Its module serves GET /api/audit and the `audit-verify` command.
+// and retention. Its module serves GET /api/audit, the patients' consent and verification routes, and the
+// `audit-verify` command.
 import { loadConfig } from '../config.js';
 import { databaseOptions, openDatabase } from '../db/database.js';
 import type { AppModule } from '../lib/module.js';
 import { verifyAudit } from './audit.js';
 import { auditRoutes } from './audit-routes.js';
+import { consentRoutes } from './consent-routes.js';
 
 export { recordAudit, listAudit, verifyAudit, SYSTEM, type AuditActor, type AuditEvent, type AuditDetails } from './audit.js';
 export { actorOf } from './actor.js';
@@ -15,11 +17,23 @@ export { DATA_MAP, dataMapProblems, type ColumnClass, type TableSpec } from './d
 export { exportPatient, EXPORT_FORMAT, type PatientExport } from './export.js';
 export { purgeExpired, type PurgeResult } from './retention.js';
 export { gdprModule, nextPurgeAt, PURGE_JOB, type GdprServices } from './gdpr.js';
+export {
+  recordConsent, currentConsents, consentHistory, recordMarketingStop, refusedCondition, UnknownPatientError, CONSENT_PURPOSES, CONSENT_CHANNELS,
+  type ConsentInput, type ConsentEvent, type ConsentPurpose, type ConsentChannel, type CurrentConsents, type PurposeState,
+} from './consent.js';
+export {
+  verificationService, isVerified, verificationStatus, ONE_TIME_CODE_TEMPLATE, ONE_TIME_CODE_LANGUAGES, CODE_TTL_MS, MAX_ATTEMPTS,
+  type VerificationService, type VerificationDeps, type BeginResult, type SubmitResult,
+} from './verification.js';
+export { consentKeywordStep, matchKeyword, normaliseKeyword, confirmationLanguage, CONSENT_WORDS, KEYWORD_TEXT_VERSION, type KeywordMatch } from './consent-keywords.js';
 
 export function complianceModule(): AppModule {
   return {
     name: 'compliance',
-    api: (ctx) => auditRoutes(ctx.database.db),
+    api: (ctx) => async (app) => {
+      await app.register(auditRoutes(ctx.database.db));
+      await app.register(consentRoutes(ctx.database.db, ctx.clock));
+    },
     commands: {
       'audit-verify': {
         summary: 'check the audit trail\'s hash chain; names the first broken entry',

@@ -6,7 +6,7 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Metrics } from '../analytics/metrics.js';
-import type { Cipher } from '../compliance/crypto.js';
+import { consentKeywordStep, recordAudit, type Cipher } from '../compliance/index.js';
 import type { Clock } from '../lib/clock.js';
 import type { Db, Tx } from '../db/database.js';
 import { errorSummary } from '../lib/logger.js';
@@ -100,7 +100,10 @@ export class InboundWorker {
         .execute();
       media = true;
     }
-    const replies = await this.d.handler(tx, { message, patient, isNewPatient: created, now: clock.now() });
+    // The red-flag emergency check (next issue) runs BEFORE this step: an emergency is answered even in "STOP".
+    // STOP / START (any language) are recorded and confirmed here; the handler then does not answer them.
+    const consent = await consentKeywordStep(tx, { message, patient, now: clock.now() });
+    const replies = consent ? consent.replies : await this.d.handler(tx, { message, patient, isNewPatient: created, now: clock.now() });
     const to = { patientId: patient.id, phone: patient.waId, bsuid: patient.bsuid };
     // Blue ticks. They do not wait in the patient's queue, so no typing indicator: arriving after the reply,
     // it would show "typing…" for 25 s.
@@ -108,6 +111,8 @@ export class InboundWorker {
     await enqueue(tx, cipher, to, items, { causedBy: row.id, idempotencyKey: `in:${row.wamid}` });
     await sql`update inbound_messages set state = 'done', processed_at = ${clock.now()}, processed_order = nextval('inbound_processed_order'),
               processed_by = ${this.d.instanceId}, patient_id = ${patient.id} where id = ${row.id}`.execute(tx);
+    // Last: the audit chain's lock is held from here to the commit.
+    await recordAudit(tx, { actor: { type: 'patient', id: patient.id }, action: 'message.in', patientId: patient.id, target: `wamid:${row.wamid}`, details: { type: message.type }, at: clock.now() });
     return { media, replies: items.length > 0 };
   }
 

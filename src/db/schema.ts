@@ -24,6 +24,8 @@ export interface PatientsTable {
   last_inbound_at: NullableTimestamp;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** Set by STOP and its equivalents, cleared by an explicit opt-in (0011, src/compliance/consent.ts). */
+  opted_out_at: NullableTimestamp;
 }
 
 export type InboundState = 'pending' | 'done' | 'dead';
@@ -100,7 +102,12 @@ export interface OutboxTable {
   delivered_at: NullableTimestamp;
   read_at: NullableTimestamp;
   failed_at: NullableTimestamp;
+  /** What the message is for (0011): 'reply' answers the patient's own message; the others need consent. */
+  purpose: ColumnType<OutboxPurpose, OutboxPurpose | undefined, OutboxPurpose>;
 }
+
+export type ConsentPurpose = 'care' | 'sensitive' | 'surveys' | 'campaigns';
+export type OutboxPurpose = 'reply' | ConsentPurpose;
 
 /** The number's throughput as one schedule shared by every instance (migration 0008). */
 export interface SendScheduleTable {
@@ -204,7 +211,54 @@ export interface DataKeysTable {
   rewrapped_at: NullableTimestamp;
 }
 
+export type ConsentChannel = 'whatsapp' | 'desk' | 'api' | 'system';
+/** Append-only proof of consent (0011): 'all' is the opt-out (STOP) and the explicit opt-in (START). */
+export interface ConsentEventsTable {
+  id: Generated<number>;
+  patient_id: string;
+  purpose: ConsentPurpose | 'all';
+  granted: boolean;
+  text_version: string | null;
+  language: string | null;
+  channel: ConsentChannel;
+  /** The staff user who recorded it at the desk, else null. */
+  recorded_by: string | null;
+  /** What made it: 'keyword:STOP', 'meta:131050', 'desk', … */
+  source: string | null;
+  at: Timestamp;
+}
+
+/** The current state per purpose, written with each event (0011). */
+export interface PatientConsentsTable {
+  patient_id: string;
+  purpose: ConsentPurpose;
+  granted: boolean;
+  channel: ConsentChannel;
+  at: Timestamp;
+  event_id: number;
+}
+
+export interface IdentityVerificationsTable {
+  id: Generated<string>;
+  patient_id: string;
+  created_at: Timestamp;
+  dob_checked_at: NullableTimestamp;
+  /** Keyed hash of the one-time code, never the code. */
+  code_hash: string | null;
+  code_sent_at: NullableTimestamp;
+  code_expires_at: NullableTimestamp;
+  code_used_at: NullableTimestamp;
+  attempts: Generated<number>;
+  locked_at: NullableTimestamp;
+  unlocked_at: NullableTimestamp;
+  verified_at: NullableTimestamp;
+  verified_until: NullableTimestamp;
+}
+
 export interface DB {
+  consent_events: ConsentEventsTable;
+  patient_consents: PatientConsentsTable;
+  identity_verifications: IdentityVerificationsTable;
   audit_log: AuditLogTable;
   data_keys: DataKeysTable;
   patients: PatientsTable;

@@ -73,7 +73,7 @@ export function maskPhone(waId: string | null): string | null {
   return `+${cc} ${first}${groups.join(' ')} ${waId.slice(-2)}`;
 }
 
-const columns = ['id', 'wa_id', 'profile_name', 'given_name', 'family_name', 'date_of_birth', 'language', 'created_at', 'last_inbound_at'] as const;
+const columns = ['id', 'wa_id', 'profile_name', 'given_name', 'family_name', 'date_of_birth', 'language', 'created_at', 'last_inbound_at', 'opted_out_at'] as const;
 
 interface PatientRow {
   id: string;
@@ -85,6 +85,7 @@ interface PatientRow {
   language: string | null;
   created_at: Date;
   last_inbound_at: Date | null;
+  opted_out_at: Date | null;
 }
 
 async function detailOf(db: DbOrTx, d: DirectoryDeps, r: PatientRow): Promise<PatientDetail> {
@@ -102,7 +103,7 @@ async function detailOf(db: DbOrTx, d: DirectoryDeps, r: PatientRow): Promise<Pa
     language: r.language,
     createdAt: new Date(r.created_at),
     lastInboundAt: r.last_inbound_at ? new Date(r.last_inbound_at) : null,
-    optedOut: false,
+    optedOut: r.opted_out_at !== null,
     givenName,
     familyName,
     dateOfBirth: open(r.date_of_birth),

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorOf, recordAudit } from '../compliance/index.js';
+import { actorOf, currentConsents, recordAudit, type PurposeState } from '../compliance/index.js';
 import type { DbOrTx } from '../db/database.js';
 import { decodeCursor, page, listSchema, type Role } from '../http/api.js';
 import { AppError } from '../lib/errors.js';
@@ -17,12 +17,11 @@ import { patientDetailSchema, patientParams, patientPatch, patientSummarySchema,
 export const DESK: readonly Role[] = ['admin', 'clinician', 'reception'];
 const cursorSchema = z.object({ c: z.string().max(64), id: z.uuid() });
 
-/**
- * MERGE POINT (consent): the patient's current consent per purpose, from the consent branch's
- * `currentConsents(db, patientId)` (src/compliance/consent.ts). Until it lands: nothing recorded.
- */
-export async function consentsOf(_db: DbOrTx, _patientId: string): Promise<Consents> {
-  return { care: null, sensitive: null, surveys: null, campaigns: null };
+/** The patient's current consent per purpose (src/compliance/consent.ts). */
+export async function consentsOf(db: DbOrTx, patientId: string): Promise<Consents> {
+  const c = await currentConsents(db, patientId);
+  const one = (p: PurposeState | null) => (p ? { granted: p.granted, at: p.at.toISOString(), channel: p.channel } : null);
+  return { care: one(c.care), sensitive: one(c.sensitive), surveys: one(c.surveys), campaigns: one(c.campaigns) };
 }
 
 const summaryJson = (p: PatientSummary) => ({

@@ -10,7 +10,7 @@ import type { Cipher } from '../compliance/crypto.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { createPatient, findPatient, getSetting, insertTemplate, listPatients, putSetting, sandboxDb, type SandboxDb, type SimPatient } from './repo.js';
-import { HELLO_WORLD } from './templates.js';
+import { HELLO_WORLD, ONE_TIME_CODE } from './templates.js';
 import { newNumericId, WebhookDispatcher, type Business } from './webhooks.js';
 
 /** The sandbox business number: a fictional NANP number (555-01xx is reserved for fiction). */
@@ -89,7 +89,9 @@ export class Sandbox {
   /** What a new WhatsApp Business Account and a newcomer need: the sample template and one patient. */
   async ensureDefaults(): Promise<void> {
     const now = this.clock.now();
-    await insertTemplate(this.db, { id: newNumericId(), name: HELLO_WORLD.name, language: HELLO_WORLD.language, category: HELLO_WORLD.category, parameterFormat: null, components: HELLO_WORLD.components, status: 'APPROVED', createdAt: now, approveAt: now });
+    for (const t of [HELLO_WORLD, ...ONE_TIME_CODE]) {
+      await insertTemplate(this.db, { id: newNumericId(), name: t.name, language: t.language, category: t.category, parameterFormat: null, components: t.components, status: 'APPROVED', createdAt: now, approveAt: now });
+    }
     if ((await listPatients(this.db, this.cipher)).length === 0) {
       // A fictional French mobile number (06 39 98 xx xx is reserved for fiction by ARCEP).
       await createPatient(this.db, this.cipher, { waId: '33639980001', bsuid: bsuidFor('33639980001'), name: 'Camille Martin', language: 'en', now });

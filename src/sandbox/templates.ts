@@ -181,7 +181,8 @@ export function renderTemplate(stored: { name: string; language: string; paramet
     if (sb.type !== 'button') continue;
     const target = buttons[Number(sb.index)];
     if (!target) return mismatch(`button index ${sb.index}: the template has ${buttons.length} buttons`);
-    const kind = target.type === 'QUICK_REPLY' ? 'quick_reply' : target.type === 'URL' ? 'url' : target.type.toLowerCase();
+    // A copy-code (OTP) button of an authentication template is sent as sub_type url with the code.
+    const kind = target.type === 'QUICK_REPLY' ? 'quick_reply' : target.type === 'URL' || target.type === 'OTP' ? 'url' : target.type.toLowerCase();
     if (kind !== sb.sub_type) return formatMismatch(`button index ${sb.index}: the template's button is ${target.type}`);
   }
   for (const [index, tb] of buttons.entries()) {
@@ -219,3 +220,26 @@ export const HELLO_WORLD: TemplateCreate = {
     { type: 'FOOTER', text: 'WhatsApp Business Platform sample message' },
   ],
 };
+
+/**
+ * PatientLine's one-time code (src/compliance/verification.ts) as Meta stores an authentication template:
+ * its fixed body per language ("*{{1}}* is your verification code…", add_security_recommendation), the
+ * expiry footer (code_expiration_minutes: 10) and one copy-code button. The simulator has it approved.
+ */
+export const ONE_TIME_CODE: readonly TemplateCreate[] = ([
+  ['en', '*{{1}}* is your verification code. For your security, do not share this code.', 'This code expires in 10 minutes.', 'Copy code'],
+  ['fr', '*{{1}}* est votre code de vérification. Pour votre sécurité, ne le partagez pas.', 'Ce code expire dans 10 minutes.', 'Copier le code'],
+  ['it', '*{{1}}* è il tuo codice di verifica. Per la tua sicurezza, non condividerlo.', 'Questo codice scade tra 10 minuti.', 'Copia codice'],
+  ['es', '*{{1}}* es tu código de verificación. Por tu seguridad, no lo compartas.', 'Este código caduca en 10 minutos.', 'Copiar código'],
+  ['pt_PT', '*{{1}}* é o seu código de verificação. Para sua segurança, não o partilhe.', 'Este código expira em 10 minutos.', 'Copiar código'],
+  ['de', '*{{1}}* ist dein Bestätigungscode. Teile diesen Code aus Sicherheitsgründen nicht.', 'Dieser Code läuft in 10 Minuten ab.', 'Code kopieren'],
+] as const).map(([language, body, footer, copy]) => ({
+  name: 'patientline_one_time_code',
+  language,
+  category: 'AUTHENTICATION' as const,
+  components: [
+    { type: 'BODY' as const, text: body, add_security_recommendation: true, example: { body_text: [['123456']] } },
+    { type: 'FOOTER' as const, text: footer, code_expiration_minutes: 10 },
+    { type: 'BUTTONS' as const, buttons: [{ type: 'OTP' as const, otp_type: 'COPY_CODE', text: copy }] },
+  ],
+}));

@@ -3,6 +3,7 @@
 // (statuses.ts) move them forward. Payloads are encrypted: bot messages quote appointments and names.
 import type { Cipher } from '../compliance/crypto.js';
 import type { DbOrTx } from '../db/database.js';
+import type { OutboxPurpose } from '../db/schema.js';
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import { outboundMessageSchema, requiresWindow, type OutboundMessage } from './outbound.js';
@@ -52,6 +53,11 @@ export interface EnqueueOptions {
   /** Makes enqueueing idempotent: a second row with the same key is not created. */
   idempotencyKey?: string | null;
   notBefore?: Date;
+  /**
+   * What the messages are for; the sender refuses at send time those the patient withdrew (opt-out, one
+   * purpose). Default: 'reply' when caused by the patient's message (never refused), else 'care'.
+   */
+  purpose?: OutboxPurpose;
 }
 
 export async function enqueue(db: DbOrTx, cipher: Cipher, to: Recipient, items: readonly OutboxItem[], opts: EnqueueOptions = {}): Promise<number[]> {
@@ -65,6 +71,7 @@ export async function enqueue(db: DbOrTx, cipher: Cipher, to: Recipient, items: 
     payload: cipher.encryptJson(item),
     requires_window: isReadReceipt(item) ? false : requiresWindow(item),
     caused_by: opts.causedBy ?? null,
+    purpose: opts.purpose ?? (opts.causedBy != null ? 'reply' : 'care'),
     callback_token: newCallbackToken(),
     idempotency_key: opts.idempotencyKey ? `${opts.idempotencyKey}#${i}` : null,
     ...(opts.notBefore ? { next_attempt_at: opts.notBefore } : {}),

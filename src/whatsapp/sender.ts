@@ -8,7 +8,7 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Metrics } from '../analytics/metrics.js';
-import type { Cipher } from '../compliance/crypto.js';
+import { recordAudit, recordMarketingStop, refusedCondition, SYSTEM, type AuditEvent, type Cipher } from '../compliance/index.js';
 import type { Db, Tx } from '../db/database.js';
 import type { Clock } from '../lib/clock.js';
 import { backoffMs, classify } from './graph-errors.js';
@@ -22,6 +22,8 @@ import { listenedThrough } from './listeners.js';
 export const WINDOW_MS = 24 * 3600 * 1000;
 /** Local error code for a free-form send refused before it leaves (the Cloud API would answer 131047). */
 export const WINDOW_CLOSED = 131047;
+/** The recipient stopped marketing messages from businesses (cloud-api.md §9): campaigns are withdrawn. */
+export const MARKETING_STOPPED = 131050;
 const MAX_ATTEMPTS = { retry: 8, retry_recipient: 12 } as const;
 const PAUSE_MS = 60_000;
 const PAUSE_READ_MS = 200;
@@ -87,7 +89,11 @@ export interface SenderDeps {
 
 interface ClaimedRow {
   id: number;
+  patient_id: string | null;
   kind: string;
+  purpose: string;
+  /** The patient opted out or withdrew the row's purpose (never for replies): cancelled, not sent. */
+  refused: boolean;
   payload: Uint8Array;
   to_phone: string | null;
   to_bsuid: string | null;
@@ -128,6 +134,7 @@ export class Sender {
     }
     if (this.d.clock.now().getTime() < this.scheduleFullUntil) return 0;
     if (await this.paused()) return 0;
+    this.refusedInClaim = 0;
     const rows = await this.claim(room);
     this.repliesFirst(rows);
     for (const row of rows) {
@@ -139,8 +146,12 @@ export class Sender {
         });
       this.inFlight.add(p);
     }
-    return rows.length;
+    // Refused rows count as work done: the rows queued behind them are due now, not after a poll.
+    return rows.length + this.refusedInClaim;
   }
+
+  /** Rows the last claim cancelled for want of consent. */
+  private refusedInClaim = 0;
 
   /** Waits for the sends under way (shutdown). */
   async drain(): Promise<void> {
@@ -186,18 +197,38 @@ export class Sender {
       const slotsFrom = (from: number, leadMs: number, most: number) => (from > t + leadMs ? 0 : Math.min(most, Math.floor((t + leadMs - from) / gap) + 1));
       // Replies before read receipts: when the number's throughput is short, blue ticks wait, patients do not.
       // Two claims, each walking its own partial index in id order, so the cost follows the queue, not history.
-      const rows = await claimKind(tx, now, slotsFrom(start, LEAD_MS, batch), false);
+      const rows = await this.refuse(tx, await claimKind(tx, now, slotsFrom(start, LEAD_MS, batch), false));
       // Read receipts take only the slots after every due reply, and never far ahead: a reply that comes due
       // next waits behind at most READ_LEAD_MS of blue ticks.
       const readsFrom = start + rows.length * gap;
       const reads = readsFrom > t + READ_LEAD_MS / 2 ? 0 : slotsFrom(readsFrom, READ_LEAD_MS, batch - rows.length);
-      if (reads > 0) rows.push(...(await claimKind(tx, now, reads, true)));
+      if (reads > 0) rows.push(...(await this.refuse(tx, await claimKind(tx, now, reads, true))));
       if (rows.length === 0) return [];
       // The slots start no earlier than now, read again: the claim's own queries do not make its sends late.
       const first = Math.max(start, this.d.clock.now().getTime());
       await tx.updateTable('send_schedule').set({ next_slot: new Date(first + rows.length * gap) }).where('id', '=', 1).execute();
       return rows.map((r, i) => ({ ...r, slot: first + i * gap }));
     });
+  }
+
+  /**
+   * Consent at send time, not only when a message was scheduled: claimed rows the patient no longer wants
+   * (opted out, or withdrew their purpose; replies to the patient's own messages excepted) are cancelled in
+   * the claim's transaction, one statement and one audit append for all of them, and never get a slot.
+   */
+  private async refuse(tx: Tx, rows: ClaimedRow[]): Promise<ClaimedRow[]> {
+    const refused = rows.filter((r) => r.refused);
+    if (refused.length === 0) return rows;
+    const now = this.d.clock.now();
+    await tx.updateTable('outbox')
+      .set((eb) => ({ state: 'cancelled', error_title: 'consent withdrawn', attempts: eb('attempts', '-', 1) }))
+      .where('id', 'in', refused.map((r) => r.id)).execute();
+    await recordAudit(tx, refused.map((r): AuditEvent => ({
+      actor: SYSTEM('sender'), action: 'message.refused', patientId: r.patient_id, target: `outbox:${r.id}`, details: { kind: r.kind, purpose: r.purpose }, at: now,
+    })));
+    this.refusedInClaim += refused.length;
+    this.d.log.info({ outboxIds: refused.map((r) => r.id) }, 'business-initiated messages refused at send time: consent withdrawn');
+    return rows.filter((r) => !r.refused);
   }
 
   /**
@@ -308,7 +339,7 @@ export class Sender {
         // A status webhook may have settled the row first (state already 'sent'): keep what it wrote. An
         // acceptance is proof that the message left, like a status: it also settles a row whose claim this
         // send lost while the row is still unsettled (and so stops a second copy that has not left yet).
-        await tx.updateTable('outbox')
+        const settled = await tx.updateTable('outbox')
           .set({
             state: sql`case when state in ('sending', 'in_doubt', 'pending') then 'sent' else state end`,
             wamid: sql<string | null>`coalesce(wamid, ${outcome.wamid})`,
@@ -318,8 +349,13 @@ export class Sender {
           })
           .where('id', '=', row.id)
           .where((eb) => eb.or([eb('claim_seq', '=', row.claim_seq), eb('state', 'in', ['pending', 'sending', 'in_doubt'])]))
+          .returning('id')
           .execute();
         if (outcome.wamid) await applyHeldStatusesFor(tx, outcome.wamid, clock);
+        // Every message out, in the transaction that records it as accepted (blue ticks are not messages).
+        if (settled.length > 0 && row.kind !== 'read') {
+          await recordAudit(tx, { actor: SYSTEM('sender'), action: 'message.out', patientId: row.patient_id, target: `outbox:${row.id}`, details: { kind: row.kind }, at: now });
+        }
       });
       metrics.outboundSent.inc({ kind: row.kind });
       return;
@@ -353,9 +389,13 @@ export class Sender {
       log.info({ outboxId: row.id, code, attempt: row.attempts, waitMs: wait }, 'send will be retried');
       return;
     }
-    await db.updateTable('outbox')
-      .set({ state: 'failed', error_code: error.code ?? error.httpStatus, error_title: error.title?.slice(0, 200) ?? null, failed_at: now, status: 'failed', status_rank: sql`greatest(status_rank, 3)` })
-      .where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
+    await db.transaction().execute(async (tx) => {
+      await tx.updateTable('outbox')
+        .set({ state: 'failed', error_code: error.code ?? error.httpStatus, error_title: error.title?.slice(0, 200) ?? null, failed_at: now, status: 'failed', status_rank: sql`greatest(status_rank, 3)` })
+        .where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
+      // The patient stopped marketing messages on WhatsApp: campaigns are withdrawn at once, with the failure.
+      if (error.code === MARKETING_STOPPED && row.patient_id) await recordMarketingStop(tx, [row.patient_id], now);
+    });
     metrics.outboundFailed.inc({ code: String(code) });
     log.warn({ outboxId: row.id, code, action: c.action }, 'send failed for good');
   }
@@ -442,7 +482,7 @@ async function claimKind(tx: Tx, now: Date, limit: number, readReceipts: boolean
     update outbox set state = 'sending', attempts = outbox.attempts + 1, claim_seq = outbox.claim_seq + 1, claimed_at = ${now}, dispatched_at = null
       from due left join patients pt on pt.id = due.patient_id
      where outbox.id = due.id
-    returning outbox.id, outbox.kind, outbox.payload, outbox.to_phone, outbox.to_bsuid, outbox.requires_window, outbox.callback_token,
+    returning outbox.id, outbox.patient_id, outbox.kind, outbox.purpose, ${refusedCondition('outbox', 'pt')} as refused, outbox.payload, outbox.to_phone, outbox.to_bsuid, outbox.requires_window, outbox.callback_token,
               outbox.attempts, outbox.claim_seq, pt.last_inbound_at`.execute(tx);
   return r.rows;
 }

@@ -15,6 +15,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Metrics } from '../analytics/metrics.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Db, DbOrTx, Tx } from '../db/database.js';
+import { recordMarketingStop } from '../compliance/index.js';
 
 export const STATUS_RANK: Record<string, number> = { accepted: 1, sent: 2, failed: 3, delivered: 4, read: 5, played: 6 };
 
@@ -59,9 +60,9 @@ const retryDelays = sql.raw(`array[${HELD_RETRY_S.map((s) => Math.round(s)).join
  * The one statement. `source` selects and locks the statuses to try (id, wamid, status, occurred_at,
  * callback_data, error_code, details, attempts, received_at); rows locked elsewhere are skipped.
  */
-async function applyBatch(db: DbOrTx, source: RawBuilder<unknown>, now: Date, holdMs: number): Promise<ApplyResult> {
+async function applyBatch(db: DbOrTx, source: RawBuilder<unknown>, now: Date, holdMs: number): Promise<ApplyResult & { marketingStops: string[] }> {
   const hold = sql`${holdMs}::float8 * interval '1 millisecond'`;
-  const r = await sql<{ claimed: number; applied: number; expired: number }>`
+  const r = await sql<{ claimed: number; applied: number; expired: number; marketing_stops: string | null }>`
     with batch as (${source}),
     s as (
       select b.id, b.wamid, b.status, b.occurred_at as at, b.error_code, ${rankCase} as rank,
@@ -118,7 +119,7 @@ async function applyBatch(db: DbOrTx, source: RawBuilder<unknown>, now: Date, ho
         error_title = case when a.any_failed then a.error_title else o.error_title end
         from agg a left join learn l on l.oid = a.oid
        where o.id = a.oid
-      returning o.id),
+      returning o.id, o.patient_id, a.any_failed and a.error_code = 131050 as marketing_stop),
     marked as (
       update status_events e set
         attempts = e.attempts + 1,
@@ -131,10 +132,15 @@ async function applyBatch(db: DbOrTx, source: RawBuilder<unknown>, now: Date, ho
         from batch b left join (select distinct sid from matches) m on m.sid = b.id
        where e.id = b.id
       returning m.sid is not null as applied, e.expired_at is not null as expired)
-    select count(*)::int as claimed, (count(*) filter (where applied))::int as applied, (count(*) filter (where expired))::int as expired
+    select count(*)::int as claimed, (count(*) filter (where applied))::int as applied, (count(*) filter (where expired))::int as expired,
+           -- 131050 (the user stopped marketing messages): their patients, for the consent record
+           (select string_agg(distinct u.patient_id::text, ',') from upd u where u.marketing_stop and u.patient_id is not null) as marketing_stops
       from marked`.execute(db);
-  const row = r.rows[0] ?? { claimed: 0, applied: 0, expired: 0 };
-  return { claimed: row.claimed, applied: row.applied, expired: row.expired, held: row.claimed - row.applied - row.expired };
+  const row = r.rows[0] ?? { claimed: 0, applied: 0, expired: 0, marketing_stops: null };
+  return {
+    claimed: row.claimed, applied: row.applied, expired: row.expired, held: row.claimed - row.applied - row.expired,
+    marketingStops: row.marketing_stops ? row.marketing_stops.split(',') : [],
+  };
 }
 
 const COLUMNS = sql`id, wamid, status, occurred_at, callback_data, error_code, details, attempts, received_at`;
@@ -160,6 +166,11 @@ export async function applyStatuses(db: Db, o: ApplyOptions = {}): Promise<Apply
      for update skip locked`, now, holdMs);
   const expired = fresh.expired + held.expired;
   if (expired) o.metrics?.statusesExpired.inc(expired);
+  // Campaigns withdrawn at once for failures with 131050. Just after the statement that applied them: a
+  // crash in between leaves the row failed with 131050, and the next campaign send to the patient fails with
+  // it again (and records the withdrawal from the sender's side).
+  const stops = [...fresh.marketingStops, ...held.marketingStops];
+  if (stops.length) await db.transaction().execute((tx) => recordMarketingStop(tx, stops, now));
   return {
     claimed: fresh.claimed + held.claimed,
     applied: fresh.applied + held.applied,
@@ -181,5 +192,6 @@ export async function applyHeldStatusesFor(tx: Tx, wamid: string, clock: Clock =
      where wamid = ${wamid} and applied_at is null and expired_at is null
      order by id
      for update skip locked`, clock.now(), STATUS_HOLD_MS);
+  if (r.marketingStops.length) await recordMarketingStop(tx, r.marketingStops, clock.now());
   return r.applied;
 }

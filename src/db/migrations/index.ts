@@ -11,6 +11,7 @@ import { mediaChunks } from './0006-media-chunks.js';
 import { clinicSeed } from './0007-clinic-seed.js';
 import { sender } from './0008-sender.js';
 import { complianceCore } from './0009-compliance-core.js';
+import { consent } from './0011-consent.js';
 
 function statements(list: readonly string[]): Migration {
   return {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0007-clinic-seed': statements(clinicSeed),
   '0008-sender': statements(sender),
   '0009-compliance-core': statements(complianceCore),
+  '0011-consent': statements(consent),
 };
