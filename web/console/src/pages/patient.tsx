@@ -80,7 +80,7 @@ function ConsentTable({ items }: { items: ConsentEvent[] }) {
               <td>{e.textVersion ?? '—'}</td>
               <td>{e.language ?? '—'}</td>
               <td>{e.channel ? t(`consent.channels.${e.channel}`, { defaultValue: e.channel }) : '—'}</td>
-              <td>{by(e)}</td>
+              <td className="id">{by(e)}</td>
             </tr>
           ))}
         </tbody>
