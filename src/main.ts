@@ -6,8 +6,9 @@ import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Clock as JobClock } from 'pg-boss';
 import { createMetrics } from './analytics/metrics.js';
-import { createCipher, loadEncryptionKey } from './compliance/crypto.js';
-import { createKeyRing, kekOf } from './compliance/keys.js';
+import { loadEncryptionKey } from './compliance/crypto.js';
+import type { Crypt } from './compliance/identifiers.js';
+import { openCrypt } from './compliance/open-crypt.js';
 import { complianceModule, gdprModule } from './compliance/index.js';
 import { loadConfig, type Config } from './config.js';
 import { conversationModule, type ConversationHandler } from './conversation/index.js';
@@ -94,8 +95,15 @@ export async function openServices(config: Config, modules: readonly AppModule[]
   }
   const { key, generated } = loadEncryptionKey(config.encryptionKey, config.dataDir);
   if (generated) log.warn({ code: 'encryption_key_generated' }, 'ENCRYPTION_KEY is not set: generated a key into DATA_DIR/encryption.key. Back it up; without it the data cannot be read.');
-  const cipher = createCipher(key);
-  const keys = createKeyRing({ keks: [kekOf(key), ...config.previousEncryptionKeys.map((k) => kekOf(Buffer.from(k, 'base64')))] });
+  let crypt: Crypt;
+  try {
+    crypt = await openCrypt(database.db, key, config.previousEncryptionKeys.map((k) => Buffer.from(k, 'base64')), log);
+  } catch (e) {
+    await jobs.stop().catch(() => {});
+    await database.close();
+    throw e;
+  }
+  const { cipher, keys } = crypt;
   const metrics = createMetrics(database.db);
   const graph = new GraphClient({
     apiUrl: config.whatsapp.apiUrl,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
 import { adjustableClock } from '../../test/support/clock.js';
 import { startFakeGraph, type FakeGraph } from '../../test/support/fake-graph.js';
-import { cipher, person, storeMessage, storeText, messageFrom } from '../../test/support/inbound.js';
+import { cipher, keys, person, storeMessage, storeText, messageFrom } from '../../test/support/inbound.js';
 import { createMetrics } from '../analytics/metrics.js';
 import { placeholderHandler } from '../conversation/index.js';
 import { InboundWorker } from '../conversation/inbound-worker.js';
@@ -38,12 +38,12 @@ beforeEach(async () => {
 });
 
 const worker = () => new InboundWorker({
-  db: db.db, cipher, clock, log: silent, metrics: createMetrics(db.db), handler: placeholderHandler, concurrency: 1,
+  db: db.db, cipher, keys, clock, log: silent, metrics: createMetrics(db.db), handler: placeholderHandler, concurrency: 1,
   onReplies: () => {}, onMedia: () => {}, instanceId: 'consent-test',
 });
 
 function sender(g: Pick<GraphClient, 'sendMessage'> = graph): Sender {
-  return new Sender({ db: db.db, cipher, graph: g, metrics: createMetrics(db.db), log: silent, clock, mps: 80, sendTimeoutMs: 1000, reconcileMs: 2000 });
+  return new Sender({ db: db.db, cipher, keys, graph: g, metrics: createMetrics(db.db), log: silent, clock, mps: 80, sendTimeoutMs: 1000, reconcileMs: 2000 });
 }
 
 /** Sends until nothing more is due (one in flight per patient: a claim waits for the previous send to settle). */

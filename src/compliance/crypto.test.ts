@@ -45,6 +45,29 @@ describe('cipher', () => {
   });
 });
 
+describe('rotation and the blind-index key', () => {
+  const oldKey = crypto.randomBytes(32);
+  const newKey = crypto.randomBytes(32);
+
+  it('opens values sealed with a previous key, seals with the current one, and tells which is which', () => {
+    const before = createCipher(oldKey);
+    const during = createCipher(newKey, { previous: [oldKey] });
+    const old = before.encrypt('sealed before', Buffer.from('aad'));
+    expect(during.decrypt(old, Buffer.from('aad')).toString()).toBe('sealed before');
+    expect(during.sealedWithCurrent(old, Buffer.from('aad'))).toBe(false);
+    const fresh = during.encrypt('sealed during');
+    expect(during.sealedWithCurrent(fresh)).toBe(true);
+    expect(() => before.decrypt(fresh)).toThrow(DecryptError);
+    expect(() => createCipher(newKey).decrypt(old)).toThrow(DecryptError);
+  });
+
+  it('keeps blind indexes when ENCRYPTION_KEY changes, given the same index key', () => {
+    const indexKey = crypto.randomBytes(32);
+    expect(createCipher(newKey, { previous: [oldKey], indexKey }).blindIndex('phone:336')).toBe(createCipher(oldKey, { indexKey }).blindIndex('phone:336'));
+    expect(createCipher(oldKey, { indexKey }).blindIndex('phone:336')).not.toBe(createCipher(oldKey).blindIndex('phone:336'));
+  });
+});
+
 describe('loadEncryptionKey', () => {
   it('generates a key once into DATA_DIR and reads it back', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pl-key-'));

@@ -2,6 +2,11 @@
 // byte so that keys can be rotated later without guessing formats. Optional associated data (AAD) binds a
 // blob to where it belongs without storing it: a media chunk is sealed with its file and position (and
 // whether it is the last), so chunks cannot be swapped, reordered or dropped undetected.
+//
+// Key rotation: a cipher seals with its first key and opens with any of its keys (the previous ones, during a
+// rotation). Trying the keys in turn is safe with GCM: a wrong key fails the tag, it never yields garbage.
+// The blind-index key is not derived from ENCRYPTION_KEY in the app: it is a system key (keys.ts) that
+// survives a rotation, so that every stored index stays valid.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,6 +23,18 @@ export interface Cipher {
   decryptJson(blob: Uint8Array): unknown;
   /** Keyed hash for equality look-ups on encrypted values (blind index). */
   blindIndex(value: string): string;
+  /** Whether the current (first) key opens the blob: false for a value sealed with a previous key (rotate-key). */
+  sealedWithCurrent(blob: Uint8Array, aad?: Uint8Array): boolean;
+}
+
+export interface CipherOptions {
+  /** Keys that still open values (ENCRYPTION_KEYS_PREVIOUS during a rotation; the KEKs behind a patient key). */
+  previous?: readonly Buffer[];
+  /**
+   * The blind-index key (the system key 'blind-index', keys.ts). Without it one is derived from `key`, which
+   * only tests and throw-away ciphers may rely on: it would change with a rotation.
+   */
+  indexKey?: Buffer;
 }
 
 export class DecryptError extends Error {
@@ -27,9 +44,11 @@ export class DecryptError extends Error {
   }
 }
 
-export function createCipher(key: Buffer): Cipher {
+export function createCipher(key: Buffer, opts: CipherOptions = {}): Cipher {
   if (key.length !== 32) throw new Error('the encryption key must be 32 bytes');
-  const indexKey = crypto.createHmac('sha256', key).update('patientline blind index v1').digest();
+  const keys = [key, ...(opts.previous ?? [])];
+  for (const k of keys) if (k.length !== 32) throw new Error('the encryption key must be 32 bytes');
+  const indexKey = opts.indexKey ?? crypto.createHmac('sha256', key).update('patientline blind index v1').digest();
   // Nonces come from a pre-filled random pool: one getrandom call per 341 values instead of one per value
   // (intake encrypts every webhook). Each nonce is still 96 fresh random bits, never reused.
   let pool = Buffer.alloc(0);
@@ -58,17 +77,28 @@ export function createCipher(key: Buffer): Cipher {
     c.getAuthTag().copy(out, at);
     return out;
   };
-  const decrypt = (blob: Uint8Array, aad?: Uint8Array): Buffer => {
-    const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
-    if (b.length < 1 + NONCE + TAG || b[0] !== VERSION) throw new DecryptError();
+  const open = (k: Buffer, b: Buffer, aad?: Uint8Array): Buffer | null => {
     try {
-      const d = crypto.createDecipheriv('aes-256-gcm', key, b.subarray(1, 1 + NONCE));
+      const d = crypto.createDecipheriv('aes-256-gcm', k, b.subarray(1, 1 + NONCE));
       if (aad) d.setAAD(aad);
       d.setAuthTag(b.subarray(b.length - TAG));
       return Buffer.concat([d.update(b.subarray(1 + NONCE, b.length - TAG)), d.final()]);
     } catch {
-      throw new DecryptError();
+      return null;
     }
+  };
+  const view = (blob: Uint8Array): Buffer => {
+    const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+    if (b.length < 1 + NONCE + TAG || b[0] !== VERSION) throw new DecryptError();
+    return b;
+  };
+  const decrypt = (blob: Uint8Array, aad?: Uint8Array): Buffer => {
+    const b = view(blob);
+    for (const k of keys) {
+      const plain = open(k, b, aad);
+      if (plain) return plain;
+    }
+    throw new DecryptError();
   };
   return {
     encrypt,
@@ -76,6 +106,7 @@ export function createCipher(key: Buffer): Cipher {
     encryptJson: (value) => encrypt(JSON.stringify(value)),
     decryptJson: (blob) => JSON.parse(decrypt(blob).toString('utf8')) as unknown,
     blindIndex: (value) => crypto.createHmac('sha256', indexKey).update(value).digest('base64url'),
+    sealedWithCurrent: (blob, aad) => open(key, view(blob), aad) !== null,
   };
 }
 

@@ -2,6 +2,7 @@
 // column names come from DATA_MAP (constants), quoted with sql.table / sql.ref; values are bound.
 import { sql, type RawBuilder } from 'kysely';
 import type { Cipher } from './crypto.js';
+import { bsuidIndex, phoneIndex } from './identifiers.js';
 import { DATA_MAP, tableSpec, type ColumnSpec, type PurgedValue, type TableSpec } from './data-map.js';
 
 /** The patient an export or erasure is about, with the identifiers rows stored before linking carry. */
@@ -12,15 +13,18 @@ export interface Subject {
 }
 
 /**
- * MERGE POINT (identifiers): the values an identifier column holds for this patient. Clear columns hold the
- * identifier itself; blind-index columns hold its keyed hash (the identifiers branch names the hash input).
+ * The values an identifier column holds for this patient: clear columns (before 0012) the identifier itself,
+ * blind-index columns its keyed hash in the form the writer used (compliance/identifiers.ts).
  */
 export function identifierValues(spec: ColumnSpec, who: Subject, cipher: Pick<Cipher, 'blindIndex'>): string[] {
-  const wanted = spec.identifier === 'phone' ? [who.phone] : spec.identifier === 'bsuid' ? [who.bsuid] : [who.phone, who.bsuid];
-  const values = wanted.filter((v): v is string => Boolean(v));
-  if (spec.class === 'identifier_clear') return values;
-  if (spec.class === 'identifier_index') return values.map((v) => cipher.blindIndex(v));
-  return [];
+  const phone = spec.identifier !== 'bsuid' ? who.phone : null;
+  const bsuid = spec.identifier !== 'phone' ? who.bsuid : null;
+  if (spec.class === 'identifier_clear') return [phone, bsuid].filter((v): v is string => Boolean(v));
+  if (spec.class !== 'identifier_index') return [];
+  const out: string[] = [];
+  if (phone) out.push(spec.senderKey ? `p:${phoneIndex(cipher, phone)}` : phoneIndex(cipher, phone));
+  if (bsuid) out.push(spec.senderKey ? `u:${bsuidIndex(cipher, bsuid)}` : bsuidIndex(cipher, bsuid));
+  return out;
 }
 
 /** The condition selecting `who`'s rows of a table, or null when the table's rows cannot be joined to a patient. */

@@ -48,7 +48,7 @@ describe('data map', () => {
   it('prints as a Markdown table, one row per table', () => {
     const md = dataMapMarkdown().trim().split('\n');
     expect(md).toHaveLength(DATA_MAP.length + 2);
-    expect(md.find((l) => l.startsWith('| status_events |'))).toBe('| status_events | by phone/BSUID, via outbox.wamid | statuses | deleted | rows deleted after RETENTION_MESSAGE_DAYS by received_at | operational: id, status, occurred_at, received_at, error_code, applied_at, attempts, next_attempt_at, expired_at; pseudonymous: wamid, callback_data, details; identifier_clear: recipient |');
+    expect(md.find((l) => l.startsWith('| status_events |'))).toBe('| status_events | by phone/BSUID, via outbox.wamid | statuses | deleted | rows deleted after RETENTION_MESSAGE_DAYS by received_at | operational: id, status, occurred_at, received_at, error_code, applied_at, attempts, next_attempt_at, expired_at; pseudonymous: wamid, callback_data, details; identifier_clear: recipient; identifier_index: recipient_index |');
     expect(md.find((l) => l.startsWith('| audit_log |'))).toMatch(/\| kept: accountability/);
   });
 

@@ -44,6 +44,8 @@ export interface ColumnSpec {
   sealed?: Sealing;
   /** Which identifier a clear or sealed identifier column holds: erasure matches the patient's on it. */
   identifier?: 'phone' | 'bsuid' | 'any';
+  /** A blind index in the inbound ordering key's form: 'p:' + phone index or 'u:' + BSUID index. */
+  senderKey?: true;
   /** Left out of the export (derived hashes, bytes, secrets are always left out). */
   noExport?: true;
   note?: string;
@@ -107,8 +109,12 @@ const pseudo: ColumnSpec = { class: 'pseudonymous' };
 const audit: ColumnSpec = { class: 'audit' };
 const clinic: ColumnSpec = { class: 'clinic' };
 const ref: ColumnSpec = { class: 'patient_ref' };
-const phone: ColumnSpec = { class: 'identifier_clear', identifier: 'phone' };
-const bsuid: ColumnSpec = { class: 'identifier_clear', identifier: 'bsuid' };
+// Columns kept from before 0012: always null since the start-time conversion (compliance/seal-identifiers.ts).
+const phone: ColumnSpec = { class: 'identifier_clear', identifier: 'phone', note: 'before 0012; null once converted' };
+const bsuid: ColumnSpec = { class: 'identifier_clear', identifier: 'bsuid', note: 'before 0012; null once converted' };
+const phoneIdx: ColumnSpec = { class: 'identifier_index', identifier: 'phone', noExport: true };
+const bsuidIdx: ColumnSpec = { class: 'identifier_index', identifier: 'bsuid', noExport: true };
+const sealedText: ColumnSpec = { class: 'identifier_sealed', sealed: { key: 'patient', as: 'text' } };
 const ops = (...names: string[]): Record<string, ColumnSpec> => Object.fromEntries(names.map((n) => [n, op]));
 const clinicCols = (...names: string[]): Record<string, ColumnSpec> => Object.fromEntries(names.map((n) => [n, clinic]));
 
@@ -128,14 +134,21 @@ export const DATA_MAP: readonly TableSpec[] = [
       wa_id: phone,
       bsuid,
       parent_bsuid: { class: 'identifier_clear', identifier: 'bsuid', note: 'the BSUID of the business portfolio parent' },
-      username: { class: 'identifier_clear', note: 'WhatsApp username' },
-      profile_name: { class: 'phi_sealed', sealed: { key: 'app', as: 'text' }, note: 'WhatsApp profile name' },
+      username: { class: 'identifier_clear', note: 'WhatsApp username; before 0012' },
+      wa_id_index: phoneIdx, bsuid_index: bsuidIdx,
+      wa_id_sealed: sealedText, bsuid_sealed: sealedText, parent_bsuid_sealed: sealedText, username_sealed: sealedText,
+      profile_name: { class: 'phi_sealed', sealed: { key: 'patient', as: 'text' }, note: 'WhatsApp profile name' },
       given_name: { class: 'phi_sealed', sealed: { key: 'patient', as: 'text' } },
       family_name: { class: 'phi_sealed', sealed: { key: 'patient', as: 'text' } },
       date_of_birth: { class: 'phi_sealed', sealed: { key: 'patient', as: 'text' } },
       name_index: { class: 'identifier_index', noExport: true, note: 'blind indexes of the name\'s words' },
       ...ops('language', 'last_inbound_at', 'created_at', 'updated_at', 'opted_out_at'),
     },
+  },
+  {
+    table: 'system_keys', owner: 'compliance', relation: { kind: 'none', why: 'keys of the deployment (the blind-index key), wrapped by ENCRYPTION_KEY' },
+    erase: { action: 'keep', why: 'not personal data' },
+    columns: { name: op, kek_id: op, wrapped: { class: 'secret' }, created_at: op, rewrapped_at: op },
   },
   {
     table: 'data_keys', owner: 'compliance', relation: { kind: 'patient', column: 'patient_id' }, erase: { action: 'shred' },
@@ -149,10 +162,10 @@ export const DATA_MAP: readonly TableSpec[] = [
     retention: { age: 'received_at', onlyWhen: { column: 'state', in: ['done', 'dead'] }, unlessPurged: { column: 'payload', value: 'empty_bytes' }, action: { set: { payload: 'empty_bytes' } } },
     columns: {
       id: op, wamid: pseudo, phone_number_id: op,
-      sender_key: { class: 'identifier_clear', identifier: 'any', note: 'the BSUID or phone the message was ordered by' },
-      wa_id: phone, bsuid,
+      sender_key: { class: 'identifier_index', identifier: 'any', senderKey: true, noExport: true, note: 'the BSUID or phone index the message is ordered by' },
+      wa_id: phone, bsuid, wa_id_index: phoneIdx, bsuid_index: bsuidIdx,
       type: op, sent_at: op, received_at: op,
-      payload: { class: 'phi_sealed', sealed: { key: 'app', as: 'json' }, note: 'the message as Meta sent it, and its contact' },
+      payload: { class: 'phi_sealed', sealed: { key: 'patient', as: 'json' }, note: 'the message as Meta sent it, and its contact: ENCRYPTION_KEY until handled, then the patient\'s key' },
       ...ops('state', 'attempts', 'next_attempt_at', 'last_error'),
       patient_id: ref,
       ...ops('processed_at', 'processed_order', 'processed_by'),
@@ -164,8 +177,9 @@ export const DATA_MAP: readonly TableSpec[] = [
     retention: { age: 'created_at', onlyWhen: { column: 'state', in: ['sent', 'failed', 'cancelled'] }, unlessPurged: { column: 'payload', value: 'empty_bytes' }, action: { set: { payload: 'empty_bytes' } } },
     columns: {
       id: op, patient_id: ref, recipient_key: { class: 'patient_ref', note: 'the patient id the sender orders by' },
-      to_phone: phone, to_bsuid: bsuid, kind: op, purpose: op,
-      payload: { class: 'phi_sealed', sealed: { key: 'app', as: 'json' }, note: 'the message sent' },
+      to_phone: phone, to_bsuid: bsuid, to_sealed: { class: 'identifier_sealed', sealed: { key: 'patient', as: 'json' }, note: '{phone, bsuid}' },
+      kind: op, purpose: op,
+      payload: { class: 'phi_sealed', sealed: { key: 'patient', as: 'json' }, note: 'the message sent' },
       requires_window: op, caused_by: op, idempotency_key: pseudo, callback_token: { class: 'secret', note: 'random part of biz_opaque_callback_data' },
       ...ops('state', 'attempts', 'next_attempt_at', 'claimed_at', 'dispatched_at', 'claim_seq', 'in_doubt_at'),
       wamid: pseudo,
@@ -180,7 +194,8 @@ export const DATA_MAP: readonly TableSpec[] = [
     retention: { age: 'received_at', action: { delete: true } },
     columns: {
       id: op, wamid: pseudo, status: op, occurred_at: op, received_at: op, callback_data: pseudo,
-      recipient: { class: 'identifier_clear', identifier: 'any', note: 'recipient_id: the phone (or BSUID) the status is about' },
+      recipient: { class: 'identifier_clear', identifier: 'any', note: 'before 0012; null once converted' },
+      recipient_index: { class: 'identifier_index', identifier: 'any', noExport: true, note: 'the phone (or BSUID) the status is about' },
       error_code: op, details: { class: 'pseudonymous', note: 'conversation, pricing and error objects from Meta' },
       ...ops('applied_at', 'attempts', 'next_attempt_at', 'expired_at'),
     },
@@ -194,7 +209,7 @@ export const DATA_MAP: readonly TableSpec[] = [
     columns: {
       id: op, media_id: pseudo, inbound_message_id: op, patient_id: ref,
       mime_type: op, sha256: pseudo, size: op,
-      content: { class: 'phi_sealed', sealed: { key: 'app', as: 'bytes' }, noExport: true, note: 'files stored before 0006; the export lists media, not their bytes' },
+      content: { class: 'phi_sealed', sealed: { key: 'patient', as: 'bytes' }, noExport: true, note: 'files stored before 0006; the export lists media, not their bytes' },
       ...ops('state', 'attempts', 'next_attempt_at', 'error', 'created_at', 'stored_at', 'chunk_count', 'chunk_attempt'),
     },
   },
@@ -228,7 +243,7 @@ export const DATA_MAP: readonly TableSpec[] = [
     table: 'conversation_state', owner: 'conversation', relation: { kind: 'patient', column: 'patient_id' }, export: 'conversationState',
     erase: { action: 'delete' },
     retention: { age: 'updated_at', action: { delete: true } },
-    columns: { patient_id: ref, flow: op, state: { class: 'phi_sealed', sealed: { key: 'app', as: 'json' } }, updated_at: op },
+    columns: { patient_id: ref, flow: op, state: { class: 'phi_sealed', sealed: { key: 'patient', as: 'json' } }, updated_at: op },
   },
   {
     table: 'webhook_dead_letters', owner: 'whatsapp', relation: { kind: 'unlinked', why: 'webhook bodies we could not parse: no patient column' },

@@ -31,7 +31,7 @@ interface Who {
 export async function exportAndRecord(d: GdprDeps, id: string, who: Who): Promise<PatientExport | null> {
   if (!UUID.test(id)) return null;
   return d.db.transaction().execute(async (tx) => {
-    const ids = await patientIdentifiers(tx, id);
+    const ids = await patientIdentifiers(tx, d, id);
     if (!ids) return null;
     const subject: Subject = { id, ...ids };
     const doc = await exportPatient(tx, d, subject, who.at);
@@ -49,7 +49,7 @@ export async function eraseAndRecord(d: GdprDeps, id: string, who: Who): Promise
     // Locks the patient: an inbound message of theirs being handled now waits, then makes a new patient.
     const row = await tx.selectFrom('patients').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
     if (!row) return null;
-    const ids = await patientIdentifiers(tx, id);
+    const ids = await patientIdentifiers(tx, d, id);
     if (!ids) return null;
     return erasePatient(tx, d, { id, ...ids }, who);
   });

@@ -1,13 +1,16 @@
 // The compliance domain's public surface: the audit trail (append, list, verify), encryption of PHI at rest
 // (the cipher, per-patient data keys), and, as they land, consent, identity verification, export, erasure
 // and retention. Its module serves GET /api/audit, the patients' consent and verification routes, and the
-// `audit-verify` command.
+// `audit-verify` and `rotate-key` commands.
 import { loadConfig } from '../config.js';
 import { databaseOptions, openDatabase } from '../db/database.js';
 import type { AppModule } from '../lib/module.js';
 import { verifyAudit } from './audit.js';
 import { auditRoutes } from './audit-routes.js';
 import { consentRoutes } from './consent-routes.js';
+import { createCipher, loadEncryptionKey } from './crypto.js';
+import { kekOf } from './keys.js';
+import { rotateKeys } from './rotate-key.js';
 
 export { recordAudit, listAudit, verifyAudit, SYSTEM, type AuditActor, type AuditEvent, type AuditDetails } from './audit.js';
 export { actorOf } from './actor.js';
@@ -26,6 +29,7 @@ export {
   type VerificationService, type VerificationDeps, type BeginResult, type SubmitResult,
 } from './verification.js';
 export { consentKeywordStep, matchKeyword, normaliseKeyword, confirmationLanguage, CONSENT_WORDS, KEYWORD_TEXT_VERSION, type KeywordMatch } from './consent-keywords.js';
+export { bsuidIndex, maskPhone, normalizePhone, phoneIndex, type BlindIndex, type Crypt } from './identifiers.js';
 
 export function complianceModule(): AppModule {
   return {
@@ -50,6 +54,31 @@ export function complianceModule(): AppModule {
             const why = r.reason === 'gap' ? 'is missing' : r.reason === 'chain_mismatch' ? 'does not link to the entry before it' : 'was changed after it was written';
             process.stdout.write(`audit trail broken: entry ${r.brokenAt} ${why} (${r.entries} entries before it verify)\n`);
             return 1;
+          } finally {
+            await database.close();
+          }
+        },
+      },
+      'rotate-key': {
+        summary: 'after ENCRYPTION_KEY changed (old key in ENCRYPTION_KEYS_PREVIOUS): re-wrap every data key and system key, and re-seal values sealed with a previous key, under the new key; safe while the servers run, resumable',
+        usage: 'patientline rotate-key   (ENCRYPTION_KEY=new ENCRYPTION_KEYS_PREVIOUS=old; on the embedded database, with the server stopped)',
+        async run() {
+          const cfg = loadConfig(process.env);
+          const { key } = loadEncryptionKey(cfg.encryptionKey, cfg.dataDir);
+          const previous = cfg.previousEncryptionKeys.map((k) => Buffer.from(k, 'base64'));
+          const keks = [kekOf(key), ...previous.map((k) => kekOf(k))];
+          const database = await openDatabase(databaseOptions(cfg));
+          try {
+            const r = await rotateKeys(database.db, keks, createCipher(key, { previous }));
+            const values = Object.entries(r.values).filter(([, n]) => n > 0);
+            const total = values.reduce((s, [, n]) => s + n, 0);
+            process.stdout.write(`re-wrapped ${r.dataKeys} data keys and ${r.systemKeys} system keys; re-sealed ${total} values${values.length ? ` (${values.map(([c, n]) => `${c} ${n}`).join(', ')})` : ''}\n`);
+            if (r.keysLeft > 0) {
+              process.stdout.write(`${r.keysLeft} keys are still under a previous key (in use during the run): run rotate-key again\n`);
+              return 1;
+            }
+            process.stdout.write(previous.length ? 'nothing is left under ENCRYPTION_KEYS_PREVIOUS: it can be removed once every instance has restarted without it\n' : 'ENCRYPTION_KEYS_PREVIOUS is empty: nothing else to rotate from\n');
+            return 0;
           } finally {
             await database.close();
           }

@@ -3,8 +3,8 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
-import { DecryptError } from './crypto.js';
-import { createKeyRing, kekOf, PatientKeyMissingError, UnknownKekError } from './keys.js';
+import { createCipher, DecryptError } from './crypto.js';
+import { createKeyRing, kekOf, PatientKeyMissingError, rewrapSystemKeys, systemKey, UnknownKekError } from './keys.js';
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -59,5 +59,34 @@ describe('key ring', () => {
     const after = createKeyRing({ keks: [next] });
     expect((await after.forPatient(database.db, a)).decrypt(sealed).toString()).toBe('kept');
     await expect(createKeyRing({ keks: [old] }).forPatient(database.db, a)).rejects.toThrow(UnknownKekError);
+  });
+
+  it("opens a patient's values sealed with the KEK itself (before per-patient keys), and seals new ones with the data key", async () => {
+    const a = await patient();
+    const legacy = createCipher(old.key).encrypt('sealed before 0012');
+    const c = await createKeyRing({ keks: [old] }).forPatient(database.db, a);
+    expect(c.decrypt(legacy).toString()).toBe('sealed before 0012');
+    expect(c.sealedWithCurrent(legacy)).toBe(false);
+    expect(() => createCipher(old.key).decrypt(c.encrypt('new'))).toThrow(DecryptError);
+  });
+});
+
+describe('system keys', () => {
+  const old = kekOf(crypto.randomBytes(32));
+  const next = kekOf(crypto.randomBytes(32));
+
+  it('are created once, the same for every instance, and survive a rotation of the KEK', async () => {
+    const name = `test-${crypto.randomUUID()}`;
+    const [a, b] = await Promise.all([systemKey(database.db, [old], name), systemKey(database.db, [old], name)]);
+    expect(a.equals(b)).toBe(true);
+    expect(a.length).toBe(32);
+    expect((await systemKey(database.db, [next, old], name)).equals(a)).toBe(true);
+    await expect(systemKey(database.db, [next], name)).rejects.toThrow(UnknownKekError);
+    expect(await rewrapSystemKeys(database.db, [next, old])).toBeGreaterThanOrEqual(1);
+    expect(await rewrapSystemKeys(database.db, [next, old])).toBe(0);
+    expect((await systemKey(database.db, [next], name)).equals(a)).toBe(true);
+    const row = await database.db.selectFrom('system_keys').selectAll().where('name', '=', name).executeTakeFirstOrThrow();
+    expect(row.kek_id).toBe(next.id);
+    expect(Buffer.from(row.wrapped).includes(a)).toBe(false);
   });
 });

@@ -36,18 +36,18 @@ export class UnknownKekError extends Error {
 const WRAP_NONCE = 12;
 const WRAP_TAG = 16;
 
-function wrap(kek: Kek, patientId: string, dataKey: Buffer): Buffer {
+function wrap(kek: Kek, patientId: string, dataKey: Buffer, label = `data key of ${patientId}`): Buffer {
   const iv = crypto.randomBytes(WRAP_NONCE);
   const c = crypto.createCipheriv('aes-256-gcm', kek.key, iv);
-  c.setAAD(Buffer.from(`data key of ${patientId}`));
+  c.setAAD(Buffer.from(label));
   return Buffer.concat([iv, c.update(dataKey), c.final(), c.getAuthTag()]);
 }
 
-function unwrap(kek: Kek, patientId: string, wrapped: Uint8Array): Buffer {
+function unwrap(kek: Kek, patientId: string, wrapped: Uint8Array, label = `data key of ${patientId}`): Buffer {
   const b = Buffer.from(wrapped);
   try {
     const d = crypto.createDecipheriv('aes-256-gcm', kek.key, b.subarray(0, WRAP_NONCE));
-    d.setAAD(Buffer.from(`data key of ${patientId}`));
+    d.setAAD(Buffer.from(label));
     d.setAuthTag(b.subarray(b.length - WRAP_TAG));
     return Buffer.concat([d.update(b.subarray(WRAP_NONCE, b.length - WRAP_TAG)), d.final()]);
   } catch {
@@ -105,16 +105,21 @@ export function createKeyRing(o: KeyRingOptions): KeyRing {
       if (hit && now() - hit.at < cacheMs) return hit.cipher;
       let row = await db.selectFrom('data_keys').select(['kek_id', 'wrapped']).where('patient_id', '=', patientId).executeTakeFirst();
       if (!row) {
-        const exists = await db.selectFrom('patients').select('id').where('id', '=', patientId).executeTakeFirst();
-        if (!exists) throw new PatientKeyMissingError();
-        const fresh = crypto.randomBytes(32);
-        await db.insertInto('data_keys')
-          .values({ patient_id: patientId, kek_id: current.id, wrapped: wrap(current, patientId, fresh) })
+        // One statement for a new patient (the inbound worker creates one per first message): inserted only if
+        // the patient exists; nothing comes back when another session created the key first, or the patient is gone.
+        const fresh = wrap(current, patientId, crypto.randomBytes(32));
+        row = await db.insertInto('data_keys')
+          .columns(['patient_id', 'kek_id', 'wrapped'])
+          .expression((eb) => eb.selectFrom('patients').select([sql<string>`${patientId}::uuid`.as('patient_id'), sql<string>`${current.id}::text`.as('kek_id'), sql<Uint8Array>`${fresh}::bytea`.as('wrapped')]).where('id', '=', patientId))
           .onConflict((oc) => oc.column('patient_id').doNothing())
-          .execute();
-        row = await db.selectFrom('data_keys').select(['kek_id', 'wrapped']).where('patient_id', '=', patientId).executeTakeFirstOrThrow();
+          .returning(['kek_id', 'wrapped'])
+          .executeTakeFirst();
+        row ??= await db.selectFrom('data_keys').select(['kek_id', 'wrapped']).where('patient_id', '=', patientId).executeTakeFirst();
+        if (!row) throw new PatientKeyMissingError();
       }
-      const cipher = createCipher(unwrap(kek(row.kek_id), patientId, row.wrapped));
+      // Values of this patient sealed before their data key existed (before 0012: with ENCRYPTION_KEY itself)
+      // still open: the KEKs are this cipher's previous keys. New values are sealed with the data key only.
+      const cipher = createCipher(unwrap(kek(row.kek_id), patientId, row.wrapped), { previous: o.keks.map((k) => k.key) });
       remember(patientId, cipher);
       return cipher;
     },
@@ -139,4 +144,47 @@ export function createKeyRing(o: KeyRingOptions): KeyRing {
       else cache.delete(patientId);
     },
   };
+}
+
+// System keys (0012): keys of the deployment rather than of a patient, wrapped by the KEK like data keys, so
+// that a rotation of ENCRYPTION_KEY re-wraps them and never changes them. 'blind-index' keys the HMAC of
+// phone numbers and BSUIDs: derived from ENCRYPTION_KEY, every stored index would break at a rotation.
+export const BLIND_INDEX_KEY = 'blind-index';
+
+const systemLabel = (name: string) => `system key ${name}`;
+
+function kekIn(keks: readonly Kek[], id: string): Kek {
+  const k = keks.find((x) => x.id === id);
+  if (!k) throw new UnknownKekError(id);
+  return k;
+}
+
+/** The named system key, created (wrapped by the current KEK) on first use; the same in every instance. */
+export async function systemKey(db: DbOrTx, keks: readonly Kek[], name: string): Promise<Buffer> {
+  const [current] = keks;
+  if (!current) throw new Error('a system key needs at least one key');
+  let row = await db.selectFrom('system_keys').select(['kek_id', 'wrapped']).where('name', '=', name).executeTakeFirst();
+  if (!row) {
+    await db.insertInto('system_keys')
+      .values({ name, kek_id: current.id, wrapped: wrap(current, '', crypto.randomBytes(32), systemLabel(name)) })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    row = await db.selectFrom('system_keys').select(['kek_id', 'wrapped']).where('name', '=', name).executeTakeFirstOrThrow();
+  }
+  return unwrap(kekIn(keks, row.kek_id), '', row.wrapped, systemLabel(name));
+}
+
+/** Re-wraps every system key still under a previous KEK (rotate-key); returns how many. */
+export async function rewrapSystemKeys(db: DbOrTx, keks: readonly Kek[]): Promise<number> {
+  const [current] = keks;
+  if (!current) throw new Error('re-wrapping needs at least one key');
+  const rows = await db.selectFrom('system_keys').select(['name', 'kek_id', 'wrapped'])
+    .where('kek_id', '<>', current.id).forUpdate().skipLocked().execute();
+  for (const r of rows) {
+    const key = unwrap(kekIn(keks, r.kek_id), '', r.wrapped, systemLabel(r.name));
+    await db.updateTable('system_keys')
+      .set({ kek_id: current.id, wrapped: wrap(current, '', key, systemLabel(r.name)), rewrapped_at: sql`now()` })
+      .where('name', '=', r.name).execute();
+  }
+  return rows.length;
 }

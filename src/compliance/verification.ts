@@ -103,16 +103,20 @@ export function verificationService(d: VerificationDeps): VerificationService {
 
   return {
     async begin(tx, { patientId, dateOfBirth, now, causedBy }) {
-      const patient = await tx.selectFrom('patients').select(['id', 'date_of_birth', 'wa_id', 'bsuid', 'language']).where('id', '=', patientId).forUpdate().executeTakeFirst();
+      const patient = await tx.selectFrom('patients').select(['id', 'date_of_birth', 'wa_id_sealed', 'bsuid_sealed', 'language']).where('id', '=', patientId).forUpdate().executeTakeFirst();
       if (!patient) return { status: 'unknown_patient' };
+      // The patient's own data key seals their date of birth, their identifiers and the message with the code.
+      const own = await d.keys.forPatient(tx, patientId);
+      const phone = patient.wa_id_sealed ? own.decrypt(patient.wa_id_sealed).toString('utf8') : null;
+      const bsuid = patient.bsuid_sealed ? own.decrypt(patient.bsuid_sealed).toString('utf8') : null;
       const last = await latest(tx, patientId);
       if (isLocked(last)) return { status: 'locked' };
       if (!patient.date_of_birth) return { status: 'no_date_of_birth' };
       // Authentication templates with a copy-code button need a phone number recipient (131062).
-      if (!patient.wa_id) return { status: 'no_phone' };
+      if (!phone) return { status: 'no_phone' };
       const open = last && !last.verified_at && !last.locked_at && now.getTime() - last.created_at.getTime() < ATTEMPTS_WINDOW_MS ? last : undefined;
       const row = open ?? await tx.insertInto('identity_verifications').values({ patient_id: patientId, created_at: now }).returningAll().executeTakeFirstOrThrow();
-      const onRecord = (await d.keys.forPatient(tx, patientId)).decrypt(patient.date_of_birth).toString('utf8');
+      const onRecord = own.decrypt(patient.date_of_birth).toString('utf8');
       if (!sameHash(d.cipher.blindIndex(`dob:${onRecord.trim()}`), d.cipher.blindIndex(`dob:${dateOfBirth.trim()}`))) {
         const r = await fail(tx, row, now, 'dob');
         return r.locked ? { status: 'locked' } : { status: 'dob_mismatch', attemptsLeft: r.attemptsLeft };
@@ -124,7 +128,7 @@ export function verificationService(d: VerificationDeps): VerificationService {
         .where('id', '=', row.id).execute();
       const language = ONE_TIME_CODE_LANGUAGES[(patient.language ?? 'en').toLowerCase().split(/[-_]/)[0] ?? 'en'] ?? 'en';
       // The code travels only in the (encrypted) outbox payload and the message itself.
-      await enqueue(tx, d.cipher, { patientId, phone: patient.wa_id, bsuid: patient.bsuid }, [
+      await enqueue(tx, own, { patientId, phone, bsuid }, [
         template({ name: ONE_TIME_CODE_TEMPLATE, language, body: [code], buttons: [{ subType: 'url', index: 0, text: code }] }),
       ], { causedBy: causedBy ?? null, purpose: causedBy != null ? 'reply' : 'care' });
       await recordAudit(tx, { actor: { type: 'patient', id: patientId }, action: 'verification.code_sent', patientId, target: `verification:${row.id}`, details: { attempts: row.attempts }, at: now });

@@ -2,7 +2,8 @@
 // identity a message carries, also through the patients table. Workers are woken only after the commit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
-import { person, storeText, testWorker, type Who } from '../../test/support/inbound.js';
+import { bsuidIndex } from '../compliance/identifiers.js';
+import { cipher, person, storeText, testWorker, type Who } from '../../test/support/inbound.js';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -98,7 +99,7 @@ describe('inbound order by person', () => {
     await storeText(t.db, p, 'hi');
     expect(await w.worker.tick()).toBe(1);
     expect(w.wakes).toEqual(['replies']);
-    const out = await t.db.selectFrom('outbox').select('kind').innerJoin('patients', 'patients.id', 'outbox.patient_id').where('patients.bsuid', '=', p.bsuid).orderBy('outbox.id').execute();
+    const out = await t.db.selectFrom('outbox').select('kind').innerJoin('patients', 'patients.id', 'outbox.patient_id').where('patients.bsuid_index', '=', bsuidIndex(cipher, p.bsuid)).orderBy('outbox.id').execute();
     expect(out.map((r) => r.kind)).toEqual(['read', 'text']);
   });
 });

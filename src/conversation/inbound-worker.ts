@@ -3,10 +3,16 @@
 // person is still pending (same BSUID, same phone, or either identity of the patient they belong to); the
 // handler runs inside that transaction, and the replies (outbox rows), the patient's state and the "done"
 // mark commit together, or not at all. Other workers are woken only once that has committed.
+//
+// Identities are compared as blind indexes (0012): the claim never sees a phone number or a BSUID. The
+// payload, sealed with ENCRYPTION_KEY at intake (the patient is not known yet), is re-sealed under the
+// patient's data key in the UPDATE that marks it done, so erasure's crypto-shredding covers it.
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Metrics } from '../analytics/metrics.js';
-import { consentKeywordStep, recordAudit, type Cipher } from '../compliance/index.js';
+import { consentKeywordStep, recordAudit } from '../compliance/index.js';
+import type { Cipher } from '../compliance/crypto.js';
+import type { KeyRing } from '../compliance/keys.js';
 import type { Clock } from '../lib/clock.js';
 import type { Db, Tx } from '../db/database.js';
 import { errorSummary } from '../lib/logger.js';
@@ -21,6 +27,7 @@ const MEDIA_TYPES = new Set(['image', 'audio', 'video', 'document', 'sticker']);
 export interface InboundWorkerDeps {
   db: Db;
   cipher: Cipher;
+  keys: KeyRing;
   clock: Clock;
   log: Logger;
   metrics: Metrics;
@@ -75,15 +82,16 @@ export class InboundWorker {
   }
 
   private async handle(tx: Tx, row: Claimed): Promise<Wake> {
-    const { cipher, clock } = this.d;
-    const stored = cipher.decryptJson(row.payload);
+    const { cipher, keys, clock } = this.d;
+    const plain = cipher.decrypt(row.payload);
+    const stored: unknown = JSON.parse(plain.toString('utf8'));
     const raw = stored && typeof stored === 'object' && 'message' in stored ? stored.message : null;
     const contact = parseContact(stored && typeof stored === 'object' && 'contact' in stored ? stored.contact : null);
     const message: InboundMessage = parseInboundMessage(raw);
     let media = false;
     const { patient, created } = await touchPatient(
       tx,
-      cipher,
+      { cipher, keys },
       {
         waId: message.from ?? contact?.waId ?? null,
         bsuid: message.userId ?? contact?.userId ?? null,
@@ -104,13 +112,14 @@ export class InboundWorker {
     // STOP / START (any language) are recorded and confirmed here; the handler then does not answer them.
     const consent = await consentKeywordStep(tx, { message, patient, now: clock.now() });
     const replies = consent ? consent.replies : await this.d.handler(tx, { message, patient, isNewPatient: created, now: clock.now() });
+    const patientCipher = await keys.forPatient(tx, patient.id); // cached: touchPatient has just used it
     const to = { patientId: patient.id, phone: patient.waId, bsuid: patient.bsuid };
     // Blue ticks. They do not wait in the patient's queue, so no typing indicator: arriving after the reply,
     // it would show "typing…" for 25 s.
     const items = wantsReadReceipt(message) ? [{ kind: 'read' as const, messageId: message.id, typing: false }, ...replies] : replies;
-    await enqueue(tx, cipher, to, items, { causedBy: row.id, idempotencyKey: `in:${row.wamid}` });
+    await enqueue(tx, patientCipher, to, items, { causedBy: row.id, idempotencyKey: `in:${row.wamid}` });
     await sql`update inbound_messages set state = 'done', processed_at = ${clock.now()}, processed_order = nextval('inbound_processed_order'),
-              processed_by = ${this.d.instanceId}, patient_id = ${patient.id} where id = ${row.id}`.execute(tx);
+              processed_by = ${this.d.instanceId}, patient_id = ${patient.id}, payload = ${patientCipher.encrypt(plain)} where id = ${row.id}`.execute(tx);
     // Last: the audit chain's lock is held from here to the commit.
     await recordAudit(tx, { actor: { type: 'patient', id: patient.id }, action: 'message.in', patientId: patient.id, target: `wamid:${row.wamid}`, details: { type: message.type }, at: clock.now() });
     return { media, replies: items.length > 0 };
@@ -160,19 +169,19 @@ interface Wake {
  * person is the same BSUID or the same phone, and through the patients table both identities of a patient
  * known by both (one message may carry from_user_id, the next only from). An earlier message another worker
  * is processing is still 'pending' until that worker commits, so it blocks the later ones of the same person
- * even though SKIP LOCKED skips it. Each test walks a partial index of pending rows (0005).
+ * even though SKIP LOCKED skips it. Each test walks a partial index of pending rows (0005, on the blind indexes since 0012).
  */
 async function claim(tx: Tx, now: Date): Promise<Claimed | undefined> {
   const r = await sql<Claimed>`
     with next as (
       select m.id from inbound_messages m
        where m.state = 'pending' and m.next_attempt_at <= ${now}
-         and not exists (select 1 from inbound_messages p where p.bsuid = m.bsuid and p.state = 'pending' and p.id < m.id)
-         and not exists (select 1 from inbound_messages p where p.wa_id = m.wa_id and p.state = 'pending' and p.id < m.id)
+         and not exists (select 1 from inbound_messages p where p.bsuid_index = m.bsuid_index and p.state = 'pending' and p.id < m.id)
+         and not exists (select 1 from inbound_messages p where p.wa_id_index = m.wa_id_index and p.state = 'pending' and p.id < m.id)
          and not exists (
            select 1 from patients pt
-             join inbound_messages p on p.bsuid = pt.bsuid or p.wa_id = pt.wa_id
-            where (pt.bsuid = m.bsuid or pt.wa_id = m.wa_id) and p.state = 'pending' and p.id < m.id)
+             join inbound_messages p on p.bsuid_index = pt.bsuid_index or p.wa_id_index = pt.wa_id_index
+            where (pt.bsuid_index = m.bsuid_index or pt.wa_id_index = m.wa_id_index) and p.state = 'pending' and p.id < m.id)
        order by m.id
        limit 1
        for update of m skip locked)

@@ -9,14 +9,15 @@ import { placeholderHandler, type ConversationHandler } from './handler.js';
 import { InboundWorker } from './inbound-worker.js';
 
 export { placeholderHandler, type ConversationHandler, type HandlerInput } from './handler.js';
+export { loadConversationState, saveConversationState, type ConversationState } from './state.js';
 
 export function conversationModule(opts: { handler?: ConversationHandler } = {}): AppModule {
   return {
     name: 'conversation',
     workers(ctx: ModuleContext): Worker[] {
-      const { database, cipher, clock, metrics, log, wake } = ctx;
+      const { database, cipher, keys, clock, metrics, log, wake } = ctx;
       const inbound = new InboundWorker({
-        db: database.background, cipher, clock, metrics,
+        db: database.background, cipher, keys, clock, metrics,
         log: log.child({ worker: 'inbound' }),
         handler: opts.handler ?? placeholderHandler,
         concurrency: database.concurrency,

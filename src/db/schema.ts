@@ -8,10 +8,20 @@ type Id = ColumnType<number, number | undefined, number>;
 
 export interface PatientsTable {
   id: Generated<string>;
+  /** Legacy clear identifiers: null once src/compliance/seal-identifiers.ts converted the row (0012). */
   wa_id: string | null;
   bsuid: string | null;
   parent_bsuid: string | null;
   username: string | null;
+  /** Blind indexes (0012, src/compliance/identifiers.ts): every look-up by phone or BSUID. */
+  wa_id_index: string | null;
+  bsuid_index: string | null;
+  /** Encrypted under the patient's data key (0012). */
+  wa_id_sealed: Bytes | null;
+  bsuid_sealed: Bytes | null;
+  parent_bsuid_sealed: Bytes | null;
+  username_sealed: Bytes | null;
+  /** Encrypted under the patient's data key (before 0012: under ENCRYPTION_KEY, still readable). */
   profile_name: Bytes | null;
   /** Encrypted under the patient's data key (0009). */
   given_name: Bytes | null;
@@ -33,9 +43,13 @@ export interface InboundMessagesTable {
   id: Generated<number>;
   wamid: string;
   phone_number_id: string;
+  /** 'u:' + bsuid_index, else 'p:' + wa_id_index (0012). */
   sender_key: string;
+  /** Legacy clear identifiers: null once converted (0012). */
   wa_id: string | null;
   bsuid: string | null;
+  wa_id_index: string | null;
+  bsuid_index: string | null;
   type: string;
   sent_at: Timestamp;
   received_at: Generated<Date>;
@@ -57,7 +71,9 @@ export interface StatusEventsTable {
   occurred_at: Timestamp;
   received_at: Generated<Date>;
   callback_data: string | null;
+  /** Legacy clear recipient: null once converted (0012). */
   recipient: string | null;
+  recipient_index: string | null;
   error_code: number | null;
   details: ColumnType<unknown, string | null, string | null> | null;
   applied_at: NullableTimestamp;
@@ -73,8 +89,11 @@ export interface OutboxTable {
   id: Generated<number>;
   patient_id: string | null;
   recipient_key: string;
+  /** Legacy clear address: null once converted (0012). */
   to_phone: string | null;
   to_bsuid: string | null;
+  /** { phone, bsuid } as encrypted JSON, under the patient's data key (0012). */
+  to_sealed: Bytes | null;
   kind: string;
   payload: Bytes;
   requires_window: boolean;
@@ -255,11 +274,21 @@ export interface IdentityVerificationsTable {
   verified_until: NullableTimestamp;
 }
 
+/** A key of the deployment (the blind-index key), wrapped by a KEK like a data key (0012). */
+export interface SystemKeysTable {
+  name: string;
+  kek_id: string;
+  wrapped: Bytes;
+  created_at: Generated<Date>;
+  rewrapped_at: NullableTimestamp;
+}
+
 export interface DB {
   consent_events: ConsentEventsTable;
   patient_consents: PatientConsentsTable;
   identity_verifications: IdentityVerificationsTable;
   audit_log: AuditLogTable;
+  system_keys: SystemKeysTable;
   data_keys: DataKeysTable;
   patients: PatientsTable;
   inbound_messages: InboundMessagesTable;

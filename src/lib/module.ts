@@ -19,7 +19,10 @@ import type { Logger } from './logger.js';
 export interface ModuleContext {
   readonly config: Config;
   readonly database: Database;
-  /** Seals data that belongs to no patient yet (raw webhook events) with ENCRYPTION_KEY. */
+  /**
+   * Seals data that belongs to no patient yet (raw webhook events) with ENCRYPTION_KEY (opens values sealed
+   * with ENCRYPTION_KEYS_PREVIOUS too); its blindIndex is keyed by the system key 'blind-index' (0012).
+   */
   readonly cipher: Cipher;
   /** Per-patient data keys: seal a patient's data with `await keys.forPatient(tx, patientId)`. */
   readonly keys: KeyRing;

@@ -3,12 +3,13 @@
 // of birth are sealed with the patient's own data key (crypto-shredded on erasure); the profile name
 // WhatsApp gives is sealed with the app key (patients.ts).
 //
-// Merge points (the identifiers branch moves phone numbers and BSUIDs to blind indexes and sealed columns):
-// findPatientsByPhone, patientIdentifiers and maskPhone are the only readers of today's clear columns here.
+// Phone numbers and BSUIDs are found through their blind indexes and read from their sealed copies
+// (compliance/identifiers.ts): staff see a masked phone, never the number.
 import { sql } from 'kysely';
 import type { Cipher } from '../compliance/crypto.js';
 import type { KeyRing } from '../compliance/keys.js';
 import type { DbOrTx } from '../db/database.js';
+import { phoneIndex, type BlindIndex } from '../compliance/identifiers.js';
 import { nameIndexOf, queryIndex } from './names.js';
 
 export interface DirectoryDeps {
@@ -42,21 +43,23 @@ export function phoneDigits(q: string): string | null {
   return d.length >= 6 && d.length <= 15 ? d : null;
 }
 
-/** MERGE POINT (identifiers): the patients whose phone number is this one (today: patients.wa_id in clear). */
-export async function findPatientsByPhone(db: DbOrTx, phone: string): Promise<string[]> {
+/** The patients whose phone number is this one, however typed (through the blind index). */
+export async function findPatientsByPhone(db: DbOrTx, index: BlindIndex, phone: string): Promise<string[]> {
   const digits = phoneDigits(phone);
   if (!digits) return [];
-  const rows = await db.selectFrom('patients').select('id').where('wa_id', '=', digits).execute();
+  const rows = await db.selectFrom('patients').select('id').where('wa_id_index', '=', phoneIndex(index, digits)).execute();
   return rows.map((r) => r.id);
 }
 
-/** MERGE POINT (identifiers): the patient's phone and BSUID in clear, for erasure to find rows not yet linked. */
-export async function patientIdentifiers(db: DbOrTx, patientId: string): Promise<{ phone: string | null; bsuid: string | null } | null> {
-  const row = await db.selectFrom('patients').select(['wa_id', 'bsuid']).where('id', '=', patientId).executeTakeFirst();
-  return row ? { phone: row.wa_id, bsuid: row.bsuid } : null;
+/** The patient's phone and BSUID in clear (sealed under their key), for erasure to find rows not yet linked. */
+export async function patientIdentifiers(db: DbOrTx, d: DirectoryDeps, patientId: string): Promise<{ phone: string | null; bsuid: string | null } | null> {
+  const row = await db.selectFrom('patients').select(['wa_id_sealed', 'bsuid_sealed']).where('id', '=', patientId).executeTakeFirst();
+  if (!row) return null;
+  const own = row.wa_id_sealed || row.bsuid_sealed ? await d.keys.forPatient(db, patientId) : null;
+  const open = (v: Uint8Array | null) => (v && own ? own.decrypt(v).toString('utf8') : null);
+  return { phone: open(row.wa_id_sealed), bsuid: open(row.bsuid_sealed) };
 }
 
-/** MERGE POINT (identifiers): "+33 6•• •• •• 01": the country code, one digit, the last two. */
 export function maskPhone(waId: string | null): string | null {
   if (!waId || waId.length < 6) return null;
   const cc = waId.slice(0, 2);
@@ -73,11 +76,11 @@ export function maskPhone(waId: string | null): string | null {
   return `+${cc} ${first}${groups.join(' ')} ${waId.slice(-2)}`;
 }
 
-const columns = ['id', 'wa_id', 'profile_name', 'given_name', 'family_name', 'date_of_birth', 'language', 'created_at', 'last_inbound_at', 'opted_out_at'] as const;
+const columns = ['id', 'wa_id_sealed', 'profile_name', 'given_name', 'family_name', 'date_of_birth', 'language', 'created_at', 'last_inbound_at', 'opted_out_at'] as const;
 
 interface PatientRow {
   id: string;
-  wa_id: string | null;
+  wa_id_sealed: Uint8Array | null;
   profile_name: Uint8Array | null;
   given_name: Uint8Array | null;
   family_name: Uint8Array | null;
@@ -89,17 +92,19 @@ interface PatientRow {
 }
 
 async function detailOf(db: DbOrTx, d: DirectoryDeps, r: PatientRow): Promise<PatientDetail> {
-  const sealed = r.given_name || r.family_name || r.date_of_birth;
+  const sealed = r.given_name || r.family_name || r.date_of_birth || r.wa_id_sealed || r.profile_name;
+  // The patient's cipher also opens what was sealed with ENCRYPTION_KEY before their key existed.
   const own = sealed ? await d.keys.forPatient(db, r.id) : null;
   const open = (v: Uint8Array | null) => (v && own ? own.decrypt(v).toString('utf8') : null);
   const givenName = open(r.given_name);
   const familyName = open(r.family_name);
-  const profileName = r.profile_name ? d.cipher.decrypt(r.profile_name).toString('utf8') : null;
+  const profileName = open(r.profile_name);
+  const phone = open(r.wa_id_sealed);
   const full = [givenName, familyName].filter((s): s is string => Boolean(s)).join(' ');
   return {
     id: r.id,
     displayName: full || profileName || null,
-    phoneMasked: maskPhone(r.wa_id),
+    phoneMasked: maskPhone(phone),
     language: r.language,
     createdAt: new Date(r.created_at),
     lastInboundAt: r.last_inbound_at ? new Date(r.last_inbound_at) : null,
@@ -135,7 +140,7 @@ export async function searchPatients(db: DbOrTx, d: DirectoryDeps, query: Patien
   if (text) {
     const digits = phoneDigits(text);
     if (digits) {
-      const ids = await findPatientsByPhone(db, digits);
+      const ids = await findPatientsByPhone(db, d.cipher, digits);
       if (ids.length === 0) return [];
       q = q.where('id', 'in', ids);
     } else {
@@ -183,7 +188,7 @@ export async function updatePatient(tx: DbOrTx, d: DirectoryDeps, id: string, pa
   const seal = (v: string | null) => (v === null ? null : own.encrypt(v));
   const givenName = patch.givenName === undefined ? before.givenName : patch.givenName;
   const familyName = patch.familyName === undefined ? before.familyName : patch.familyName;
-  const profileName = row.profile_name ? d.cipher.decrypt(row.profile_name).toString('utf8') : null;
+  const profileName = row.profile_name ? own.decrypt(row.profile_name).toString('utf8') : null;
   await tx.updateTable('patients').set({
     ...(patch.givenName !== undefined ? { given_name: seal(patch.givenName) } : {}),
     ...(patch.familyName !== undefined ? { family_name: seal(patch.familyName) } : {}),

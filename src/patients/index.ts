@@ -4,7 +4,6 @@
 import type { AppModule } from '../lib/module.js';
 import { patientRoutes } from './routes.js';
 
-export { patientName, touchPatient, type Identity, type Patient } from './patients.js';
 export { findPatientsByPhone, getPatient, maskPhone, patientIdentifiers, phoneDigits, searchPatients, updatePatient, type DirectoryDeps, type PatientDetail, type PatientSummary } from './directory.js';
 export { nameIndexOf, nameWords } from './names.js';
 export { csv, csvCell } from './csv.js';
@@ -14,3 +13,14 @@ export { consentsOf, DESK } from './routes.js';
 export function patientsModule(): AppModule {
   return { name: 'patients', api: (ctx) => patientRoutes(ctx) };
 }
+// arrive. Conversation, staff, scheduling and compliance use patients only through what this file exports.
+export {
+  findPatientByBsuid,
+  findPatientByPhone,
+  patientName,
+  readPatientCard,
+  touchPatient,
+  type Identity,
+  type Patient,
+  type PatientCard,
+} from './patients.js';

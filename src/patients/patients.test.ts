@@ -2,8 +2,9 @@
 // known so far by one identity) is still handled.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
-import { cipher, person } from '../../test/support/inbound.js';
-import { patientName, touchPatient, type Identity } from './index.js';
+import { cipher, crypt, person } from '../../test/support/inbound.js';
+import { bsuidIndex, phoneIndex } from '../compliance/identifiers.js';
+import { findPatientByBsuid, findPatientByPhone, patientName, readPatientCard, touchPatient, type Identity } from './index.js';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -13,7 +14,7 @@ afterAll(async () => {
   await t.close();
 });
 
-const touch = (who: Identity) => t.db.transaction().execute((tx) => touchPatient(tx, cipher, who, new Date()));
+const touch = (who: Identity) => t.db.transaction().execute((tx) => touchPatient(tx, crypt, who, new Date()));
 
 describe('touchPatient', () => {
   it('finds a patient by either identity and learns the one it lacked', async () => {
@@ -24,7 +25,7 @@ describe('touchPatient', () => {
     expect(both).toMatchObject({ created: false, patient: { id: first.patient.id, waId: p.phone, bsuid: p.bsuid } });
     const byPhone = await touch({ waId: p.phone, bsuid: null });
     expect(byPhone.patient.id).toBe(first.patient.id);
-    expect(await t.db.transaction().execute((tx) => patientName(tx, cipher, first.patient.id))).toBe('Ana');
+    expect(await t.db.transaction().execute((tx) => patientName(tx, crypt, first.patient.id))).toBe('Ana');
   });
 
   it.each([
@@ -38,11 +39,40 @@ describe('touchPatient', () => {
     const r = await touch({ waId: p.phone, bsuid: p.bsuid });
     expect([x.patient.id, y.patient.id]).toContain(r.patient.id);
     // Each identity still belongs to exactly one patient.
-    const rows = await t.db.selectFrom('patients').select(['id', 'wa_id', 'bsuid']).where((eb) => eb.or([eb('wa_id', '=', p.phone), eb('bsuid', '=', p.bsuid)])).orderBy('created_at').execute();
-    expect(rows.map((row) => [row.wa_id, row.bsuid])).toEqual(bsuidFirst ? [[null, p.bsuid], [p.phone, null]] : [[p.phone, null], [null, p.bsuid]]);
+    const phone = phoneIndex(cipher, p.phone);
+    const bsuid = bsuidIndex(cipher, p.bsuid);
+    const rows = await t.db.selectFrom('patients').select(['id', 'wa_id_index', 'bsuid_index']).where((eb) => eb.or([eb('wa_id_index', '=', phone), eb('bsuid_index', '=', bsuid)])).orderBy('created_at').execute();
+    expect(rows.map((row) => [row.wa_id_index, row.bsuid_index])).toEqual(bsuidFirst ? [[null, bsuid], [phone, null]] : [[phone, null], [null, bsuid]]);
   });
 
   it('refuses an identity-less patient', async () => {
     await expect(touch({ waId: null, bsuid: null })).rejects.toThrow(/without wa_id and user_id/);
+  });
+
+  it('stores no identifier in clear, and finds the patient by phone however staff type it', async () => {
+    const p = person();
+    const { patient } = await touch({ waId: p.phone, bsuid: p.bsuid, username: 'ana.w', parentBsuid: 'FR.ENT.PARENT', name: 'Ana Quixote' });
+    expect(patient).toMatchObject({ waId: p.phone, bsuid: p.bsuid, username: 'ana.w' });
+    const row = await t.db.selectFrom('patients').selectAll().where('id', '=', patient.id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ wa_id: null, bsuid: null, parent_bsuid: null, username: null });
+    const asText = JSON.stringify(Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v])));
+    for (const clear of [p.phone, p.bsuid, 'ana.w', 'PARENT', 'Quixote']) expect(asText).not.toContain(clear);
+    const spaced = `+${p.phone.slice(0, 2)} ${p.phone.slice(2, 3)} ${p.phone.slice(3).replace(/(..)/g, '$1 ').trim()}`;
+    expect(await findPatientByPhone(t.db, cipher, spaced)).toEqual({ id: patient.id });
+    expect(await findPatientByPhone(t.db, cipher, `+${p.phone}`)).toEqual({ id: patient.id });
+    expect(await findPatientByPhone(t.db, cipher, '+33000000000')).toBeNull();
+    expect(await findPatientByBsuid(t.db, cipher, p.bsuid)).toEqual({ id: patient.id });
+    const card = await readPatientCard(t.db, crypt, patient.id);
+    expect(card).toMatchObject({ id: patient.id, maskedPhone: `+${p.phone.slice(0, 2)}${'•'.repeat(p.phone.length - 4)}${p.phone.slice(-2)}`, hasBsuid: true, profileName: 'Ana Quixote', givenName: null });
+    expect(card?.maskedPhone).not.toContain(p.phone.slice(2, -2));
+  });
+
+  it('reads an erased patient (data key shredded) as a card without names or phone', async () => {
+    const p = person();
+    const { patient } = await touch({ waId: p.phone, bsuid: null, name: 'Gone Soon' });
+    expect(await crypt.keys.shred(t.db, patient.id)).toBe(true);
+    await t.db.deleteFrom('data_keys').where('patient_id', '=', patient.id).execute();
+    // A new key (created on read) cannot open what the shredded one sealed.
+    expect(await readPatientCard(t.db, crypt, patient.id)).toMatchObject({ id: patient.id, maskedPhone: null, profileName: null });
   });
 });

@@ -168,7 +168,7 @@ describe('patients API', () => {
   });
 
   it('finds a patient by the WhatsApp profile name their messages brought', async () => {
-    const row = await database.db.transaction().execute((tx) => touchPatient(tx, api.services.cipher, { waId: null, bsuid: `FR.${crypto.randomBytes(6).toString('hex')}`, name: 'Éloïse Profilé' }, new Date()));
+    const row = await database.db.transaction().execute((tx) => touchPatient(tx, { cipher: api.services.cipher, keys: api.services.keys }, { waId: null, bsuid: `FR.${crypto.randomBytes(6).toString('hex')}`, name: 'Éloïse Profilé' }, new Date()));
     const ids = async (q: string) => ((await get(`/api/patients?q=${encodeURIComponent(q)}`)).json() as { items: { id: string }[] }).items.map((i) => i.id);
     expect(await ids('eloise profile')).toEqual([row.patient.id]);
     expect((await get(`/api/patients/${row.patient.id}`)).json()).toMatchObject({ displayName: 'Éloïse Profilé', givenName: null });

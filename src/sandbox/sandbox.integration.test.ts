@@ -6,6 +6,7 @@ import { startSandboxApp, type SandboxApp } from '../../test/support/sandbox.js'
 import { waitFor } from '../../test/support/app.js';
 import { adjustableClock } from '../../test/support/clock.js';
 import { touchInbound } from './repo.js';
+import { bsuidIndex, phoneIndex } from '../compliance/identifiers.js';
 
 type View = { wamid: string; direction: 'in' | 'out'; type: string; status: string; content: Record<string, unknown> };
 type PatientJson = { id: string; name: string; phone: string; bsuid: string; language: string };
@@ -74,8 +75,10 @@ describe('sandbox mode end to end', () => {
     // The app stored the webhook (signature accepted) and marked the message read: the patient's ticks are blue.
     const hello = await waitFor(async () => (await chat(patient.id)).find((m) => m.wamid === sent.body.wamid && m.status === 'read'), 10_000);
     expect(hello).toBeTruthy();
-    const stored = await app.database.db.selectFrom('inbound_messages').select(['wamid', 'bsuid', 'wa_id']).where('wamid', '=', sent.body.wamid).executeTakeFirst();
-    expect(stored).toEqual({ wamid: sent.body.wamid, bsuid: patient.bsuid, wa_id: '33639980042' });
+    // Identities as blind indexes only (compliance/identifiers.ts).
+    const stored = await app.database.db.selectFrom('inbound_messages').select(['wamid', 'bsuid_index', 'wa_id_index']).where('wamid', '=', sent.body.wamid).executeTakeFirst();
+    const { cipher } = app.running.services;
+    expect(stored).toEqual({ wamid: sent.body.wamid, bsuid_index: bsuidIndex(cipher, patient.bsuid), wa_id_index: phoneIndex(cipher, '33639980042') });
   });
 
   it('moves the bot message to sent, delivered, then read once the phone showed it, and tells the app', async () => {

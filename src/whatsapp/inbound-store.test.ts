@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { webhookExamples } from '../../test/meta-spec.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
 import { createCipher } from '../compliance/crypto.js';
+import { bsuidIndex, phoneIndex } from '../compliance/identifiers.js';
 import { storableJson, storeWebhook } from './inbound-store.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './webhook-envelope.js';
 
@@ -41,11 +42,12 @@ describe('storeWebhook', () => {
     expect(r).toMatchObject({ messages: 3, messagesDeduped: 1, statuses: 2, statusesDeduped: 0, otherEvents: 1, deadLetters: 0, foreign: ['NOT_OURS'] });
     const again = await store(body);
     expect(again).toMatchObject({ messages: 0, messagesDeduped: 4, statuses: 0, statusesDeduped: 2 });
-    const rows = await t.db.selectFrom('inbound_messages').select(['wamid', 'sender_key', 'type', 'wa_id']).where('wamid', 'in', ['w.1', 'w.2', 'w.3', 'w.4']).orderBy('id').execute();
+    const rows = await t.db.selectFrom('inbound_messages').select(['wamid', 'sender_key', 'type', 'wa_id_index']).where('wamid', 'in', ['w.1', 'w.2', 'w.3', 'w.4']).orderBy('id').execute();
+    const ix = (phone: string) => phoneIndex(cipher, phone);
     expect(rows).toEqual([
-      { wamid: 'w.1', sender_key: 'p:111', type: 'text', wa_id: '111' },
-      { wamid: 'w.2', sender_key: 'p:222', type: 'text', wa_id: '222' },
-      { wamid: 'w.3', sender_key: 'p:333', type: 'foo', wa_id: '333' },
+      { wamid: 'w.1', sender_key: `p:${ix('111')}`, type: 'text', wa_id_index: ix('111') },
+      { wamid: 'w.2', sender_key: `p:${ix('222')}`, type: 'text', wa_id_index: ix('222') },
+      { wamid: 'w.3', sender_key: `p:${ix('333')}`, type: 'foo', wa_id_index: ix('333') },
     ]);
   });
 
@@ -56,6 +58,9 @@ describe('storeWebhook', () => {
     const st = { object: 'whatsapp_business_account', entry: [{ id: 'W', changes: [{ field: 'messages', value: value({ statuses: [{ id: 'o.single', status: 'read', timestamp: '1760000003', recipient_id: '555' }] }) }] }] };
     expect(await store(st)).toMatchObject({ statuses: 1, statusesDeduped: 0 });
     expect(await store(st)).toMatchObject({ statuses: 0, statusesDeduped: 1 });
+    // The recipient is kept as its blind index only.
+    const status = await t.db.selectFrom('status_events').select(['recipient', 'recipient_index']).where('wamid', '=', 'o.single').executeTakeFirstOrThrow();
+    expect(status).toEqual({ recipient: null, recipient_index: phoneIndex(cipher, '555') });
   });
 
   it('keys BSUID senders by user_id and keeps the contact with the message, encrypted', async () => {
@@ -65,9 +70,13 @@ describe('storeWebhook', () => {
     }) }] }] };
     await store(body);
     const row = await t.db.selectFrom('inbound_messages').selectAll().where('wamid', '=', 'w.bsuid').executeTakeFirstOrThrow();
-    expect(row.sender_key).toBe('u:US.1349');
+    expect(row.sender_key).toBe(`u:${bsuidIndex(cipher, 'US.1349')}`);
+    expect(row.wa_id_index).toBeNull();
+    expect(row.bsuid_index).toBe(bsuidIndex(cipher, 'US.1349'));
+    // Nothing of the sender in clear beside the encrypted payload.
     expect(row.wa_id).toBeNull();
-    expect(row.bsuid).toBe('US.1349');
+    expect(row.bsuid).toBeNull();
+    expect(JSON.stringify(row)).not.toContain('1349');
     expect(Buffer.from(row.payload).includes(Buffer.from('Zoltan'))).toBe(false);
     expect(cipher.decryptJson(row.payload)).toMatchObject({ contact: { user_id: 'US.1349', profile: { name: 'Zoltan Quixbyvarga' } }, message: { text: { body: 'secret words' } } });
   });

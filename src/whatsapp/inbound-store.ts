@@ -10,6 +10,7 @@ import { CompiledQuery, sql, type Insertable } from 'kysely';
 import type { z } from 'zod';
 import type { InboundMessagesTable, StatusEventsTable, WebhookDeadLettersTable, WebhookOtherEventsTable } from '../db/schema.js';
 import type { Cipher } from '../compliance/crypto.js';
+import { bsuidIndex, phoneIndex } from '../compliance/identifiers.js';
 import type { Db, DbOrTx } from '../db/database.js';
 import {
   MAX_JSON_DEPTH,
@@ -29,9 +30,11 @@ import {
 
 // The two statements almost every webhook needs, written once: building them per request costs more than
 // the hash that verifies the request.
-const INSERT_ONE_MESSAGE = `insert into inbound_messages (wamid, phone_number_id, sender_key, wa_id, bsuid, type, sent_at, payload)
+// Phones and BSUIDs are stored as blind indexes only (compliance/identifiers.ts): the encrypted payload keeps
+// the values for the worker. One HMAC per identifier, no extra round trip.
+const INSERT_ONE_MESSAGE = `insert into inbound_messages (wamid, phone_number_id, sender_key, wa_id_index, bsuid_index, type, sent_at, payload)
   values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (wamid) do nothing`;
-const INSERT_ONE_STATUS = `insert into status_events (wamid, status, occurred_at, callback_data, recipient, error_code, details)
+const INSERT_ONE_STATUS = `insert into status_events (wamid, status, occurred_at, callback_data, recipient_index, error_code, details)
   values ($1, $2, $3, $4, $5, $6, $7) on conflict (wamid, status) do nothing`;
 
 /**
@@ -52,8 +55,8 @@ export interface IntakeResult {
 }
 
 // The rows intake writes, derived from the table types so the two cannot drift apart.
-type MessageRow = Required<Pick<Insertable<InboundMessagesTable>, 'wamid' | 'phone_number_id' | 'sender_key' | 'wa_id' | 'bsuid' | 'type' | 'sent_at' | 'payload'>>;
-type StatusRow = Required<Pick<Insertable<StatusEventsTable>, 'wamid' | 'status' | 'occurred_at' | 'callback_data' | 'recipient' | 'error_code' | 'details'>>;
+type MessageRow = Required<Pick<Insertable<InboundMessagesTable>, 'wamid' | 'phone_number_id' | 'sender_key' | 'wa_id_index' | 'bsuid_index' | 'type' | 'sent_at' | 'payload'>>;
+type StatusRow = Required<Pick<Insertable<StatusEventsTable>, 'wamid' | 'status' | 'occurred_at' | 'callback_data' | 'recipient_index' | 'error_code' | 'details'>>;
 type OtherRow = Required<Pick<Insertable<WebhookOtherEventsTable>, 'field' | 'payload'>>;
 type DeadRow = Required<Pick<Insertable<WebhookDeadLettersTable>, 'reason' | 'body'>>;
 
@@ -206,13 +209,17 @@ class Collector {
     // A sender whose phone is withheld may be named only by the one contact of the change.
     const key = senderKey(m) ?? (contact ? senderKey({ from: contact.wa_id, from_user_id: contact.user_id }) : null);
     if (!key) return this.dead('message without a sender: no from, from_user_id or single contact', raw);
+    // An empty id is an absent one.
+    const waId = m.from || contact?.wa_id || null;
+    const bsuid = m.from_user_id || contact?.user_id || null;
+    const waIdIndex = waId ? phoneIndex(this.cipher, waId) : null;
+    const bsuidIdx = bsuid ? bsuidIndex(this.cipher, bsuid) : null;
     this.rows.messages.push({
       wamid: m.id,
       phone_number_id: this.phoneNumberId,
-      sender_key: key,
-      // An empty id is an absent one.
-      wa_id: m.from || contact?.wa_id || null,
-      bsuid: m.from_user_id || contact?.user_id || null,
+      sender_key: senderKeyIndex(this.cipher, key, bsuid, bsuidIdx, waId, waIdIndex),
+      wa_id_index: waIdIndex,
+      bsuid_index: bsuidIdx,
       type: m.type,
       sent_at: new Date(m.timestamp * 1000),
       // Exactly as received: the inbound model parses it again when the message is processed.
@@ -230,11 +237,18 @@ class Collector {
       status: s.status,
       occurred_at: new Date(s.timestamp * 1000),
       callback_data: s.biz_opaque_callback_data ?? null,
-      recipient: s.recipient_id ?? s.recipient_user_id ?? null,
+      recipient_index: s.recipient_id ? phoneIndex(this.cipher, s.recipient_id) : s.recipient_user_id ? bsuidIndex(this.cipher, s.recipient_user_id) : null,
       error_code: firstErrorCode(s.errors),
       details: storableJson({ errors: Array.isArray(s.errors) ? s.errors : [], pricing: s['pricing'] ?? null, conversation: s['conversation'] ?? null }),
     });
   }
+}
+
+/** senderKey's choice ('u:' BSUID, else 'p:' phone) over blind indexes, reusing those already computed. */
+function senderKeyIndex(cipher: Cipher, key: string, bsuid: string | null, bsuidIdx: string | null, waId: string | null, waIdIdx: string | null): string {
+  const value = key.slice(2);
+  if (key.startsWith('u:')) return `u:${value === bsuid && bsuidIdx ? bsuidIdx : bsuidIndex(cipher, value)}`;
+  return `p:${value === waId && waIdIdx ? waIdIdx : phoneIndex(cipher, value)}`;
 }
 
 /** The rows of one verified body. Never throws for content. */
@@ -270,12 +284,12 @@ async function write(db: Db, messages: MessageRow[], statuses: StatusRow[], othe
   if (others.length + dead.length === 0 && (messages.length === 0 || statuses.length === 0)) {
     if (messages.length === 1) {
       const m = messages[0]!;
-      const r = await db.executeQuery(CompiledQuery.raw(INSERT_ONE_MESSAGE, [m.wamid, m.phone_number_id, m.sender_key, m.wa_id, m.bsuid, m.type, m.sent_at, m.payload]));
+      const r = await db.executeQuery(CompiledQuery.raw(INSERT_ONE_MESSAGE, [m.wamid, m.phone_number_id, m.sender_key, m.wa_id_index, m.bsuid_index, m.type, m.sent_at, m.payload]));
       return { messages: Number(r.numAffectedRows ?? 0n), statuses: 0 };
     }
     if (statuses.length === 1) {
       const s = statuses[0]!;
-      const r = await db.executeQuery(CompiledQuery.raw(INSERT_ONE_STATUS, [s.wamid, s.status, s.occurred_at, s.callback_data, s.recipient, s.error_code, s.details]));
+      const r = await db.executeQuery(CompiledQuery.raw(INSERT_ONE_STATUS, [s.wamid, s.status, s.occurred_at, s.callback_data, s.recipient_index, s.error_code, s.details]));
       return { messages: 0, statuses: Number(r.numAffectedRows ?? 0n) };
     }
     if (messages.length) return { messages: await insertMessages(db, messages), statuses: 0 };

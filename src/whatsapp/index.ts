@@ -9,6 +9,7 @@ import { applyStatuses } from './statuses.js';
 import { webhookRoutes } from './webhook-routes.js';
 
 export { GraphClient } from './graph-client.js';
+export { chunkAad } from './media-store.js';
 
 /** Names other modules wake through ModuleContext.wake. */
 export const SENDER = 'sender';
@@ -42,12 +43,12 @@ export function whatsappModule(): AppModule {
       };
     },
     workers(ctx: ModuleContext): Worker[] {
-      const { config, database, cipher, graph, metrics, clock, log, wake, intake } = ctx;
+      const { config, database, cipher, keys, graph, metrics, clock, log, wake, intake } = ctx;
       const before = () => intake.calm();
       // Workers use their own connections (a lane after intake on PGlite): webhooks are answered first.
       const db = database.background;
-      const sender = new Sender({ db, cipher, graph, metrics, log: log.child({ worker: 'sender' }), clock, mps: config.whatsapp.mps, sendTimeoutMs: config.whatsapp.sendTimeoutMs, reconcileMs: config.whatsapp.reconcileMs, restartWaitMs: config.whatsapp.restartWaitMs, onSettled: () => wake.wake(SENDER), settleDb: database.urgent });
-      const media = new MediaDownloader({ db, cipher, graph, log: log.child({ worker: 'media' }), clock });
+      const sender = new Sender({ db, cipher, keys, graph, metrics, log: log.child({ worker: 'sender' }), clock, mps: config.whatsapp.mps, sendTimeoutMs: config.whatsapp.sendTimeoutMs, reconcileMs: config.whatsapp.reconcileMs, restartWaitMs: config.whatsapp.restartWaitMs, onSettled: () => wake.wake(SENDER), settleDb: database.urgent });
+      const media = new MediaDownloader({ db, cipher, keys, graph, log: log.child({ worker: 'media' }), clock });
       return [
         loopWorker({ name: SENDER, pollMs: 250, log, wake, tick: () => sender.tick(), after: () => sender.drain() }),
         loopWorker({ name: STATUSES, pollMs: 1000, log, wake, before, tick: async () => {

@@ -8,10 +8,12 @@
 // Each chunk is AES-256-GCM sealed with the media row's id, the chunk's position and a last-chunk flag as
 // associated data: a chunk moved to another file or position, a reordering, or a file cut short at a chunk
 // boundary all fail to decrypt. `attempt` keeps the chunks of two overlapping downloads apart; only the
-// attempt that marked the row stored is ever read.
+// attempt that marked the row stored is ever read. A patient's media is sealed under the patient's data key
+// (erasure shreds it); pass the app's Crypt ({ cipher, keys }) to read it back.
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import type { Cipher } from '../compliance/crypto.js';
+import type { Crypt } from '../compliance/identifiers.js';
 import type { Db, DbOrTx } from '../db/database.js';
 
 /** Plaintext bytes per chunk. */
@@ -87,10 +89,11 @@ export interface StoredMedia {
 }
 
 /** A stored media file, to stream (the console, the sandbox). Null when it is not (yet) stored. */
-export async function openMedia(db: Db, cipher: Cipher, mediaRowId: string): Promise<StoredMedia | null> {
-  const row = await db.selectFrom('media').select(['id', 'mime_type', 'size', 'content', 'chunk_count', 'chunk_attempt'])
+export async function openMedia(db: Db, crypt: Cipher | Crypt, mediaRowId: string): Promise<StoredMedia | null> {
+  const row = await db.selectFrom('media').select(['id', 'mime_type', 'size', 'content', 'chunk_count', 'chunk_attempt', 'patient_id'])
     .where('id', '=', mediaRowId).where('state', '=', 'stored').executeTakeFirst();
   if (!row) return null;
+  const cipher = !('keys' in crypt) ? crypt : row.patient_id ? await crypt.keys.forPatient(db, row.patient_id) : crypt.cipher;
   const { content, chunk_count: count, chunk_attempt: attempt } = row;
   if (content) {
     // Stored before media_chunks existed (migration 0006): one encrypted value.

@@ -5,6 +5,8 @@
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Cipher } from '../compliance/crypto.js';
+import type { Crypt } from '../compliance/identifiers.js';
+import type { KeyRing } from '../compliance/keys.js';
 import type { Clock } from '../lib/clock.js';
 import type { Db } from '../db/database.js';
 import { errorSummary } from '../lib/logger.js';
@@ -22,6 +24,8 @@ const LEASE_MS = 5 * 60_000;
 export interface MediaDeps {
   db: Db;
   cipher: Cipher;
+  /** Media of a patient is sealed under the patient's data key; without it (tests) under `cipher`. */
+  keys?: KeyRing;
   graph: GraphClient;
   log: Logger;
   clock: Clock;
@@ -39,7 +43,7 @@ export class MediaDownloader {
   async tick(): Promise<number> {
     const { db, clock } = this.d;
     const job = await db.transaction().execute(async (tx) => {
-      const row = await tx.selectFrom('media').select(['id', 'media_id', 'sha256', 'attempts', 'inbound_message_id'])
+      const row = await tx.selectFrom('media').select(['id', 'media_id', 'sha256', 'attempts', 'inbound_message_id', 'patient_id'])
         .where('state', '=', 'pending').where('next_attempt_at', '<=', clock.now())
         .orderBy('created_at').limit(1).forUpdate().skipLocked().executeTakeFirst();
       if (!row) return null;
@@ -54,10 +58,11 @@ export class MediaDownloader {
     return 1;
   }
 
-  private async download(job: { id: string; media_id: string; sha256: string | null; attempts: number; kind: MediaKind | null }): Promise<void> {
-    const { db, cipher, clock } = this.d;
+  private async download(job: { id: string; media_id: string; sha256: string | null; attempts: number; kind: MediaKind | null; patient_id: string | null }): Promise<void> {
+    const { db, clock } = this.d;
     const limit = job.kind ? MEDIA_MAX_BYTES[job.kind] : MAX_MEDIA_BYTES;
     try {
+      const cipher = job.patient_id && this.d.keys ? await this.d.keys.forPatient(db, job.patient_id) : this.d.cipher;
       const info = await this.d.graph.mediaInfo(job.media_id);
       if (info.fileSize !== null && info.fileSize > limit) throw new MediaTooLargeError(limit, job.kind, true);
       const dl = await this.d.graph.download(info.url, limit, job.kind);
@@ -91,7 +96,7 @@ export class MediaDownloader {
 }
 
 /** The whole file in memory: for small media only (tests, thumbnails). Stream large ones with openMedia(). */
-export async function readMedia(db: Db, cipher: Cipher, mediaRowId: string): Promise<{ bytes: Buffer; mimeType: string | null } | null> {
+export async function readMedia(db: Db, cipher: Cipher | Crypt, mediaRowId: string): Promise<{ bytes: Buffer; mimeType: string | null } | null> {
   const m = await openMedia(db, cipher, mediaRowId);
   if (!m) return null;
   const parts: Buffer[] = [];
@@ -100,7 +105,7 @@ export async function readMedia(db: Db, cipher: Cipher, mediaRowId: string): Pro
 }
 
 /** SHA-256 of a stored file, computed while streaming it. */
-export async function storedSha256(db: Db, cipher: Cipher, mediaRowId: string): Promise<string | null> {
+export async function storedSha256(db: Db, cipher: Cipher | Crypt, mediaRowId: string): Promise<string | null> {
   const m = await openMedia(db, cipher, mediaRowId);
   if (!m) return null;
   const h = crypto.createHash('sha256');

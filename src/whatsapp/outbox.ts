@@ -1,6 +1,8 @@
 // The transactional outbox: what the bot decides to send is written here in the caller's transaction,
 // together with the state change that caused it. The sender (sender.ts) delivers rows; status webhooks
-// (statuses.ts) move them forward. Payloads are encrypted: bot messages quote appointments and names.
+// (statuses.ts) move them forward. Payloads are encrypted: bot messages quote appointments and names. The
+// address ({ phone, bsuid }) is encrypted too (to_sealed, 0012). Pass the patient's cipher
+// (keys.forPatient): the sender opens both with it.
 import type { Cipher } from '../compliance/crypto.js';
 import type { DbOrTx } from '../db/database.js';
 import type { OutboxPurpose } from '../db/schema.js';
@@ -62,11 +64,11 @@ export interface EnqueueOptions {
 
 export async function enqueue(db: DbOrTx, cipher: Cipher, to: Recipient, items: readonly OutboxItem[], opts: EnqueueOptions = {}): Promise<number[]> {
   if (items.length === 0) return [];
+  const sealedTo = cipher.encryptJson({ phone: to.phone, bsuid: to.bsuid });
   const rows = items.map((item, i) => ({
     patient_id: to.patientId,
     recipient_key: to.patientId,
-    to_phone: to.phone,
-    to_bsuid: to.bsuid,
+    to_sealed: sealedTo,
     kind: isReadReceipt(item) ? 'read' : item.type,
     payload: cipher.encryptJson(item),
     requires_window: isReadReceipt(item) ? false : requiresWindow(item),
@@ -91,6 +93,14 @@ const outboxItemSchema = z.union([readReceiptSchema, outboundMessageSchema]);
 /** Re-reads a stored payload; throws when it is not (or no longer) a valid message. */
 export function decodeItem(cipher: Cipher, payload: Uint8Array): OutboxItem {
   return outboxItemSchema.parse(cipher.decryptJson(payload));
+}
+
+const addressSchema = z.object({ phone: z.string().nullable(), bsuid: z.string().nullable() });
+
+/** Where a row goes: its sealed address, or the clear columns of a row written before 0012 and not yet converted. */
+export function decodeAddress(cipher: Cipher, row: { to_sealed: Uint8Array | null; to_phone: string | null; to_bsuid: string | null }): { phone: string | null; bsuid: string | null } {
+  if (row.to_sealed) return addressSchema.parse(cipher.decryptJson(row.to_sealed));
+  return { phone: row.to_phone, bsuid: row.to_bsuid };
 }
 
 export { isReadReceipt };

@@ -81,7 +81,7 @@ async function replyDue(clock: Clock): Promise<string> {
 }
 
 async function row(phone: string) {
-  return db.db.selectFrom('outbox').selectAll().where('to_phone', '=', phone).executeTakeFirstOrThrow();
+  return db.db.selectFrom('outbox').selectAll('outbox').innerJoin('patients', 'patients.id', 'outbox.patient_id').where('patients.wa_id', '=', phone).executeTakeFirstOrThrow();
 }
 
 async function sendAll(s: Sender): Promise<void> {

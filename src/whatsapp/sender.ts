@@ -8,13 +8,15 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Metrics } from '../analytics/metrics.js';
-import { recordAudit, recordMarketingStop, refusedCondition, SYSTEM, type AuditEvent, type Cipher } from '../compliance/index.js';
+import { recordAudit, recordMarketingStop, refusedCondition, SYSTEM, type AuditEvent } from '../compliance/index.js';
+import type { Cipher } from '../compliance/crypto.js';
+import type { KeyRing } from '../compliance/keys.js';
 import type { Db, Tx } from '../db/database.js';
 import type { Clock } from '../lib/clock.js';
 import { backoffMs, classify } from './graph-errors.js';
 import type { GraphClient, SendOutcome } from './graph-client.js';
 import { toWire, markRead } from './outbound.js';
-import { CALLBACK_PREFIX, callbackDataFor, decodeItem, isReadReceipt, type OutboxItem } from './outbox.js';
+import { CALLBACK_PREFIX, callbackDataFor, decodeAddress, decodeItem, isReadReceipt, type OutboxItem } from './outbox.js';
 import { errorSummary } from '../lib/logger.js';
 import { applyHeldStatusesFor } from './statuses.js';
 import { listenedThrough } from './listeners.js';
@@ -69,6 +71,8 @@ export function scheduleBound(mps: number, windowMs: number): number {
 export interface SenderDeps {
   db: Db;
   cipher: Cipher;
+  /** Opens rows sealed under their patient's data key (outbox.ts); without it only `cipher` is tried. */
+  keys?: KeyRing;
   graph: Pick<GraphClient, 'sendMessage'>;
   metrics: Metrics;
   log: Logger;
@@ -95,6 +99,7 @@ interface ClaimedRow {
   /** The patient opted out or withdrew the row's purpose (never for replies): cancelled, not sent. */
   refused: boolean;
   payload: Uint8Array;
+  to_sealed: Uint8Array | null;
   to_phone: string | null;
   to_bsuid: string | null;
   requires_window: boolean;
@@ -277,8 +282,10 @@ export class Sender {
     let item: OutboxItem;
     let body: unknown;
     try {
-      item = decodeItem(cipher, row.payload);
-      body = isReadReceipt(item) ? markRead(item.messageId, { typing: item.typing }) : toWire(item, { phone: row.to_phone, bsuid: row.to_bsuid }, callbackDataFor(row.id, row.callback_token));
+      // The patient's cipher (cached per patient); it also opens rows sealed with ENCRYPTION_KEY before 0012.
+      const c = row.patient_id && this.d.keys ? await this.d.keys.forPatient(db, row.patient_id) : cipher;
+      item = decodeItem(c, row.payload);
+      body = isReadReceipt(item) ? markRead(item.messageId, { typing: item.typing }) : toWire(item, decodeAddress(c, row), callbackDataFor(row.id, row.callback_token));
     } catch (e) {
       // A payload that cannot become a valid request never will: fail it rather than loop on it.
       await db.updateTable('outbox')
@@ -482,7 +489,7 @@ async function claimKind(tx: Tx, now: Date, limit: number, readReceipts: boolean
     update outbox set state = 'sending', attempts = outbox.attempts + 1, claim_seq = outbox.claim_seq + 1, claimed_at = ${now}, dispatched_at = null
       from due left join patients pt on pt.id = due.patient_id
      where outbox.id = due.id
-    returning outbox.id, outbox.patient_id, outbox.kind, outbox.purpose, ${refusedCondition('outbox', 'pt')} as refused, outbox.payload, outbox.to_phone, outbox.to_bsuid, outbox.requires_window, outbox.callback_token,
+    returning outbox.id, outbox.patient_id, outbox.kind, outbox.purpose, ${refusedCondition('outbox', 'pt')} as refused, outbox.payload, outbox.to_sealed, outbox.to_phone, outbox.to_bsuid, outbox.requires_window, outbox.callback_token,
               outbox.attempts, outbox.claim_seq, pt.last_inbound_at`.execute(tx);
   return r.rows;
 }

@@ -8,6 +8,8 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { startFakeGraph, sign, type FakeGraph } from '../support/fake-graph.js';
 import { APP_SECRET, startTestApp, waitFor } from '../support/app.js';
 import type { Running } from '../../src/main.js';
+import { openInbound, senderKeyOf } from '../support/identity.js';
+import { bsuidIndex, phoneIndex } from '../../src/compliance/identifiers.js';
 
 let db: TestDatabase;
 let fake: FakeGraph;
@@ -201,8 +203,8 @@ describe('hostile signed webhooks', () => {
     expect(await post(body)).toBe(200);
     expect(await count('webhook_dead_letters')).toBe(dead);
     const id = c.message['id'] as string;
-    const row = await db.db.selectFrom('inbound_messages').select(['payload']).where('wamid', '=', id).executeTakeFirstOrThrow();
-    const stored = app.services.cipher.decryptJson(row.payload) as { message: { text?: unknown } };
+    const row = await db.db.selectFrom('inbound_messages').select(['payload', 'patient_id']).where('wamid', '=', id).executeTakeFirstOrThrow();
+    const stored = (await openInbound(db.db, app.services, row)) as { message: { text?: unknown } };
     expect(stored.message).toEqual(c.message);
     if (c.words !== null) expect((stored.message.text as { body: string }).body).toBe(c.words);
     expect(await waitFor(() => answered({ id, from: String(c.message['from']) }))).toBe(true);
@@ -221,7 +223,7 @@ describe('hostile signed webhooks', () => {
 describe('what the placeholder bot leaves unanswered, and senders named only by their contact', () => {
   async function processed(id: string) {
     const row = await waitFor(async () => {
-      const r = await db.db.selectFrom('inbound_messages').select(['state', 'patient_id', 'sender_key', 'wa_id', 'bsuid']).where('wamid', '=', id).executeTakeFirst();
+      const r = await db.db.selectFrom('inbound_messages').select(['state', 'patient_id', 'sender_key', 'wa_id_index', 'bsuid_index']).where('wamid', '=', id).executeTakeFirst();
       return r?.state === 'done' ? r : undefined;
     });
     expect(row, id).toBeDefined();
@@ -260,7 +262,7 @@ describe('what the placeholder bot leaves unanswered, and senders named only by 
     const userId = `US.${++seq}${Date.now()}`;
     const id = wamid('bsuid');
     const { row } = await send({ id, timestamp: ts(), type: 'text', text: { body: 'Hello' } }, [{ profile: { name: 'Username User', username: 'uu' }, user_id: userId }]);
-    expect(row).toMatchObject({ sender_key: `u:${userId}`, bsuid: userId, wa_id: null });
+    expect(row).toMatchObject({ sender_key: senderKeyOf(app.services.cipher, { bsuid: userId }), bsuid_index: bsuidIndex(app.services.cipher, userId), wa_id_index: null });
     expect(await waitFor(() => answered({ id, from: '' }))).toBe(true);
   });
 
@@ -268,7 +270,7 @@ describe('what the placeholder bot leaves unanswered, and senders named only by 
     const from = phone();
     const id = wamid('waid');
     const { row } = await send({ id, timestamp: ts(), type: 'text', text: { body: 'Hello' } }, [contact(from)]);
-    expect(row).toMatchObject({ sender_key: `p:${from}`, wa_id: from });
+    expect(row).toMatchObject({ sender_key: senderKeyOf(app.services.cipher, { phone: from }), wa_id_index: phoneIndex(app.services.cipher, from) });
     expect(await waitFor(() => answered({ id, from }))).toBe(true);
   });
 });

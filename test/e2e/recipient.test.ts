@@ -6,6 +6,7 @@ import { postWebhook, startFakeGraph, type FakeGraph } from '../support/fake-gra
 import { APP_SECRET, TOKEN, startTestApp, waitFor } from '../support/app.js';
 import { textFrom } from '../support/inbound.js';
 import type { Running } from '../../src/main.js';
+import { ofPatient } from '../support/identity.js';
 
 let db: TestDatabase;
 let fake: FakeGraph;
@@ -24,7 +25,7 @@ afterAll(async () => {
 });
 
 const replyState = async (bsuid: string) =>
-  (await db.db.selectFrom('outbox').select('state').where('to_bsuid', '=', bsuid).where('kind', '!=', 'read').executeTakeFirst())?.state;
+  (await db.db.selectFrom('outbox').select('state').where(ofPatient(app.services.cipher, { bsuid })).where('kind', '!=', 'read').executeTakeFirst())?.state;
 const sends = () => fake.received.filter((r) => r.path.endsWith('/messages') && r.body['status'] !== 'read');
 
 describe('reply addressing', () => {

@@ -8,6 +8,8 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { startFakeGraph, inboundText, sign, type FakeGraph } from '../support/fake-graph.js';
 import { APP_SECRET, VERIFY, startTestApp, waitFor } from '../support/app.js';
 import type { Running } from '../../src/main.js';
+import { ofPatient, openInbound, senderKeyOf } from '../support/identity.js';
+import { bsuidIndex } from '../../src/compliance/identifiers.js';
 
 let db: TestDatabase;
 let fake: FakeGraph;
@@ -72,7 +74,7 @@ async function callbackOf(wamid: string | null): Promise<string> {
 /** Waits until every outbox row for a phone number has left the sender's hands (sent, failed or cancelled). */
 async function settled(phone: string): Promise<boolean> {
   return waitFor(async () => {
-    const rows = await db.db.selectFrom('outbox').select('state').where('to_phone', '=', phone).execute();
+    const rows = await db.db.selectFrom('outbox').select('state').where(ofPatient(app.services.cipher, { phone })).execute();
     return rows.length > 0 && rows.every((r) => r.state === 'sent' || r.state === 'failed' || r.state === 'cancelled');
   });
 }
@@ -92,7 +94,7 @@ describe('webhook verification and intake', () => {
     const missing = await fetch(`${app.base}/webhooks/whatsapp`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
     expect(missing.status).toBe(401);
     expect((await post(payload, { secret: 'not-the-secret' })).status).toBe(401);
-    const rows = await db.db.selectFrom('inbound_messages').select('id').where('sender_key', '=', 'p:33600000099').execute();
+    const rows = await db.db.selectFrom('inbound_messages').select('id').where('sender_key', '=', senderKeyOf(app.services.cipher, { phone: '33600000099' })).execute();
     expect(rows).toHaveLength(0);
   });
 
@@ -113,7 +115,7 @@ describe('webhook verification and intake', () => {
   it('ignores a phone_number_id that is not ours', async () => {
     const r = await post(inboundText('33600000098', 'Hello', { phoneNumberId: 'SOMEONE_ELSE' }));
     expect(r.status).toBe(200);
-    const rows = await db.db.selectFrom('inbound_messages').select('id').where('sender_key', '=', 'p:33600000098').execute();
+    const rows = await db.db.selectFrom('inbound_messages').select('id').where('sender_key', '=', senderKeyOf(app.services.cipher, { phone: '33600000098' })).execute();
     expect(rows).toHaveLength(0);
   });
 });
@@ -149,7 +151,7 @@ describe('reply loop', () => {
     // Duplicates are dropped at intake, before the 200: once every reply row has settled, none can follow.
     expect(await settled('33600000002')).toBe(true);
     expect(fake.delivered('33600000002')).toHaveLength(1);
-    const rows = await db.db.selectFrom('inbound_messages').select('id').where('sender_key', '=', 'p:33600000002').execute();
+    const rows = await db.db.selectFrom('inbound_messages').select('id').where('sender_key', '=', senderKeyOf(app.services.cipher, { phone: '33600000002' })).execute();
     expect(rows).toHaveLength(1);
   });
 
@@ -158,8 +160,8 @@ describe('reply loop', () => {
     const payload = inboundText('33600000003', text);
     expect((await post(payload)).status).toBe(200);
     expect(await waitFor(() => fake.delivered('33600000003').length > 0)).toBe(true);
-    const row = await db.db.selectFrom('inbound_messages').select('payload').where('sender_key', '=', 'p:33600000003').executeTakeFirstOrThrow();
-    const stored = app.services.cipher.decryptJson(row.payload) as { message: { text: { body: string } } };
+    const row = await db.db.selectFrom('inbound_messages').select(['payload', 'patient_id']).where('sender_key', '=', senderKeyOf(app.services.cipher, { phone: '33600000003' })).executeTakeFirstOrThrow();
+    const stored = (await openInbound(db.db, app.services, row)) as { message: { text: { body: string } } };
     expect(stored.message.text.body).toBe(text);
   });
 
@@ -175,9 +177,11 @@ describe('reply loop', () => {
     expect((await post(payload)).status).toBe(200);
     const sent = await waitFor(() => fake.received.find((r) => r.body['recipient'] === 'US.13491208655302741918' && r.body['type']));
     expect(sent?.body).toEqual(welcomeMenu({ recipient: 'US.13491208655302741918' }, await callbackOf(sent?.wamid ?? null)));
-    const patient = await db.db.selectFrom('patients').selectAll().where('bsuid', '=', 'US.13491208655302741918').executeTakeFirstOrThrow();
-    expect(patient.wa_id).toBeNull();
-    expect(patient.username).toBe('kim.w');
+    const patient = await db.db.selectFrom('patients').selectAll().where('bsuid_index', '=', bsuidIndex(app.services.cipher, 'US.13491208655302741918')).executeTakeFirstOrThrow();
+    expect(patient.wa_id_index).toBeNull();
+    expect(patient.bsuid).toBeNull();
+    expect(patient.username).toBeNull();
+    expect((await app.services.keys.forPatient(db.db, patient.id)).decrypt(patient.username_sealed!).toString()).toBe('kim.w');
   });
 });
 
@@ -201,15 +205,19 @@ describe('patients and media', () => {
     expect(chunks).toHaveLength(1);
     expect(chunks.some((c) => Buffer.from(c.content).includes(bytes))).toBe(false);
     const { readMedia } = await import('../../src/whatsapp/media.js');
-    expect((await readMedia(db.db, app.services.cipher, stored!.id))?.bytes.equals(bytes)).toBe(true);
+    expect((await readMedia(db.db, app.services, stored!.id))?.bytes.equals(bytes)).toBe(true);
     const downloads = fake.received.filter((r) => r.path.startsWith('/_media/') || r.path === '/v26.0/MEDIA123');
     expect(downloads.map((d) => [d.path, d.auth])).toEqual([
       ['/v26.0/MEDIA123', 'Bearer test-token'],
       ['/_media/MEDIA123', 'Bearer test-token'],
     ]);
-    const patient = await db.db.selectFrom('patients').selectAll().where('bsuid', '=', 'FR.33600000030').executeTakeFirstOrThrow();
-    expect(patient.wa_id).toBe('33600000030');
-    expect(app.services.cipher.decrypt(patient.profile_name!).toString()).toBe('Zoltan Quixbyvarga');
+    const patient = await db.db.selectFrom('patients').selectAll().where('bsuid_index', '=', bsuidIndex(app.services.cipher, 'FR.33600000030')).executeTakeFirstOrThrow();
+    expect(patient.wa_id).toBeNull();
+    const own = await app.services.keys.forPatient(db.db, patient.id);
+    expect(own.decrypt(patient.wa_id_sealed!).toString()).toBe('33600000030');
+    expect(own.decrypt(patient.profile_name!).toString()).toBe('Zoltan Quixbyvarga');
+    // Under the patient's data key, not ENCRYPTION_KEY: erasure's crypto-shredding covers it.
+    expect(() => app.services.cipher.decrypt(patient.profile_name!)).toThrow();
   });
 });
 
@@ -229,7 +237,7 @@ describe('faults', () => {
     fake.setFaults((b) => (b['status'] === 'read' ? 'ok' : ++n === 1 ? 'lost' : 'ok'));
     await post(inboundText('33600000011', 'Hello'));
     const row = await waitFor(async () => {
-      const r = await db.db.selectFrom('outbox').select(['state', 'status', 'wamid']).where('kind', '=', 'interactive').where('to_phone', '=', '33600000011').executeTakeFirst();
+      const r = await db.db.selectFrom('outbox').select(['state', 'status', 'wamid']).where('kind', '=', 'interactive').where(ofPatient(app.services.cipher, { phone: '33600000011' })).executeTakeFirst();
       return r?.status === 'read' ? r : undefined;
     });
     // Settled by its statuses: a sent row is never claimed again, so no reconciliation can resend it.
@@ -253,7 +261,7 @@ describe('faults', () => {
     fake.setFaults((b) => (b['status'] === 'read' ? 'ok' : '131047'));
     await post(inboundText('33600000013', 'Hello'));
     const row = await waitFor(async () => {
-      const r = await db.db.selectFrom('outbox').selectAll().where('kind', '=', 'interactive').where('to_phone', '=', '33600000013').executeTakeFirst();
+      const r = await db.db.selectFrom('outbox').selectAll().where('kind', '=', 'interactive').where(ofPatient(app.services.cipher, { phone: '33600000013' })).executeTakeFirst();
       return r?.state === 'failed' ? r : undefined;
     });
     expect(row?.error_code).toBe(131047);
@@ -266,7 +274,7 @@ describe('faults', () => {
     expect(alert).toBeTruthy();
     // The sends already under way when the first 190 came back (read receipt and reply) settle, then nothing.
     const waiting = await waitFor(async () => {
-      const rows = await db.db.selectFrom('outbox').select('state').where('to_phone', '=', '33600000014').execute();
+      const rows = await db.db.selectFrom('outbox').select('state').where(ofPatient(app.services.cipher, { phone: '33600000014' })).execute();
       return rows.length > 0 && rows.every((p) => p.state === 'pending');
     });
     expect(waiting).toBe(true);

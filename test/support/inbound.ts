@@ -5,6 +5,8 @@ import type { Kysely } from 'kysely';
 import pino from 'pino';
 import { createMetrics } from '../../src/analytics/metrics.js';
 import { createCipher } from '../../src/compliance/crypto.js';
+import type { Crypt } from '../../src/compliance/identifiers.js';
+import { createKeyRing, kekOf } from '../../src/compliance/keys.js';
 import type { ConversationHandler } from '../../src/conversation/handler.js';
 import { InboundWorker } from '../../src/conversation/inbound-worker.js';
 import type { DB } from '../../src/db/schema.js';
@@ -12,6 +14,9 @@ import { storeWebhook } from '../../src/whatsapp/inbound-store.js';
 import { text } from '../../src/whatsapp/outbound.js';
 
 export const cipher = createCipher(Buffer.alloc(32, 5));
+/** Per-patient data keys under the same key as `cipher`, as main.ts builds them. */
+export const keys = createKeyRing({ keks: [kekOf(Buffer.alloc(32, 5))] });
+export const crypt: Crypt = { cipher, keys };
 
 export interface Who {
   phone?: string;
@@ -83,6 +88,7 @@ export function testWorker(db: Kysely<DB>, opts: { instanceId: string; now?: () 
   const worker = new InboundWorker({
     db,
     cipher,
+    keys,
     clock: { now: opts.now ?? (() => new Date()) },
     log: pino({ level: 'silent' }),
     metrics: createMetrics(db),

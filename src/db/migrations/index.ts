@@ -12,6 +12,7 @@ import { clinicSeed } from './0007-clinic-seed.js';
 import { sender } from './0008-sender.js';
 import { complianceCore } from './0009-compliance-core.js';
 import { consent } from './0011-consent.js';
+import { identifiers } from './0012-identifiers.js';
 
 function statements(list: readonly string[]): Migration {
   return {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0008-sender': statements(sender),
   '0009-compliance-core': statements(complianceCore),
   '0011-consent': statements(consent),
+  '0012-identifiers': statements(identifiers),
 };
