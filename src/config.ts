@@ -54,6 +54,15 @@ const envSchema = z.object({
   // How long a patient stays verified (date of birth + one-time code) in a conversation.
   VERIFICATION_TTL_MINUTES: positiveInt(24 * 60).default(15),
   SEED_DEMO: flag.optional(),
+  SESSION_IDLE_MINUTES: positiveInt(24 * 60).default(30),
+  SESSION_MAX_HOURS: positiveInt(24 * 30).default(12),
+  LOGIN_MAX_FAILURES: positiveInt(100).default(5),
+  LOGIN_LOCK_MINUTES: positiveInt(24 * 60).default(15),
+  AUTH_RATE_LIMIT_PER_MINUTE: positiveInt(10_000).default(10),
+  // Whose X-Forwarded-For to believe for the client address (audit log, sign-in rate limit): 'loopback' (a
+  // proxy on this machine), addresses or CIDRs (comma-separated), 1 (anyone: only behind a proxy that
+  // overwrites the header) or 0 (nobody).
+  TRUST_PROXY: z.string().trim().regex(/^[\w.:/, -]+$/, 'must be loopback, addresses or CIDRs, 1 or 0').default('loopback'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().optional(),
   WORKERS: flag.default(true),
@@ -100,6 +109,16 @@ export interface Config {
   /** How long identity verification lasts (VERIFICATION_TTL_MINUTES), never longer. */
   readonly verificationTtlMinutes: number;
   readonly seedDemo: boolean;
+  /** Fastify's trustProxy: which peers' X-Forwarded-For gives the client address. */
+  readonly trustProxy: boolean | string[];
+  /** Staff sign-in (src/staff): session lifetimes, lockout, per-IP limit on the login and TOTP routes. */
+  readonly staff: {
+    readonly sessionIdleMinutes: number;
+    readonly sessionMaxHours: number;
+    readonly loginMaxFailures: number;
+    readonly loginLockMinutes: number;
+    readonly authRateLimitPerMinute: number;
+  };
   readonly logLevel: string;
   /** Background workers (inbound processing, sender, reconciliation). Off for CLI commands. */
   readonly workers: boolean;
@@ -116,6 +135,12 @@ export interface Config {
   readonly workerConnections: number;
   /** Retention (src/compliance/retention.ts): days message content is kept. */
   readonly retention: { readonly messageDays: number };
+}
+
+function trustProxyOf(v: string): boolean | string[] {
+  if (v === '0' || v === 'false') return false;
+  if (v === '1' || v === 'true') return true;
+  return v.split(',').map((x) => x.trim()).filter(Boolean);
 }
 
 export class ConfigError extends Error {
@@ -177,6 +202,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminApiToken: e.ADMIN_API_TOKEN,
     verificationTtlMinutes: e.VERIFICATION_TTL_MINUTES,
     seedDemo: e.SEED_DEMO ?? sandbox,
+    trustProxy: trustProxyOf(e.TRUST_PROXY),
+    staff: {
+      sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
+      sessionMaxHours: e.SESSION_MAX_HOURS,
+      loginMaxFailures: e.LOGIN_MAX_FAILURES,
+      loginLockMinutes: e.LOGIN_LOCK_MINUTES,
+      authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
+    },
     logLevel: e.LOG_LEVEL,
     workers: e.WORKERS,
     databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS,

@@ -23,6 +23,7 @@ import { Wakeups, type AppModule, type ModuleContext, type Worker } from './lib/
 import { patientsModule } from './patients/index.js';
 import { clinicName, sandboxModule, type SandboxHandle } from './sandbox/index.js';
 import { schedulingModule } from './scheduling/index.js';
+import { staffModule } from './staff/index.js';
 import { GraphClient, whatsappModule } from './whatsapp/index.js';
 import { BEAT_MS, beat, startListening } from './whatsapp/listeners.js';
 
@@ -72,6 +73,7 @@ export function appModules(o: ModuleOptions): AppModule[] {
     conversationModule({ ...(o.handler ? { handler: o.handler } : {}) }),
     schedulingModule(),
     ...(o.sandbox ? [sandboxModule(o.sandboxHandle)] : []),
+    staffModule(),
     consoleModule(),
   ];
 }

@@ -126,6 +126,26 @@ const sandboxTable = (table: string, columns: Record<string, ColumnSpec>): Table
   table, owner: 'sandbox', relation: { kind: 'none', why: sandboxWhy }, erase: { action: 'keep', why: sandboxWhy }, columns,
 });
 
+function staffTables(): TableSpec[] {
+  const why = 'staff accounts and their credentials: no patient data';
+  const secret: ColumnSpec = { class: 'secret' };
+  const staffData = (note: string): ColumnSpec => ({ class: 'clinic', note });
+  const t = (table: string, columns: Record<string, ColumnSpec>): TableSpec => ({ table, owner: 'staff', relation: { kind: 'none', why }, erase: { action: 'keep', why }, columns });
+  return [
+    t('staff_users', {
+      id: op, email: staffData('the staff member\'s e-mail'), display_name: staffData('the staff member\'s name'), role: op,
+      password_hash: { ...secret, note: 'argon2id' }, totp_secret: { ...secret, note: 'sealed with ENCRYPTION_KEY' }, totp_pending_secret: { ...secret, note: 'sealed with ENCRYPTION_KEY' },
+      ...ops('totp_enabled', 'totp_last_step', 'require_totp', 'failed_logins', 'locked_until', 'disabled_at', 'password_changed_at', 'last_login_at', 'created_at', 'updated_at'),
+    }),
+    t('staff_sessions', {
+      id: { ...secret, note: 'SHA-256 of the cookie token' }, user_id: op, csrf_token: secret,
+      ...ops('created_at', 'last_seen_at', 'expires_at', 'revoked_at', 'pending_totp'), ip: staffData('the staff member\'s address'),
+    }),
+    t('api_tokens', { id: op, name: staffData('a label an admin chose'), token_hash: { ...secret, note: 'SHA-256 of the token' }, ...ops('role', 'created_by', 'created_at', 'expires_at', 'revoked_at', 'last_used_at') }),
+    t('auth_rate_limits', { key: staffData('sign-in route and client address'), ...ops('window_started_at', 'hits') }),
+  ];
+}
+
 export const DATA_MAP: readonly TableSpec[] = [
   {
     table: 'patients', owner: 'patients', relation: { kind: 'subject' }, export: 'patient', erase: { action: 'delete' },
@@ -281,6 +301,9 @@ export const DATA_MAP: readonly TableSpec[] = [
   clinicTable('closures', { ...ops('id', 'clinic_id', 'location_id', 'practitioner_id'), ...clinicCols('starts_at', 'ends_at', 'reason'), created_at: op }),
   clinicTable('faq_entries', { ...ops('id', 'clinic_id', 'location_id', 'intent', 'language'), ...clinicCols('question', 'answer'), updated_by: { class: 'operational', note: 'a staff user id' }, ...ops('created_at', 'updated_at') }),
   clinicTable('clinic_seed_rows', ops('clinic_id', 'table_name', 'seed_key', 'row_id', 'content_hash', 'seeded_at')),
+  // Staff accounts (0010, src/staff): the clinic's staff, never patients; their e-mail and name are the staff
+  // member's own data. Secrets are stored only as hashes or sealed.
+  ...staffTables(),
   sandboxTable('sandbox_patients', { id: op, wa_id: phone, bsuid, name: { class: 'phi_sealed', sealed: { key: 'app', as: 'text' } }, ...ops('language', 'last_inbound_at', 'typing_until', 'rev', 'created_at') }),
   sandboxTable('sandbox_messages', { ...ops('id', 'patient_id', 'direction'), wamid: pseudo, type: op, content: { class: 'phi_sealed', sealed: { key: 'app', as: 'json' } }, ...ops('status', 'error_code'), callback_data: pseudo, context_wamid: pseudo, ...ops('created_at', 'rev') }),
   sandboxTable('sandbox_media', { id: pseudo, ...ops('mime_type', 'sha256', 'size', 'filename', 'origin'), content: { class: 'phi_sealed', sealed: { key: 'app', as: 'bytes' } }, ...ops('created_at', 'deleted_at') }),

@@ -283,10 +283,71 @@ export interface SystemKeysTable {
   rewrapped_at: NullableTimestamp;
 }
 
+export type StaffRole = 'admin' | 'clinician' | 'reception' | 'analyst';
+/** Staff accounts (0010, src/staff). */
+export interface StaffUsersTable {
+  id: Generated<string>;
+  email: string;
+  display_name: string;
+  role: StaffRole;
+  /** argon2id, PHC string format. */
+  password_hash: string;
+  /** Sealed with ENCRYPTION_KEY (bound to the user's id). */
+  totp_secret: Bytes | null;
+  totp_pending_secret: Bytes | null;
+  totp_enabled: Generated<boolean>;
+  totp_last_step: ColumnType<number | null, number | null | undefined, number | null>;
+  require_totp: Generated<boolean>;
+  failed_logins: Generated<number>;
+  locked_until: NullableTimestamp;
+  disabled_at: NullableTimestamp;
+  password_changed_at: Generated<Date>;
+  last_login_at: NullableTimestamp;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** Console sessions (0010): id = SHA-256 of the cookie's token. */
+export interface StaffSessionsTable {
+  id: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: NullableTimestamp;
+  pending_totp: Generated<boolean>;
+  ip: string | null;
+}
+
+/** API tokens for integrations (0010): only the SHA-256 of the token is kept. */
+export interface ApiTokensTable {
+  id: Generated<string>;
+  name: string;
+  token_hash: string;
+  role: StaffRole;
+  created_by: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: NullableTimestamp;
+  last_used_at: NullableTimestamp;
+}
+
+/** Per-IP hits on the sign-in routes in the current window (0010, src/staff/rate-limit.ts). */
+export interface AuthRateLimitsTable {
+  key: string;
+  window_started_at: Timestamp;
+  hits: number;
+}
+
 export interface DB {
   consent_events: ConsentEventsTable;
   patient_consents: PatientConsentsTable;
   identity_verifications: IdentityVerificationsTable;
+  auth_rate_limits: AuthRateLimitsTable;
+  staff_users: StaffUsersTable;
+  staff_sessions: StaffSessionsTable;
+  api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
   system_keys: SystemKeysTable;
   data_keys: DataKeysTable;

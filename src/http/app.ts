@@ -41,7 +41,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.log,
     // Request lines would carry query strings (verify tokens) and paths with ids: we log what matters ourselves.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: true,
+    // X-Forwarded-For only from the proxies TRUST_PROXY names: anyone else could pick their own address.
+    trustProxy: deps.config.trustProxy,
     bodyLimit: 1024 * 1024,
     // Slow or idle clients must not hold connections (slowloris): the whole request, headers first, within
     // these limits, else 408 and the connection closes. Keep-alive longer than typical proxies (60 s) so they

@@ -12,6 +12,8 @@ import type { Cipher } from '../compliance/crypto.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { loopWorker } from '../jobs/index.js';
+import { AppError } from '../lib/errors.js';
+import { staffSessionOf } from '../staff/index.js';
 import type { AppModule, Wakeups } from '../lib/module.js';
 import { graphRoutes, notifyApprovals } from './graph-routes.js';
 import { MAX_UPLOAD_BYTES } from './media-rules.js';
@@ -60,6 +62,12 @@ export function webhookUrlOf(app: FastifyInstance): string | null {
   return `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}/webhooks/whatsapp`;
 }
 
+/** 127.0.0.0/8, ::1 and localhost: addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h);
+}
+
 /** The demo clinic's name when the scheduling module has seeded one; the sandbox works without it. */
 export async function clinicName(db: Db): Promise<string | null> {
   try {
@@ -85,7 +93,18 @@ export function sandboxPlugin(deps: SandboxPluginDeps, handle: SandboxHandle = {
     await sb.ensureDefaults();
     await app.register(fastifyMultipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 1 } });
     await app.register(graphRoutes(sb), { prefix: '/sandbox/graph' });
-    await app.register(phoneRoutes(sb, { clinicName: () => clinicName(deps.database.db) }));
+    // The phone page shows simulated patients' chats: on an address others can reach, only staff signed in to
+    // the console may open it. (/sandbox/graph answers the app itself, with the WhatsApp access token.)
+    await app.register(async (phone) => {
+      if (!isLoopbackHost(deps.config.host)) {
+        phone.addHook('onRequest', async (req, reply) => {
+          if (await staffSessionOf(deps, req)) return;
+          if (req.method === 'GET' && (req.url === '/sandbox' || req.url.startsWith('/sandbox?') || req.url === '/sandbox/')) return reply.redirect('/', 302);
+          throw new AppError('unauthenticated', 401, 'Sign in to the staff console first');
+        });
+      }
+      await phone.register(phoneRoutes(sb, { clinicName: () => clinicName(deps.database.db) }));
+    });
     sb.dispatcher.setWake(() => deps.wake.wake(DISPATCHER));
     app.addHook('onClose', async () => {
       sb.dispatcher.stop();

@@ -11,6 +11,7 @@ import { mediaChunks } from './0006-media-chunks.js';
 import { clinicSeed } from './0007-clinic-seed.js';
 import { sender } from './0008-sender.js';
 import { complianceCore } from './0009-compliance-core.js';
+import { staff } from './0010-staff.js';
 import { consent } from './0011-consent.js';
 import { identifiers } from './0012-identifiers.js';
 
@@ -32,6 +33,7 @@ export const migrations: Record<string, Migration> = {
   '0007-clinic-seed': statements(clinicSeed),
   '0008-sender': statements(sender),
   '0009-compliance-core': statements(complianceCore),
+  '0010-staff': statements(staff),
   '0011-consent': statements(consent),
   '0012-identifiers': statements(identifiers),
 };
