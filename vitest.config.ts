@@ -7,6 +7,8 @@ const common = {
   include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
   testTimeout: 60_000,
   hookTimeout: 120_000,
+  // Builds the staff console (dist/console) once when its sources changed.
+  globalSetup: ['test/support/console-build.setup.ts'],
 };
 
 export default defineConfig({

@@ -14,7 +14,7 @@ import { loadConfig, type Config } from './config.js';
 import { conversationModule, type ConversationHandler } from './conversation/index.js';
 import { databaseOptions, migrate, openDatabase, type Database } from './db/database.js';
 import { databaseModule } from './db/index.js';
-import { buildApp, landingModule } from './http/index.js';
+import { buildApp, consoleModule, ensureConsoleBuilt } from './http/index.js';
 import { JobQueue, loopWorker } from './jobs/index.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { IntakePressure } from './lib/intake-pressure.js';
@@ -61,7 +61,7 @@ export interface ModuleOptions {
   sandboxHandle?: SandboxHandle | undefined;
 }
 
-/** The modules of PatientLine, in registration order (the landing page last: it links to what exists). */
+/** The modules of PatientLine, in registration order (the staff console last: its fallback takes what is left). */
 export function appModules(o: ModuleOptions): AppModule[] {
   return [
     databaseModule(),
@@ -74,7 +74,7 @@ export function appModules(o: ModuleOptions): AppModule[] {
     schedulingModule(),
     ...(o.sandbox ? [sandboxModule(o.sandboxHandle)] : []),
     staffModule(),
-    landingModule(),
+    consoleModule(),
   ];
 }
 
@@ -187,6 +187,7 @@ function serverModule(): AppModule {
         usage: 'patientline start',
         async run() {
           const cfg = loadConfig(process.env);
+          await ensureConsoleBuilt();
           const running = await startServer(cfg);
           const base = running.url;
           const row = (label: string, value: string) => `  ${`${label}:`.padEnd(17)} ${value}`;

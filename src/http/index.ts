@@ -1,13 +1,15 @@
-// The HTTP shell's own module: the landing page at /. The app itself (health, readiness, metrics, the one
-// error handler) is built by buildApp in app.ts.
+// The HTTP shell's own module: the staff console at / (built from web/console). The app itself (health,
+// readiness, metrics, the one error handler) is built by buildApp in app.ts.
 import type { AppModule } from '../lib/module.js';
-import { landingPlugin } from './landing.js';
+import { consolePlugin } from './console.js';
 
 export { buildApp, sendProblem, type AppDeps } from './app.js';
+export { consoleBuildIsStale, ensureConsoleBuilt } from './console-build.js';
+export { CONSOLE_CSP, securityHeaders } from './security-headers.js';
 
-export function landingModule(): AppModule {
+export function consoleModule(): AppModule {
   return {
-    name: 'landing',
-    routes: (ctx) => landingPlugin({ sandbox: ctx.config.sandbox, adminEmail: ctx.config.adminEmail }),
+    name: 'console',
+    routes: (ctx) => consolePlugin({ https: ctx.config.publicUrl.startsWith('https:') }),
   };
 }

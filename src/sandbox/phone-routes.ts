@@ -2,9 +2,11 @@
 // what the phone sends, live updates by server-sent events, and the sandbox settings a developer toggles.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { securityHeaders } from '../http/index.js';
 import { AppError } from '../lib/errors.js';
 import { checkUpload } from './media-rules.js';
 import { patientSends, patientSendsMedia, phoneShowed, messageView, PhoneError, phoneInputSchema } from './phone.js';
@@ -26,8 +28,9 @@ const newPatientSchema = z.object({
 });
 const seenSchema = z.object({ wamids: z.array(z.string().min(1).max(512)).min(1).max(100) });
 
-// The page is same-origin static files: no inline script or style, no third-party anything.
-const CSP = "default-src 'self'; img-src 'self' data: blob:; media-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+// The page is same-origin static files: no inline script or style, no third-party anything. Beyond the
+// console's CSP it shows picked photos before upload (blob: images) and plays media.
+const CSP = { 'img-src': ["'self'", 'data:', 'blob:'], 'media-src': ["'self'"], 'base-uri': ["'none'"] };
 
 function patientJson(p: SimPatient, now: Date) {
   return { id: p.id, name: p.name, phone: `+${p.waId}`, bsuid: p.bsuid, language: p.language, typing: p.typingUntil !== null && p.typingUntil > now, rev: p.rev };
@@ -49,8 +52,10 @@ export function phoneRoutes(sb: Sandbox, opts: { clinicName(): Promise<string | 
       return p.success ? findPatient(sb.db, sb.cipher, { id: p.data.id }) : null;
     };
 
-    await app.register(fastifyStatic, { root: SANDBOX_WEB_ROOT, prefix: '/sandbox/assets/', index: false, wildcard: false, setHeaders: (res) => res.setHeader('x-content-type-options', 'nosniff') });
-    app.get('/sandbox', async (_req, res) => res.header('content-security-policy', CSP).header('cache-control', 'no-store').sendFile('index.html'));
+    // Security headers (CSP, nosniff, no referrer) on the page, its assets and its API alike.
+    await app.register(fastifyHelmet, securityHeaders({ https: false, csp: CSP }));
+    await app.register(fastifyStatic, { root: SANDBOX_WEB_ROOT, prefix: '/sandbox/assets/', index: false, wildcard: false });
+    app.get('/sandbox', async (_req, res) => res.header('cache-control', 'no-store').sendFile('index.html'));
     app.get('/sandbox/', async (_req, res) => res.redirect('/sandbox'));
 
     app.get('/sandbox/api/state', async () => ({

@@ -1,0 +1,33 @@
+// Every page of the console, once: its path, its title in the catalogue, the roles that may open it, and its
+// component (loaded on demand: one chunk per page). The router and the navigation both read this list; to
+// add a page, add a file under pages/ and one line here (and its strings to i18n/en.json and fr.json).
+import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
+import { ROLES, type Role } from './schemas';
+
+export interface PageProps {
+  params: Record<string, string>;
+}
+
+export interface PageDef {
+  path: string;
+  titleKey: string;
+  roles: readonly Role[];
+  /** Listed in the navigation (for the roles above). */
+  nav: boolean;
+  component: LazyExoticComponent<ComponentType<PageProps>>;
+}
+
+const PATIENT_ROLES: readonly Role[] = ['admin', 'clinician', 'reception'];
+
+export const PAGES: readonly PageDef[] = [
+  { path: '/', titleKey: 'nav.home', roles: ROLES, nav: true, component: lazy(() => import('./pages/home')) },
+  { path: '/patients', titleKey: 'nav.patients', roles: PATIENT_ROLES, nav: true, component: lazy(() => import('./pages/patients')) },
+  { path: '/patients/:id', titleKey: 'patient.title', roles: PATIENT_ROLES, nav: false, component: lazy(() => import('./pages/patient')) },
+  { path: '/users', titleKey: 'nav.users', roles: ['admin'], nav: true, component: lazy(() => import('./pages/users')) },
+  { path: '/audit', titleKey: 'nav.audit', roles: ['admin'], nav: true, component: lazy(() => import('./pages/audit')) },
+  { path: '/account', titleKey: 'nav.account', roles: ROLES, nav: false, component: lazy(() => import('./pages/account')) },
+];
+
+export function navFor(role: Role): PageDef[] {
+  return PAGES.filter((p) => p.nav && p.roles.includes(role));
+}

@@ -1,0 +1,89 @@
+// The /api shapes the console reads (docs: /work/briefs/api-contract.md → README), validated with zod as
+// they arrive: a response the console does not understand is an error shown to the user, not a crash later.
+import { z } from 'zod';
+
+export const ROLES = ['admin', 'clinician', 'reception', 'analyst'] as const;
+export const roleSchema = z.enum(ROLES);
+export type Role = z.infer<typeof roleSchema>;
+
+const id = z.union([z.string(), z.number()]).transform(String);
+const instant = z.string();
+
+export const userSchema = z.object({
+  id,
+  email: z.string(),
+  displayName: z.string().nullable().optional(),
+  role: roleSchema,
+  totpEnabled: z.boolean().optional().default(false),
+  disabled: z.boolean().optional().default(false),
+  createdAt: instant.optional(),
+  lastLoginAt: instant.nullable().optional(),
+});
+export type User = z.infer<typeof userSchema>;
+
+export const sessionSchema = z.object({ user: userSchema, csrfToken: z.string() });
+export type Session = z.infer<typeof sessionSchema>;
+
+export const loginSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('ok'), user: userSchema, csrfToken: z.string() }),
+  z.object({ status: z.literal('totp_required') }),
+  // The account must have a second factor and has none yet: enrol now, then the code completes the login.
+  z.object({ status: z.literal('totp_setup_required'), secret: z.string(), otpauthUrl: z.string() }),
+]);
+
+export const authInfoSchema = z.object({ sandbox: z.boolean(), demoEmail: z.string().nullable().optional() });
+
+export const totpSetupSchema = z.object({ secret: z.string(), otpauthUrl: z.string() });
+
+export function listOf<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable().optional().default(null) });
+}
+
+export const PURPOSES = ['care', 'sensitive', 'surveys', 'campaigns'] as const;
+export const purposeSchema = z.enum(PURPOSES);
+
+export const patientSchema = z.object({
+  id,
+  displayName: z.string().nullable().optional(),
+  phoneMasked: z.string().nullable().optional(),
+  language: z.string().nullable().optional(),
+  createdAt: instant.nullable().optional(),
+  lastInboundAt: instant.nullable().optional(),
+  optedOut: z.boolean().optional().default(false),
+});
+export type Patient = z.infer<typeof patientSchema>;
+
+const currentConsent = z.object({ granted: z.boolean(), at: instant.nullable().optional(), channel: z.string().nullable().optional() }).nullable();
+
+export const patientDetailSchema = patientSchema.extend({
+  dateOfBirth: z.string().nullable().optional(),
+  consents: z.record(z.string(), currentConsent.optional()).optional().default({}),
+});
+export type PatientDetail = z.infer<typeof patientDetailSchema>;
+
+const staffRef = z.union([z.string(), z.number().transform(String), z.object({ id: id.optional(), email: z.string().optional(), displayName: z.string().nullable().optional() })]);
+
+export const consentEventSchema = z.object({
+  id,
+  purpose: z.string(),
+  granted: z.boolean(),
+  textVersion: z.string().nullable().optional(),
+  language: z.string().nullable().optional(),
+  channel: z.string().nullable().optional(),
+  recordedBy: staffRef.nullable().optional(),
+  at: instant,
+});
+export type ConsentEvent = z.infer<typeof consentEventSchema>;
+
+export const auditEntrySchema = z.object({
+  id,
+  at: instant,
+  actorType: z.string(),
+  actorId: id.nullable().optional(),
+  action: z.string(),
+  patientId: id.nullable().optional(),
+  target: z.string().nullable().optional(),
+  ip: z.string().nullable().optional(),
+  details: z.unknown().optional(),
+});
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
