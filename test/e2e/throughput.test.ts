@@ -32,6 +32,10 @@ beforeAll(async () => {
     WHATSAPP_APP_SECRET: APP_SECRET,
     WHATSAPP_VERIFY_TOKEN: VERIFY,
     WHATSAPP_MPS: String(MPS),
+    // No status webhooks here, so a send in doubt could only be resent: on a loaded machine the embedded
+    // database can hold the event loop for seconds, and the timeout would fire before the answer is read.
+    // This test is about the cap; timeouts and reconciliation have their own tests (crash, sender).
+    WHATSAPP_SEND_TIMEOUT_MS: '60000',
   };
   if (process.env['TEST_DATABASE_URL']) {
     tdb = await createTestDatabase({ poolSize: 2 });
