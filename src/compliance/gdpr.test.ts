@@ -8,13 +8,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../../test/support/db.js';
+import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
 import { cipher as appCipher, messageFrom, person, storeMessage, testWorker } from '../../test/support/inbound.js';
 import { scanForPhi } from '../../test/support/phi-scan.js';
-import { startStaffApi, TEST_ENCRYPTION_KEY, type StaffApi } from '../../test/support/staff-api.js';
+import { startStaffApi, type StaffApi } from '../../test/support/staff-api.js';
 import { verifyAudit } from './audit.js';
 import { phoneIndex } from './identifiers.js';
-import { gdprCommands, openGdprServices, type GdprServices } from './gdpr.js';
+import { gdprCommands, type GdprServices } from './gdpr.js';
 
 let database: TestDatabase;
 let api: StaffApi;
@@ -232,24 +232,5 @@ describe('operator commands', () => {
     const actions = (await database.db.selectFrom('audit_log').select(['action', 'actor_id']).where('patient_id', '=', f.id).where('actor_type', '=', 'system').execute());
     expect(actions).toEqual(expect.arrayContaining([{ action: 'patient.export', actor_id: 'cli' }, { action: 'patient.erase', actor_id: 'cli' }]));
     expect(await scanForPhi(database.db, needles(f), [appCipher])).toEqual([]);
-  });
-});
-
-describe('the operator commands\' services', () => {
-  // On a server only: the commands open the database from DATABASE_URL, which PGlite has none of.
-  it.runIf(serverUrl() !== null)('match rows by the blind indexes the app wrote (the system key), not an index derived from ENCRYPTION_KEY', async () => {
-    const who = person();
-    const id = await message(who, 'hello from the command line', 'Cli Index');
-    vi.stubEnv('DATABASE_URL', database.url!);
-    vi.stubEnv('ENCRYPTION_KEY', TEST_ENCRYPTION_KEY);
-    const services = await openGdprServices();
-    try {
-      expect(phoneIndex(services.cipher, who.phone)).toBe(phoneIndex(api.services.cipher, who.phone));
-      const row = await services.db.selectFrom('patients').select('id').where('wa_id_index', '=', phoneIndex(services.cipher, who.phone)).executeTakeFirst();
-      expect(row?.id).toBe(id);
-    } finally {
-      vi.unstubAllEnvs();
-      await services.close();
-    }
   });
 });
