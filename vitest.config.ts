@@ -14,8 +14,9 @@ const common = {
 export default defineConfig({
   test: {
     reporters: ['default'],
-    // Many tests wait on real processes, sockets and databases rather than the CPU: overlap them.
-    maxWorkers: 4,
+    // Many tests wait on real processes, sockets and databases rather than the CPU: overlap them, but not so
+    // many that the timing tests (throughput windows, reconciliation waits) measure a starved machine (2 cores).
+    maxWorkers: 3,
     projects: [
       { test: { ...common, name: 'pglite', exclude: ['**/*.server.test.ts', 'node_modules/**'], env: { TEST_DATABASE_URL: '' } } },
       ...(server ? [{ test: { ...common, name: 'postgres', env: { TEST_DATABASE_URL: server } } }] : []),
