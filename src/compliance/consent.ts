@@ -14,7 +14,9 @@ export const CONSENT_PURPOSES = ['care', 'sensitive', 'surveys', 'campaigns'] as
 export const CONSENT_CHANNELS = ['whatsapp', 'desk', 'api', 'system'] as const satisfies readonly ConsentChannel[];
 export type { ConsentChannel, ConsentPurpose };
 
-export interface ConsentInput {
+/** One expression of the patient's will, as kept in the history. */
+export interface ConsentEvent {
+  id: string;
   patientId: string;
   /** A purpose, or 'all': the opt-out (granted false, STOP) and the explicit opt-in (granted true, START). */
   purpose: ConsentPurpose | 'all';
@@ -26,23 +28,13 @@ export interface ConsentInput {
   recordedBy: string | null;
   /** What caused it: 'keyword:STOP', 'meta:131050', 'desk', 'api'. PHI-free. */
   source: string | null;
-  /** Who the audit entry names as the actor. */
-  actor: AuditActor;
-  ip?: string | null;
   at: Date;
 }
 
-export interface ConsentEvent {
-  id: string;
-  patientId: string;
-  purpose: ConsentPurpose | 'all';
-  granted: boolean;
-  textVersion: string | null;
-  language: string | null;
-  channel: ConsentChannel;
-  recordedBy: string | null;
-  source: string | null;
-  at: Date;
+/** What recording one takes: the event without its id, and who the audit entry names. */
+export interface ConsentInput extends Omit<ConsentEvent, 'id'> {
+  actor: AuditActor;
+  ip?: string | null;
 }
 
 export class UnknownPatientError extends Error {
