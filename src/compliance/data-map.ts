@@ -263,7 +263,19 @@ export const DATA_MAP: readonly TableSpec[] = [
     table: 'conversation_state', owner: 'conversation', relation: { kind: 'patient', column: 'patient_id' }, export: 'conversationState',
     erase: { action: 'delete' },
     retention: { age: 'updated_at', action: { delete: true } },
-    columns: { patient_id: ref, flow: op, state: { class: 'phi_sealed', sealed: { key: 'patient', as: 'json' } }, updated_at: op },
+    columns: { patient_id: ref, flow: op, state: { class: 'phi_sealed', sealed: { key: 'patient', as: 'json' } }, updated_at: op, version: op },
+  },
+  {
+    table: 'handoffs', owner: 'conversation', relation: { kind: 'patient', column: 'patient_id' }, export: 'handoffs',
+    erase: { action: 'delete' },
+    retention: { age: 'opened_at', onlyWhen: { column: 'state', in: ['closed'] }, action: { delete: true } },
+    columns: { id: op, patient_id: ref, ...ops('state', 'reason', 'priority', 'assigned_to', 'opened_at', 'assigned_at', 'closed_at', 'closed_by', 'last_patient_message_at') },
+  },
+  {
+    table: 'staff_alerts', owner: 'conversation', relation: { kind: 'patient', column: 'patient_id' }, export: 'staffAlerts',
+    erase: { action: 'delete' },
+    retention: { age: 'created_at', action: { delete: true } },
+    columns: { id: op, patient_id: ref, ...ops('kind', 'handoff_id', 'codes', 'created_at', 'acknowledged_at', 'acknowledged_by') },
   },
   {
     table: 'webhook_dead_letters', owner: 'whatsapp', relation: { kind: 'unlinked', why: 'webhook bodies we could not parse: no patient column' },

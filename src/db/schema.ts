@@ -202,6 +202,36 @@ export interface ConversationStateTable {
   flow: string;
   state: Bytes;
   updated_at: Generated<Date>;
+  version: Generated<number>;
+}
+
+export type HandoffState = 'open' | 'assigned' | 'closed';
+export type HandoffReason = 'requested' | 'misunderstood' | 'emergency' | 'triage' | 'staff' | 'other';
+export type HandoffPriority = 'emergency' | 'high' | 'normal';
+export interface HandoffsTable {
+  id: Generated<string>;
+  patient_id: string;
+  state: ColumnType<HandoffState, HandoffState | undefined, HandoffState>;
+  reason: HandoffReason;
+  priority: HandoffPriority;
+  assigned_to: string | null;
+  opened_at: Generated<Date>;
+  assigned_at: NullableTimestamp;
+  closed_at: NullableTimestamp;
+  closed_by: string | null;
+  last_patient_message_at: NullableTimestamp;
+}
+
+export type StaffAlertKind = 'emergency' | 'negative_feedback' | 'handoff' | 'other';
+export interface StaffAlertsTable {
+  id: Generated<number>;
+  kind: StaffAlertKind;
+  patient_id: string | null;
+  handoff_id: string | null;
+  codes: ColumnType<string[], string[] | undefined, string[]>;
+  created_at: Generated<Date>;
+  acknowledged_at: NullableTimestamp;
+  acknowledged_by: string | null;
 }
 
 export type AuditActorType = 'staff' | 'token' | 'system' | 'patient';
@@ -364,6 +394,8 @@ export interface DB {
   operator_alerts: OperatorAlertsTable;
   sender_pause: SenderPauseTable;
   conversation_state: ConversationStateTable;
+  handoffs: HandoffsTable;
+  staff_alerts: StaffAlertsTable;
   clinics: ClinicsTable;
   locations: LocationsTable;
   practitioners: PractitionersTable;

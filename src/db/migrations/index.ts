@@ -14,6 +14,7 @@ import { complianceCore } from './0009-compliance-core.js';
 import { staff } from './0010-staff.js';
 import { consent } from './0011-consent.js';
 import { identifiers } from './0012-identifiers.js';
+import { conversation } from './0013-conversation.js';
 
 function statements(list: readonly string[]): Migration {
   return {
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '0010-staff': statements(staff),
   '0011-consent': statements(consent),
   '0012-identifiers': statements(identifiers),
+  '0013-conversation': statements(conversation),
 };

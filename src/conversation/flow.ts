@@ -1,0 +1,109 @@
+// The contract of the conversation engine (issue 13): flows are pure steps
+//   step(state, input, ctx) → { state, outbound[], effects[] }
+// (STYLE.md, "Flows are pure"). A flow reads what it needs through `ctx` (read-only) and never writes: the
+// inbound worker persists the returned state, outbox rows and effects in the transaction that marks the
+// message done. Flows test without I/O. Each flow is one module under src/flows/.
+import type { HandoffPriority, HandoffReason } from '../db/schema.js';
+import type { Language, NluResult, RedFlagKind } from '../nlu/types.js';
+import type { InboundMessage } from '../whatsapp/inbound-model.js';
+import type { OutboundMessage } from '../whatsapp/outbound.js';
+
+/** A translator bound to the patient's language (src/flows/messages/<lang>.json through i18next). */
+export type Translate = (key: string, vars?: Record<string, unknown>) => string;
+
+export interface StepInput {
+  message: InboundMessage;
+  /** The message's text (text body, caption, button or list title), or null. */
+  text: string | null;
+  /** The understanding of `text`, computed outside the database transaction; null for non-text input. */
+  nlu: NluResult | null;
+  now: Date;
+  isNewPatient: boolean;
+}
+
+export interface ClinicView {
+  name: string;
+  emergencyNumber: string;
+  /** A crisis line for suicidal thoughts and self-harm, where the clinic configured one. */
+  crisisLine: string | null;
+  timeZone: string;
+  languages: readonly Language[];
+  defaultLanguage: Language;
+  phone: string | null;
+  /** Whether the clinic (its main location) is open at `at`, and when it next opens. */
+  isOpen(at: Date): boolean;
+  nextOpening(at: Date): Date | null;
+}
+
+export interface PatientView {
+  id: string;
+  /** The stored preference; null until detected or chosen. */
+  language: Language | null;
+  optedOut: boolean;
+}
+
+export interface FaqAnswer {
+  topic: string;
+  question: string;
+  answer: string;
+  link: string | null;
+}
+
+/** The clinic's FAQ as staff edited it (src/faq): read-only. */
+export interface FaqLookup {
+  /** The answer to a topic in a language (falling back to the clinic's default language), or null. */
+  answer(topic: string, language: Language): Promise<FaqAnswer | null>;
+  /** The entry whose question or variants mean what `text` asks, or null when none is close enough. */
+  match(text: string, language: Language, nlu: NluResult | null): Promise<(FaqAnswer & { score: number }) | null>;
+  /** Topics to offer in a list, in the language. */
+  topics(language: Language): Promise<{ topic: string; title: string }[]>;
+}
+
+export interface HandoffView {
+  id: string;
+  state: 'open' | 'assigned';
+  priority: HandoffPriority;
+}
+
+export interface FlowContext {
+  clinic: ClinicView;
+  patient: PatientView;
+  /** The language to answer in (detected, preferred or the clinic's default). */
+  language: Language;
+  t: Translate;
+  /** Any language's translator (a reply in two languages, a language menu). */
+  tIn(language: Language): Translate;
+  faq: FaqLookup;
+  handoff: HandoffView | null;
+}
+
+/** What a step asks the engine to do besides answering. Each is applied in the message's transaction. */
+export type Effect =
+  | { type: 'handoff.open'; reason: HandoffReason; priority: HandoffPriority }
+  | { type: 'alert'; kind: 'emergency' | 'negative_feedback' | 'handoff' | 'other'; codes: readonly string[] }
+  | { type: 'patient.language'; language: Language }
+  /** A job on the PostgreSQL queue, enqueued in the same transaction; `key` dedupes it. */
+  | { type: 'job'; name: string; data: unknown; startAfter?: Date; key?: string };
+
+export interface StepResult<S = unknown> {
+  /** The flow's next state, or null when the flow has finished (the router decides the next message). */
+  state: S | null;
+  outbound: OutboundMessage[];
+  effects: Effect[];
+  /** The flow does not handle this input (the patient changed the subject): the router routes it afresh. */
+  pass?: boolean;
+}
+
+export interface Flow<S = unknown> {
+  /** Also the prefix of its button and list-row ids: `${name}:…` routes to this flow. */
+  readonly name: string;
+  /** Bump when S changes shape: a stored state of another version restarts the flow. */
+  readonly version: number;
+  /** Begins the flow (a router decision: an intent, a menu choice, a button of this flow). */
+  start(input: StepInput, ctx: FlowContext): Promise<StepResult<S>>;
+  /** Continues with the patient's next input while this flow is active. */
+  step(state: S, input: StepInput, ctx: FlowContext): Promise<StepResult<S>>;
+}
+
+/** The red-flag kinds that call for the crisis line as well as the emergency number. */
+export const CRISIS_KINDS: readonly RedFlagKind[] = ['self_harm'];
