@@ -433,6 +433,8 @@ export interface ClinicsTable extends Timestamps {
   phone: string | null;
   email: string | null;
   website: string | null;
+  /** A crisis line for suicidal thoughts and self-harm (0016): digits or E.164. */
+  crisis_line: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface LocationsTable extends Timestamps {

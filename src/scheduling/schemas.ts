@@ -125,6 +125,8 @@ export const clinicDefinition = z
     phone: e164.nullable().default(null),
     email: z.email().nullable().default(null),
     website: z.url({ protocol: /^https?$/ }).nullable().default(null),
+    /** For suicidal thoughts and self-harm, given beside the emergency number (France: 3114). */
+    crisisLine: z.string().regex(/^(\+[1-9][0-9]{6,14}|[0-9]{2,15})$/, 'must be digits or an E.164 number such as 3114').nullable().default(null),
     locations: z.array(locationDefinition).min(1),
     practitioners: z.array(practitionerDefinition),
     services: z.array(serviceDefinition),

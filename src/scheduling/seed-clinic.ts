@@ -48,7 +48,7 @@ type Seeded = 'clinics' | 'locations' | 'practitioners' | 'services' | 'opening_
 // The columns a definition sets, hashed as stored. Adding a column to a list makes every row seeded before
 // look edited (kept, never updated again), so extend a list only together with a migration that rehashes.
 const COLUMNS: Record<Seeded, readonly string[]> = {
-  clinics: ['code', 'name', 'default_language', 'languages', 'emergency_number', 'phone', 'email', 'website'],
+  clinics: ['code', 'name', 'default_language', 'languages', 'emergency_number', 'phone', 'email', 'website', 'crisis_line'],
   locations: [
     'code', 'name', 'address_line1', 'address_line2', 'postal_code', 'city', 'country', 'time_zone', 'phone',
     'emergency_number', 'languages', 'accessibility_notes', 'latitude', 'longitude', 'active',
@@ -256,6 +256,7 @@ export async function seedClinic(tx: Tx, def: ClinicDefinition, opts: SeedClinic
       phone: def.phone,
       email: def.email,
       website: def.website,
+      crisis_line: def.crisisLine,
     })) ?? existing?.id;
   // The ledger goes with its clinic (on delete cascade), so a clinic with entries is always there.
   if (clinicId === undefined) throw new Error('the clinic row vanished while seeding');
