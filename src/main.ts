@@ -11,7 +11,7 @@ import type { Crypt } from './compliance/identifiers.js';
 import { openCrypt } from './compliance/open-crypt.js';
 import { complianceModule, gdprModule } from './compliance/index.js';
 import { loadConfig, type Config } from './config.js';
-import { conversationModule, type ConversationHandler } from './conversation/index.js';
+import { conversationModule, type ConversationHandler, type ConversationOptions } from './conversation/index.js';
 import { databaseOptions, migrate, openDatabase, type Database } from './db/database.js';
 import { databaseModule } from './db/index.js';
 import { buildApp, consoleModule, ensureConsoleBuilt } from './http/index.js';
@@ -41,6 +41,8 @@ export interface Running {
 
 export interface StartOptions {
   handler?: ConversationHandler;
+  /** The conversation engine's understanding layer and FAQ (tests pass them; see appModules for the default). */
+  conversation?: Omit<ConversationOptions, 'handler'>;
   clock?: Clock;
   /** Receives the running simulator in sandbox mode (tests drive it). */
   sandbox?: SandboxHandle;
@@ -58,6 +60,7 @@ export interface StartOptions {
 export interface ModuleOptions {
   sandbox: boolean;
   handler?: ConversationHandler | undefined;
+  conversation?: Omit<ConversationOptions, 'handler'> | undefined;
   sandboxHandle?: SandboxHandle | undefined;
 }
 
@@ -70,7 +73,7 @@ export function appModules(o: ModuleOptions): AppModule[] {
     patientsModule(),
     gdprModule(),
     whatsappModule(),
-    conversationModule({ ...(o.handler ? { handler: o.handler } : {}) }),
+    conversationModule({ ...o.conversation, ...(o.handler ? { handler: o.handler } : {}) }),
     schedulingModule(),
     ...(o.sandbox ? [sandboxModule(o.sandboxHandle)] : []),
     staffModule(),
@@ -119,7 +122,7 @@ export async function openServices(config: Config, modules: readonly AppModule[]
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<Running> {
-  const modules = [...appModules({ sandbox: config.sandbox, handler: opts.handler, sandboxHandle: opts.sandbox }), ...(opts.modules ?? [])];
+  const modules = [...appModules({ sandbox: config.sandbox, handler: opts.handler, conversation: opts.conversation, sandboxHandle: opts.sandbox }), ...(opts.modules ?? [])];
   const services = await openServices(config, modules, opts);
   const { database, jobs, log } = services;
   const workers: Worker[] = [];
