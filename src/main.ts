@@ -14,6 +14,7 @@ import { loadConfig, type Config } from './config.js';
 import { conversationModule, type ConversationHandler, type ConversationOptions } from './conversation/index.js';
 import { databaseOptions, migrate, openDatabase, type Database } from './db/database.js';
 import { databaseModule } from './db/index.js';
+import { faqModule } from './faq/index.js';
 import { buildApp, consoleModule, ensureConsoleBuilt } from './http/index.js';
 import { JobQueue, loopWorker } from './jobs/index.js';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -75,6 +76,7 @@ export function appModules(o: ModuleOptions): AppModule[] {
     whatsappModule(),
     conversationModule({ ...o.conversation, ...(o.handler ? { handler: o.handler } : {}) }),
     schedulingModule(),
+    faqModule(),
     ...(o.sandbox ? [sandboxModule(o.sandboxHandle)] : []),
     staffModule(),
     consoleModule(),

@@ -311,7 +311,8 @@ export const DATA_MAP: readonly TableSpec[] = [
   clinicTable('practitioner_services', ops('clinic_id', 'practitioner_id', 'service_id', 'location_id', 'created_at')),
   clinicTable('opening_hours', { ...ops('id', 'clinic_id', 'location_id', 'practitioner_id', 'service_id'), ...clinicCols('weekday', 'start_time', 'end_time', 'valid_from', 'valid_to'), created_at: op }),
   clinicTable('closures', { ...ops('id', 'clinic_id', 'location_id', 'practitioner_id'), ...clinicCols('starts_at', 'ends_at', 'reason'), created_at: op }),
-  clinicTable('faq_entries', { ...ops('id', 'clinic_id', 'location_id', 'intent', 'language'), ...clinicCols('question', 'answer'), updated_by: { class: 'operational', note: 'a staff user id' }, ...ops('created_at', 'updated_at') }),
+  clinicTable('faq_entries', { ...ops('id', 'clinic_id', 'location_id', 'intent', 'language'), ...clinicCols('question', 'answer', 'variants', 'link', 'title'), updated_by: { class: 'operational', note: 'a staff user id' }, ...ops('created_at', 'updated_at') }),
+  clinicTable('faq_revisions', ops('clinic_id', 'revision', 'changed_at')),
   clinicTable('clinic_seed_rows', ops('clinic_id', 'table_name', 'seed_key', 'row_id', 'content_hash', 'seeded_at')),
   // Staff accounts (0010, src/staff): the clinic's staff, never patients; their e-mail and name are the staff
   // member's own data. Secrets are stored only as hashes or sealed.

@@ -40,7 +40,7 @@ describe('bot-text catalogues', () => {
   });
 
   it.each(LANGUAGES)('%s has exactly the plural forms its language needs', (l) => {
-    const needed = new Intl.PluralRules(l).resolvedOptions().pluralCategories.filter((c) => c !== 'zero' && c !== 'two' && c !== 'few').sort();
+    const needed: string[] = new Intl.PluralRules(l).resolvedOptions().pluralCategories.filter((c) => c !== 'zero' && c !== 'two' && c !== 'few').sort();
     const forms = new Map<string, string[]>();
     for (const k of catalogueKeys(l)) {
       const m = PLURAL.exec(k);

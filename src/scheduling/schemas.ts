@@ -111,6 +111,9 @@ const faqDefinition = z.object({
   language: languageTag,
   question: z.string().trim().min(1).max(500),
   answer: z.string().trim().min(1).max(4096),
+  /** Other ways patients ask it (matched on meaning by src/faq). */
+  variants: z.array(z.string().trim().min(1).max(500)).max(30).default([]),
+  link: z.url({ protocol: /^https$/ }).nullable().default(null),
 });
 
 /** A whole clinic as reference data, cross-checked: every code it mentions is defined, every text is in the

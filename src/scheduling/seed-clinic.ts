@@ -57,7 +57,8 @@ const COLUMNS: Record<Seeded, readonly string[]> = {
   services: ['code', 'name', 'instructions', 'duration_minutes', 'buffer_minutes', 'requires_referral', 'active'],
   opening_hours: ['location_id', 'practitioner_id', 'service_id', 'weekday', 'start_time', 'end_time', 'valid_from', 'valid_to'],
   closures: ['location_id', 'practitioner_id', 'starts_at', 'ends_at', 'reason'],
-  faq_entries: ['location_id', 'intent', 'language', 'question', 'answer', 'updated_by'],
+  // variants and link since 0015, which rehashed the ledger's FAQ rows.
+  faq_entries: ['location_id', 'intent', 'language', 'question', 'answer', 'updated_by', 'variants', 'link'],
 };
 /** The unique key a staff-made row may share with a seeded one (the insert then leaves it alone). */
 const NATURAL_KEY: Partial<Record<Seeded, readonly string[]>> = {
@@ -386,7 +387,7 @@ export async function seedClinic(tx: Tx, def: ClinicDefinition, opts: SeedClinic
 
   // An FAQ entry's stable code is what makes it unique: its scope (clinic-wide here), intent and language.
   for (const f of def.faq) {
-    await seeder.put('faq_entries', faqCode(f), { clinic_id: clinicId, location_id: null, intent: f.intent, language: f.language, question: f.question, answer: f.answer, updated_by: SEED_AUTHOR });
+    await seeder.put('faq_entries', faqCode(f), { clinic_id: clinicId, location_id: null, intent: f.intent, language: f.language, question: f.question, answer: f.answer, updated_by: SEED_AUTHOR, variants: sql`${f.variants}::text[]`, link: f.link });
   }
 
   await seeder.flush(clinicId);
