@@ -11,10 +11,10 @@ import type { Crypt } from './compliance/identifiers.js';
 import { openCrypt } from './compliance/open-crypt.js';
 import { complianceModule, gdprModule } from './compliance/index.js';
 import { loadConfig, type Config } from './config.js';
-import { conversationModule, type ConversationHandler, type ConversationOptions } from './conversation/index.js';
-import { databaseOptions, migrate, openDatabase, type Database } from './db/database.js';
+import { conversationModule, type ConversationHandler, type ConversationOptions, type FaqLookup } from './conversation/index.js';
+import { databaseOptions, migrate, openDatabase, type Database, type Db, type DbOrTx } from './db/database.js';
 import { databaseModule } from './db/index.js';
-import { faqModule } from './faq/index.js';
+import { createFaqLookup, faqModule } from './faq/index.js';
 import { buildApp, consoleModule, ensureConsoleBuilt } from './http/index.js';
 import { JobQueue, loopWorker } from './jobs/index.js';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -65,6 +65,12 @@ export interface ModuleOptions {
   sandboxHandle?: SandboxHandle | undefined;
 }
 
+/** The FAQ as the conversation engine reads it: one cached lookup, viewed through each message's transaction. */
+function clinicFaq(db: Db): (tx: DbOrTx) => FaqLookup {
+  const faq = createFaqLookup(db);
+  return (tx) => faq.using(tx);
+}
+
 /** The modules of PatientLine, in registration order (the staff console last: its fallback takes what is left). */
 export function appModules(o: ModuleOptions): AppModule[] {
   return [
@@ -74,7 +80,7 @@ export function appModules(o: ModuleOptions): AppModule[] {
     patientsModule(),
     gdprModule(),
     whatsappModule(),
-    conversationModule({ ...o.conversation, ...(o.handler ? { handler: o.handler } : {}) }),
+    conversationModule({ faq: clinicFaq, ...o.conversation, ...(o.handler ? { handler: o.handler } : {}) }),
     schedulingModule(),
     faqModule(),
     ...(o.sandbox ? [sandboxModule(o.sandboxHandle)] : []),
