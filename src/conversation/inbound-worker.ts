@@ -29,7 +29,7 @@ import { InboundParseError, inboundText, parseContact, parseInboundMessage, want
 import { enqueue } from '../whatsapp/outbox.js';
 import type { ConversationHandler } from './handler.js';
 import { touchPatient, type Patient } from '../patients/index.js';
-import { isLanguage } from '../nlu/index.js';
+import { isLanguage, type Language } from '../nlu/index.js';
 import type { OutboundMessage } from '../whatsapp/outbound.js';
 
 const MAX_ATTEMPTS = 5;
@@ -128,7 +128,7 @@ export class InboundWorker {
         const message = parseStored(this.d.cipher.decrypt(r.payload)).message;
         const said = typedByPatient(message) ? inboundText(message) : null;
         if (said === null || said.trim() === '') continue;
-        const language = isLanguage(r.language) ? r.language : undefined;
+        const language = languageOf(r.language) ?? undefined;
         parsed.set(r.id, { text: said, nlu: nlu.parse(said, { now, timeZone: facts.timeZone, ...(language ? { language } : {}) }) });
       } catch {
         // The claim meets the same content and records the failure there.
@@ -219,7 +219,7 @@ export class InboundWorker {
     const clinic = clinicView(facts);
     const said = inboundText(message);
     const typed = said !== null && said.trim() !== '' && typedByPatient(message) ? said : null;
-    const language = isLanguage(patient.language) ? patient.language : undefined;
+    const language = languageOf(patient.language) ?? undefined;
     const nlu = typed === null || engine.nlu === null ? null
       : o.prepared?.text === typed ? o.prepared.nlu
       : engine.nlu.parse(typed, { now, timeZone: clinic.timeZone, ...(language ? { language } : {}) });
@@ -228,7 +228,7 @@ export class InboundWorker {
     const consent = await tx.selectFrom('patients').select('opted_out_at').where('id', '=', patient.id).executeTakeFirst();
     const result = await step(session, { message, text: said, nlu, now, isNewPatient: o.created }, {
       clinic,
-      patient: { id: patient.id, language: isLanguage(patient.language) ? patient.language : null, optedOut: (consent?.opted_out_at ?? null) !== null },
+      patient: { id: patient.id, language: languageOf(patient.language), optedOut: (consent?.opted_out_at ?? null) !== null },
       faq: engine.faq(tx),
       handoff,
       tIn: (l) => translator(l, clinic.timeZone),
@@ -306,6 +306,12 @@ export class InboundWorker {
 interface Wake {
   media: boolean;
   replies: boolean;
+}
+
+/** A stored language tag as one of ours: 'pt-BR' is 'pt'. */
+function languageOf(tag: string | null): Language | null {
+  const base = tag?.toLowerCase().split(/[-_]/)[0] ?? null;
+  return isLanguage(base) ? base : null;
 }
 
 /** The stored webhook item: the message and its contact. */

@@ -14,7 +14,7 @@ import type { ConversationHandler } from './handler.js';
 import { faqEntriesLookup } from './faq-entries.js';
 import { InboundWorker } from './inbound-worker.js';
 
-export { placeholderHandler, type ConversationHandler, type HandlerInput } from './handler.js';
+export type { ConversationHandler, HandlerInput } from './handler.js';
 export { loadConversationState, saveConversationState, loadSession, saveSession, type ConversationState } from './state.js';
 export { step, NEW_SESSION, type Session, type EngineContext, type EngineResult, type EmergencyReply } from './engine.js';
 export { route, type FlowRegistry } from './router.js';
