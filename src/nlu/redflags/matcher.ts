@@ -6,7 +6,7 @@ import type { Language, RedFlag, RedFlagKind } from '../types.js';
 import type { PatternInput, RulesFile } from './rules-schema.js';
 import { FUZZY_MIN, collapse, normaliseWords, tokenise, withinOneEdit, type Token } from './text.js';
 
-type Special = 'infant_age' | 'small_age' | 'fever_temp';
+type Special = 'infant_age' | 'small_age' | 'fever_temp' | 'many' | 'weeks';
 /** `exact`: no typo tolerance (a short word close to common ones, written `=choke`). */
 type Word = { kind: 'lit' | 'prefix'; s: string; exact?: boolean } | { kind: 'special'; name: Special };
 /** Words that must follow each other directly. */
@@ -46,7 +46,7 @@ export interface CompiledLanguage {
 
 const DEFAULT_GAP = 3;
 const WIDE_GAP = 8;
-const SPECIALS = new Set<string>(['infant_age', 'small_age', 'fever_temp']);
+const SPECIALS = new Set<string>(['infant_age', 'small_age', 'fever_temp', 'many', 'weeks']);
 
 export class RulesError extends Error {
   constructor(language: string, message: string) {
@@ -380,6 +380,17 @@ export class Message {
       const v = Number(t.text);
       return (v >= 38 && v <= 43) || (v >= 100.4 && v <= 110) ? [i + 1] : [];
     }
+    if (name === 'many') {
+      // A number of tablets worth an alarm: 8 or more ("took 20 paracetamol").
+      const n = this.numberAt(i, lang);
+      return n !== null && n >= 8 && n < 1000 ? [i + 1] : [];
+    }
+    if (name === 'weeks') {
+      // A number of weeks, as a pregnancy is counted ("I'm 8 weeks", "in der 8. Woche").
+      const n = this.numberAt(i, lang);
+      const unit = this.tokens[i + 1];
+      return n !== null && n >= 1 && n <= 42 && unit !== undefined && lang.ageWeeks.has(unit.text) ? [i + 2] : [];
+    }
     const end = this.smallAgeEnd(i, lang);
     if (end === null) return [];
     if (name === 'small_age') return [end];
@@ -485,7 +496,7 @@ function startsPseudo(m: Message, i: number, lang: CompiledLanguage): boolean {
 /** A negation cue reaches the span: shortly before it in the same clause, or between its slots. */
 function negated(m: Message, f: Found, lang: CompiledLanguage): boolean {
   const isCue = (i: number): boolean => lang.cues.has(m.tokens[i]!.text) && !startsPseudo(m, i, lang);
-  for (let i = f.start - 1, words = 0; i >= 0 && words <= lang.scope; i--, words++) {
+  for (let i = f.start - 1, words = 0; i >= 0 && words < lang.scope; i--, words++) {
     if (isBoundary(m, i, lang)) break;
     if (isCue(i)) return true;
   }

@@ -1,5 +1,6 @@
 // How a patient's message becomes tokens for red-flag matching, and how loosely a token may match a word of
-// the rules: accents and case ignored, repeated letters collapsed, apostrophes unified, one typo tolerated on
+// the rules: accents and case ignored, repeated letters collapsed, apostrophes unified (an elision such as
+// "j'ai" splits, "can't" joins), one typo tolerated on
 // longer words. Everything here is linear in the length of the message (no backtracking regex).
 
 /** One token of a message: `text` is normalised; `start`/`end` index the original message. */
@@ -61,10 +62,14 @@ export function tokenise(text: string): Token[] {
           word += d;
           k++;
         } else if (d === "'" && k + 1 < n && isLetter(chars[k + 1]!) && word.length > 0) {
-          k++; // "can't" → "cant", "j'ai" → "jai"
+          // An elision ("j'ai", "n'arrive", "l'aria", "qu'il") ends the word; otherwise the apostrophe goes
+          // ("can't" → "cant", "geht's" → "gehts").
+          if (word.length === 1 || word === 'qu') break;
+          k++;
         } else break;
       }
       tokens.push({ text: collapse(word), type: 'word', start: from[s]!, end: from[k - 1]! + 1 });
+      if (chars[k] === "'" && k + 1 < n && isLetter(chars[k + 1]!)) k++;
     } else if (isDigit(c)) {
       const s = k;
       let num = '';
@@ -75,6 +80,8 @@ export function tokenise(text: string): Token[] {
         while (k < n && isDigit(chars[k]!)) num += chars[k++]!;
       }
       tokens.push({ text: num, type: 'number', start: from[s]!, end: from[k - 1]! + 1 });
+      // An ordinal ("in der 8. Woche") is not the end of a sentence.
+      if (chars[k] === '.' && chars[k + 1] === ' ' && k + 2 < n && isLetter(chars[k + 2]!)) k++;
     } else {
       if (PUNCT.has(c)) tokens.push({ text: c === '\n' ? '.' : c, type: 'punct', start: from[k]!, end: from[k]! + 1 });
       k++;
