@@ -11,6 +11,7 @@ import { faq as migration0015 } from '../db/migrations/0015-faq.js';
 import { seedDemoClinic } from '../scheduling/demo-clinic.js';
 import { DEMO_FAQ } from '../scheduling/demo-faq.js';
 import { createFaqLookup } from './lookup.js';
+import { MATCH_THRESHOLD } from './matcher.js';
 
 let database: TestDatabase;
 let clinicId: string;
@@ -50,7 +51,7 @@ describe('createFaqLookup', () => {
     const faq = createFaqLookup(database.db);
     const m = await faq.match('vous etes ouvert le samedi matin ?', 'fr', null);
     expect(m).toMatchObject({ topic: 'opening_hours', question: "Quels sont vos horaires d'ouverture ?" });
-    expect(m!.score).toBeGreaterThan(0.55);
+    expect(m!.score).toBeGreaterThanOrEqual(MATCH_THRESHOLD);
     expect(m!.score).toBeLessThanOrEqual(1);
     expect(await faq.match("j'ai mal à la gorge depuis hier", 'fr', null)).toBeNull();
     // An intent the NLU is sure of wins even when the words alone would not match.
