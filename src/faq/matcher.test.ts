@@ -61,6 +61,14 @@ describe('the FAQ matcher on the dev sets', () => {
     expect(de.match('offnungszeiten', ['de'])?.entry.topic).toBe('opening_hours');
   });
 
+  it('answers the FAQ question of a message of several sentences, and not a booking that names an FAQ word', () => {
+    const { index } = load('en');
+    expect(index.match('Hello, good morning. Where exactly are you? I come by metro from Gare du Nord', ['en'])?.entry.topic).toBe('location');
+    expect(index.match('I would like to book a blood test on Monday', ['en'])).toBeNull();
+    expect(index.rank('I would like to book a blood test on Monday', ['en']).every((m) => m.entry.topic !== '#not-faq')).toBe(true);
+    expect(new FaqIndex(load('en').index.entries, { reject: false }).match('I would like to book a blood test on Monday', ['en'])?.entry.topic).toBe('what_to_bring');
+  });
+
   it('matches nothing on an empty index, on stop-words only, and in a language it has no entries in', () => {
     expect(new FaqIndex([]).match('opening hours', ['en'])).toBeNull();
     expect(load('en').index.match('the and of', ['en'])).toBeNull();

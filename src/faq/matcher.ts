@@ -2,22 +2,28 @@
 // becomes a TF-IDF vector over stems (text.ts), per language, IDF counted over entries. An entry scores half
 // its best document's cosine similarity to the message and half the share of the message its words cover.
 // Words the index does not know are matched to its closest term within a small edit distance
-// (@nlpjs/similarity's Levenshtein), at a discount, so "horraires" and "opning" still count. Pure and
+// (@nlpjs/similarity's Levenshtein), at a discount, so "horraires" and "opning" still count. A message of
+// several sentences scores its best sentence too. Each language also indexes what is no FAQ question
+// (not-faq.ts: bookings, results, symptoms): a message closest to that matches nothing. Pure and
 // synchronous: the lookup (lookup.ts) builds one index per clinic revision and keeps it in memory.
 import { createRequire } from 'node:module';
 import type { Language } from '../nlu/types.js';
+import { NOT_FAQ } from './not-faq.js';
 import { terms } from './text.js';
 
 const require = createRequire(import.meta.url);
 const { leven } = require('@nlpjs/similarity') as { leven: (a: string, b: string) => number };
 
 /** Below this an entry is not what the patient asked. Calibrated on src/faq/dev/*.yaml (matcher.test.ts): the
- * highest negative scores 0.49 there, and 0.55 keeps 88 of 90 questions right with that margin. */
-export const MATCH_THRESHOLD = 0.55;
+ * negatives score at most 0.38 there and the questions at least 0.51 (one wrong topic aside); 0.45 sits
+ * between them. */
+export const MATCH_THRESHOLD = 0.45;
 /** A fuzzy (typo) term counts this much of an exact one. */
 const FUZZY_WEIGHT = 0.8;
 /** An entry's score: this share of its best document's cosine, the rest its coverage of the message. */
 const COSINE_SHARE = 0.5;
+/** The topic of the rejecting entries (never a real topic: topics are slugs). */
+const REJECT = '#not-faq';
 
 export interface IndexedEntry {
   /** Any key the caller uses to find the entry again (the lookup uses topic + language + location). */
@@ -56,9 +62,17 @@ function allowedDistance(word: string): number {
 export class FaqIndex {
   private readonly byLanguage = new Map<Language, LanguageIndex>();
 
-  constructor(readonly entries: readonly IndexedEntry[]) {
+  private readonly all: readonly IndexedEntry[];
+
+  /** `reject`: index NOT_FAQ as one rejecting entry per language of `entries` (default on). */
+  constructor(readonly entries: readonly IndexedEntry[], opts: { reject?: boolean } = {}) {
+    const languages = [...new Set(entries.map((e) => e.language))];
+    const rejects: IndexedEntry[] = opts.reject === false ? [] : languages.map((language) => ({
+      key: `${REJECT}/${language}`, topic: REJECT, language, question: NOT_FAQ[language][0]!, variants: NOT_FAQ[language].slice(1),
+    }));
+    this.all = [...entries, ...rejects];
     const texts = new Map<Language, { entry: number; terms: string[] }[]>();
-    entries.forEach((e, i) => {
+    this.all.forEach((e, i) => {
       const list = texts.get(e.language) ?? [];
       texts.set(e.language, list);
       for (const text of [e.question, ...e.variants]) {
@@ -97,46 +111,61 @@ export class FaqIndex {
 
   /** The best entries for `text` in the given languages (best first, one per entry), whatever their score. */
   rank(text: string, languages: readonly Language[]): Match[] {
+    return this.score(text, languages).filter((m) => m.entry.topic !== REJECT);
+  }
+
+  /** The entry `text` asks about, or null when none scores at least `threshold` or it reads as no FAQ question. */
+  match(text: string, languages: readonly Language[], threshold = MATCH_THRESHOLD): Match | null {
+    const top = this.score(text, languages)[0];
+    return top && top.entry.topic !== REJECT && top.score >= threshold ? top : null;
+  }
+
+  /** Every entry's score (rejecting ones included): the best of the whole message and of each sentence. */
+  private score(text: string, languages: readonly Language[]): Match[] {
     const best = new Map<number, number>();
+    const sentences = text.split(/[.!?;\n]+/).map((x) => x.trim()).filter((x) => x.length > 0);
+    const parts = sentences.length > 1 ? [text, ...sentences] : [text];
     for (const language of new Set(languages)) {
       const index = this.byLanguage.get(language);
       if (!index) continue;
-      const query = queryVector(terms(text, language), index);
-      const qn = norm(query);
-      if (qn === 0) continue;
-      const cosine = new Map<number, number>();
-      for (const d of index.docs) {
-        let dot = 0;
-        for (const [t, w] of query) {
-          const dw = d.vector.get(t);
-          if (dw !== undefined) dot += w * dw;
-        }
-        if (dot === 0) continue;
-        const c = dot / (qn * d.norm);
-        if (c > (cosine.get(d.entry) ?? 0)) cosine.set(d.entry, c);
-      }
-      // Coverage: how much of the message (by weight) the entry's words cover across all its documents, so
-      // that "open saturday morning" meets "open on saturday?" and "morning hours" said in two variants.
-      let total = 0;
-      for (const w of query.values()) total += w;
-      for (const [entry, c] of cosine) {
-        const vocab = index.vocabulary.get(entry);
-        let covered = 0;
-        for (const [t, w] of query) if (vocab?.has(t)) covered += w;
-        const score = COSINE_SHARE * c + (1 - COSINE_SHARE) * (covered / total);
-        if (score > (best.get(entry) ?? 0)) best.set(entry, score);
+      for (const part of parts) {
+        for (const [entry, score] of scorePart(part, language, index)) if (score > (best.get(entry) ?? 0)) best.set(entry, score);
       }
     }
     return [...best]
-      .map(([i, score]) => ({ entry: this.entries[i]!, score: Math.min(1, score) }))
+      .map(([i, score]) => ({ entry: this.all[i]!, score: Math.min(1, score) }))
       .sort((a, b) => b.score - a.score);
   }
+}
 
-  /** The entry `text` asks about, or null when none scores at least `threshold`. */
-  match(text: string, languages: readonly Language[], threshold = MATCH_THRESHOLD): Match | null {
-    const top = this.rank(text, languages)[0];
-    return top && top.score >= threshold ? top : null;
+/** Each entry's score for one message (or sentence) in one language's index. */
+function scorePart(text: string, language: Language, index: LanguageIndex): Map<number, number> {
+  const out = new Map<number, number>();
+  const query = queryVector(terms(text, language), index);
+  const qn = norm(query);
+  if (qn === 0) return out;
+  const cosine = new Map<number, number>();
+  for (const d of index.docs) {
+    let dot = 0;
+    for (const [t, w] of query) {
+      const dw = d.vector.get(t);
+      if (dw !== undefined) dot += w * dw;
+    }
+    if (dot === 0) continue;
+    const c = dot / (qn * d.norm);
+    if (c > (cosine.get(d.entry) ?? 0)) cosine.set(d.entry, c);
   }
+  // Coverage: how much of the message (by weight) the entry's words cover across all its documents, so
+  // that "open saturday morning" meets "open on saturday?" and "morning hours" said in two variants.
+  let total = 0;
+  for (const w of query.values()) total += w;
+  for (const [entry, c] of cosine) {
+    const vocab = index.vocabulary.get(entry);
+    let covered = 0;
+    for (const [t, w] of query) if (vocab?.has(t)) covered += w;
+    out.set(entry, COSINE_SHARE * c + (1 - COSINE_SHARE) * (covered / total));
+  }
+  return out;
 }
 
 /** A document's vector: (1 + log tf) · idf per term. */

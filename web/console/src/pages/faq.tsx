@@ -154,6 +154,7 @@ function Editor({ entry, canEdit, onSaved, onDeleted, onCancel }: { entry: Entry
   const [form, setForm] = useState<Form>(() => formOf(entry));
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [confirmDelete, setConfirmDelete] = useState(false);
   const variants = form.variants.split('\n').map((v) => v.trim()).filter((v) => v.length > 0);
   const answerLength = [...form.answer].length;
   const custom = form.topic === 'custom';
@@ -250,7 +251,11 @@ function Editor({ entry, canEdit, onSaved, onDeleted, onCancel }: { entry: Entry
         <div className="row">
           {canEdit ? <button type="submit" disabled={busy || answerLength > ANSWER_MAX || variants.length > VARIANTS_MAX}>{t('faq.save')}</button> : null}
           <button type="button" className="secondary" onClick={onCancel}>{canEdit ? t('faq.cancel') : t('faq.close')}</button>
-          {canEdit && entry ? <button type="button" className="danger" disabled={busy} onClick={() => void remove()}>{t('faq.delete')}</button> : null}
+          {canEdit && entry ? (
+            confirmDelete
+              ? <button type="button" className="danger" disabled={busy} onClick={() => void remove()}>{t('faq.confirmDelete')}</button>
+              : <button type="button" className="danger" disabled={busy} onClick={() => setConfirmDelete(true)}>{t('faq.delete')}</button>
+          ) : null}
         </div>
       </form>
     </section>
