@@ -14,6 +14,7 @@ import { loadConfig, type Config } from './config.js';
 import { conversationModule, type ConversationHandler, type ConversationOptions, type FaqLookup } from './conversation/index.js';
 import { databaseOptions, migrate, openDatabase, type Database, type Db, type DbOrTx } from './db/database.js';
 import { databaseModule } from './db/index.js';
+import { createNlu, nluModule } from './nlu/index.js';
 import { createFaqLookup, faqModule } from './faq/index.js';
 import { buildApp, consoleModule, ensureConsoleBuilt } from './http/index.js';
 import { JobQueue, loopWorker } from './jobs/index.js';
@@ -82,6 +83,7 @@ export function appModules(o: ModuleOptions): AppModule[] {
     whatsappModule(),
     conversationModule({ faq: clinicFaq, ...o.conversation, ...(o.handler ? { handler: o.handler } : {}) }),
     schedulingModule(),
+    ...(o.conversation?.nlu ? [nluModule(o.conversation.nlu)] : []),
     faqModule(),
     ...(o.sandbox ? [sandboxModule(o.sandboxHandle)] : []),
     staffModule(),
@@ -130,7 +132,10 @@ export async function openServices(config: Config, modules: readonly AppModule[]
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<Running> {
-  const modules = [...appModules({ sandbox: config.sandbox, handler: opts.handler, conversation: opts.conversation, sandboxHandle: opts.sandbox }), ...(opts.modules ?? [])];
+  // The understanding layer loads (or trains, then caches) its model once per process.
+  const nlu = opts.conversation?.nlu ?? (await createNlu());
+  const conversation = { ...opts.conversation, nlu };
+  const modules = [...appModules({ sandbox: config.sandbox, handler: opts.handler, conversation, sandboxHandle: opts.sandbox }), ...(opts.modules ?? [])];
   const services = await openServices(config, modules, opts);
   const { database, jobs, log } = services;
   const workers: Worker[] = [];
