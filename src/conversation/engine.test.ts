@@ -217,7 +217,7 @@ describe('language', () => {
   });
 
   it('a first-time patient is answered in the detected language, with the welcome', async () => {
-    const r = await step(NEW_SESSION, input(said('Bonjour'), nlu('greeting', { language: 'fr', languageConfidence: 0.7 }), { isNewPatient: true }), ctx({ language: null }));
+    const r = await step(NEW_SESSION, input(said('Bonjour'), nlu('greeting', { language: 'fr', languageConfidence: 0.9 }), { isNewPatient: true }), ctx({ language: null }));
     expect(r.language).toBe('fr');
     expect(r.effects).toContainEqual({ type: 'patient.language', language: 'fr' });
     expect(bodyOf(r.outbound[0])).toMatch(/^Centre Médical Saint-Martin : bonjour et bienvenue/);
@@ -227,6 +227,12 @@ describe('language', () => {
   it('a first-time patient with another question gets the welcome first, then the answer', async () => {
     const r = await step(NEW_SESSION, input(said('¿A qué hora abren?'), nlu('opening_hours', { language: 'es' }), { isNewPatient: true }), ctx({ language: null }));
     expect(bodyOf(r.outbound[0])).toBe('Centre Médical Saint-Martin: ¡hola y bienvenido/a!');
+  });
+
+  it('a one-word first message detected without confidence gets the clinic\'s default language', async () => {
+    const r = await step(NEW_SESSION, input(said('hi'), nlu('greeting', { language: 'de', languageConfidence: 0.62 }), { isNewPatient: true }), ctx({ language: null }));
+    expect(r.language).toBe('en');
+    expect(r.effects).toEqual([]);
   });
 
   it('"ok" does not change the preference; a confident real sentence does', async () => {

@@ -71,7 +71,7 @@ export function isRealSentence(s: string): boolean {
   return words.length >= 2 && (s.match(LETTERS)?.length ?? 0) >= 10;
 }
 
-const FIRST_DETECTION = 0.5;
+const FIRST_DETECTION = 0.6;
 const SWITCH_DETECTION = 0.8;
 
 /** The language to answer in, and whether it becomes the patient's stored preference. */
@@ -79,7 +79,11 @@ export function chooseLanguage(input: StepInput, clinic: ClinicView, stored: str
   const preference = isLanguage(stored) && clinic.languages.includes(stored) ? stored : null;
   const nlu = input.nlu;
   if (nlu && input.text !== null && typedByPatient(input.message) && clinic.languages.includes(nlu.language)) {
-    if (preference === null && nlu.languageConfidence >= FIRST_DETECTION) return { language: nlu.language, store: true };
+    // A first message: a confident detection, or a fair one on a real sentence (one-word greetings such as
+    // "hi" are where detectors guess).
+    if (preference === null && (nlu.languageConfidence >= SWITCH_DETECTION || (nlu.languageConfidence >= FIRST_DETECTION && isRealSentence(input.text)))) {
+      return { language: nlu.language, store: true };
+    }
     if (preference !== null && nlu.language !== preference && nlu.languageConfidence >= SWITCH_DETECTION && isRealSentence(input.text)) {
       return { language: nlu.language, store: true };
     }
