@@ -55,14 +55,14 @@ export class RulesError extends Error {
   }
 }
 
-function compileWord(raw: string, language: string): Word[] {
+function compileWord(raw: string, language: string, strict = false): Word[] {
   const special = /^<([a-z_]+)>$/.exec(raw);
   if (special) {
     if (!SPECIALS.has(special[1]!)) throw new RulesError(language, `unknown element ${raw}`);
     return [{ kind: 'special', name: special[1] as Special }];
   }
-  const exact = raw.startsWith('=');
-  const body = exact ? raw.slice(1) : raw;
+  const exact = strict || raw.startsWith('=');
+  const body = raw.startsWith('=') ? raw.slice(1) : raw;
   const prefix = body.endsWith('*');
   const words = normaliseWords(prefix ? body.slice(0, -1) : body);
   if (words.length === 0) throw new RulesError(language, `the word "${raw}" has no letters or digits`);
@@ -70,8 +70,8 @@ function compileWord(raw: string, language: string): Word[] {
 }
 
 /** An alternative written as a phrase ("can not", "short of breath*"): its words, directly after each other. */
-function compileAlt(phrase: string, language: string): Alt {
-  return phrase.split(/\s+/).filter(Boolean).flatMap((w) => compileWord(w, language));
+function compileAlt(phrase: string, language: string, strict = false): Alt {
+  return phrase.split(/\s+/).filter(Boolean).flatMap((w) => compileWord(w, language, strict));
 }
 
 /** The same words with the spaces left out ("self harm" → "selfharm"), when that makes sense. */
@@ -114,7 +114,8 @@ function splitElements(pattern: string, language: string): string[] {
   return out;
 }
 
-function compilePattern(input: PatternInput, file: RulesFile): Pattern[] {
+/** `strict`: every word exact (near-misses and past events must not reach further than written). */
+function compilePattern(input: PatternInput, file: RulesFile, strict = false): Pattern[] {
   const spec = typeof input === 'string' ? { pattern: input, anyOrder: false, within: 12, negatable: true } : input;
   const slots: Slot[] = [];
   let gap = DEFAULT_GAP;
@@ -130,8 +131,8 @@ function compilePattern(input: PatternInput, file: RulesFile): Pattern[] {
       if (term) {
         const list = file.terms[term[1]!];
         if (list === undefined) throw new RulesError(file.language, `unknown term {${term[1]}} in "${spec.pattern}"`);
-        alts.push(...list.map((p) => compileAlt(p, file.language)));
-      } else alts.push(group ? compileAlt(part, file.language) : compileWord(part, file.language));
+        alts.push(...list.map((p) => compileAlt(p, file.language, strict)));
+      } else alts.push(group ? compileAlt(part, file.language, strict) : compileWord(part, file.language, strict));
     }
     slots.push({ alts: withJoined(alts), gap });
     gap = DEFAULT_GAP;
@@ -167,14 +168,14 @@ export function compileLanguage(file: RulesFile): CompiledLanguage {
     kinds.push({
       kind,
       patterns: rules.patterns.flatMap((p) => compilePattern(p, file)),
-      except: rules.except.flatMap((p) => compilePattern(p, file)),
+      except: rules.except.flatMap((p) => compilePattern(p, file, true)),
       history: rules.history,
     });
   }
   return {
     language: file.language,
     kinds,
-    history: file.history.flatMap((p) => compilePattern(p, file)),
+    history: file.history.flatMap((p) => compilePattern(p, file, true)),
     cues: wordSet(file.negation.cues),
     pseudo: file.negation.pseudo.map((p) => normaliseWords(p)),
     scope: file.negation.scope,
@@ -234,8 +235,11 @@ export class Vocabulary {
   /** The keys ('l:word', 'p:prefix') a token matches. */
   lookup(token: string, fuzzy = true): Set<string> {
     const out = new Set<string>();
-    if (this.exact.has(token)) out.add(`l:${token}`);
-    for (const n of this.prefixLengths) if (token.length >= n && this.prefixes.has(token.slice(0, n))) out.add(`p:${token.slice(0, n)}`);
+    // Exact matches answer both the typo-tolerant key (l:, p:) and the exact one (L:, P:); typos only the first.
+    if (this.exact.has(token)) out.add(`l:${token}`).add(`L:${token}`);
+    for (const n of this.prefixLengths) {
+      if (token.length >= n && this.prefixes.has(token.slice(0, n))) out.add(`p:${token.slice(0, n)}`).add(`P:${token.slice(0, n)}`);
+    }
     if (!fuzzy || token.length < FUZZY_MIN - 1) return out;
     const keys = [token.slice(0, 2), token.length > 1 ? token[1]! + token[0]! : ''];
     for (const key of keys) {
@@ -256,7 +260,8 @@ export class Vocabulary {
   }
 }
 
-const wordKey = (w: { kind: 'lit' | 'prefix'; s: string }): string => `${w.kind === 'lit' ? 'l' : 'p'}:${w.s}`;
+const wordKey = (w: { kind: 'lit' | 'prefix'; s: string; exact?: boolean }): string =>
+  `${w.kind === 'lit' ? (w.exact === true ? 'L' : 'l') : w.exact === true ? 'P' : 'p'}:${w.s}`;
 
 /** A slot's alternatives grouped by the key of their first word, built once per slot. */
 const SLOT_INDEX = new WeakMap<Slot, { byFirst: Map<string, Alt[]>; special: Alt[] }>();
