@@ -547,7 +547,7 @@ export function detect(m: Message, lang: CompiledLanguage, found: Map<RedFlagKin
       const hit = findPattern(m, p, lang).find((f) => {
         if (p.negatable && contexts.some((l) => negated(m, f, l))) return false;
         for (const { l, except } of excepts) {
-          if (except.length > 0 && within(except, l, clause(m, f, l, 5), f.start)) return false;
+          if (except.length > 0 && within(except, l, clause(m, f, l, 5), 0)) return false;
         }
         if (k.history) {
           for (const l of contexts) if (l.history.length > 0 && within(l.history, l, clause(m, f, l, 6), 0)) return false;
