@@ -194,7 +194,8 @@ export class Vocabulary {
   private readonly exact = new Set<string>();
   private readonly prefixes = new Set<string>();
   private readonly prefixLengths = new Set<number>();
-  /** Words of FUZZY_MIN letters or more, by first two letters (and their swap): typo candidates. */
+  /** Words of FUZZY_MIN letters or more, by first letter: typo candidates (a token is looked up by its first
+   * and second letters, so that a swap of the first two, "hcest", is found too). */
   private readonly fuzzyLit = new Map<string, string[]>();
   private readonly fuzzyPrefix = new Map<string, string[]>();
 
@@ -226,7 +227,7 @@ export class Vocabulary {
     if (kind === 'prefix') this.prefixLengths.add(s.length);
     if (s.length < FUZZY_MIN || exact) return;
     const index = kind === 'lit' ? this.fuzzyLit : this.fuzzyPrefix;
-    const key = s.slice(0, 2);
+    const key = s[0]!;
     const list = index.get(key) ?? [];
     if (!list.includes(s)) list.push(s);
     index.set(key, list);
@@ -241,14 +242,14 @@ export class Vocabulary {
       if (token.length >= n && this.prefixes.has(token.slice(0, n))) out.add(`p:${token.slice(0, n)}`).add(`P:${token.slice(0, n)}`);
     }
     if (!fuzzy || token.length < FUZZY_MIN - 1) return out;
-    const keys = [token.slice(0, 2), token.length > 1 ? token[1]! + token[0]! : ''];
+    const keys = token[1] !== undefined && token[1] !== token[0] ? [token[0]!, token[1]] : [token[0]!];
     for (const key of keys) {
       for (const w of this.fuzzyLit.get(key) ?? []) if (withinOneEdit(token, w)) out.add(`l:${w}`);
       for (const p of this.fuzzyPrefix.get(key) ?? []) {
-        // The head of the token against the prefix, with a letter changed, swapped or added (not dropped:
-        // "demain" would reach "desmai*").
+        // The head of the token against the prefix, with a letter changed, swapped or added; dropped only
+        // from long prefixes ("convusioni" for convuls*; "demain" must not reach desmai*).
         if (p.length < FUZZY_MIN + 1) continue;
-        for (const n of [p.length, p.length + 1]) {
+        for (const n of p.length >= 7 ? [p.length, p.length + 1, p.length - 1] : [p.length, p.length + 1]) {
           if (token.length >= n && withinOneEdit(token.slice(0, n), p)) {
             out.add(`p:${p}`);
             break;
