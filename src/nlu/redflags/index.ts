@@ -63,3 +63,5 @@ export function detectRedFlags(text: string, language?: Language): RedFlag[] {
 }
 
 export { RulesError } from './matcher.js';
+/** The tokeniser and typo test the rules use, for other rule-driven matching (the triage flow's words). */
+export { collapse, normaliseWords, withinOneEdit, FUZZY_MIN } from './text.js';

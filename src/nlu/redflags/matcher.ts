@@ -55,14 +55,14 @@ export class RulesError extends Error {
   }
 }
 
-function compileWord(raw: string, language: string): Word[] {
+function compileWord(raw: string, language: string, strict = false): Word[] {
   const special = /^<([a-z_]+)>$/.exec(raw);
   if (special) {
     if (!SPECIALS.has(special[1]!)) throw new RulesError(language, `unknown element ${raw}`);
     return [{ kind: 'special', name: special[1] as Special }];
   }
-  const exact = raw.startsWith('=');
-  const body = exact ? raw.slice(1) : raw;
+  const exact = strict || raw.startsWith('=');
+  const body = raw.startsWith('=') ? raw.slice(1) : raw;
   const prefix = body.endsWith('*');
   const words = normaliseWords(prefix ? body.slice(0, -1) : body);
   if (words.length === 0) throw new RulesError(language, `the word "${raw}" has no letters or digits`);
@@ -70,8 +70,8 @@ function compileWord(raw: string, language: string): Word[] {
 }
 
 /** An alternative written as a phrase ("can not", "short of breath*"): its words, directly after each other. */
-function compileAlt(phrase: string, language: string): Alt {
-  return phrase.split(/\s+/).filter(Boolean).flatMap((w) => compileWord(w, language));
+function compileAlt(phrase: string, language: string, strict = false): Alt {
+  return phrase.split(/\s+/).filter(Boolean).flatMap((w) => compileWord(w, language, strict));
 }
 
 /** The same words with the spaces left out ("self harm" → "selfharm"), when that makes sense. */
@@ -114,7 +114,8 @@ function splitElements(pattern: string, language: string): string[] {
   return out;
 }
 
-function compilePattern(input: PatternInput, file: RulesFile): Pattern[] {
+/** `strict`: every word exact (near-misses and past events must not reach further than written). */
+function compilePattern(input: PatternInput, file: RulesFile, strict = false): Pattern[] {
   const spec = typeof input === 'string' ? { pattern: input, anyOrder: false, within: 12, negatable: true } : input;
   const slots: Slot[] = [];
   let gap = DEFAULT_GAP;
@@ -130,8 +131,8 @@ function compilePattern(input: PatternInput, file: RulesFile): Pattern[] {
       if (term) {
         const list = file.terms[term[1]!];
         if (list === undefined) throw new RulesError(file.language, `unknown term {${term[1]}} in "${spec.pattern}"`);
-        alts.push(...list.map((p) => compileAlt(p, file.language)));
-      } else alts.push(group ? compileAlt(part, file.language) : compileWord(part, file.language));
+        alts.push(...list.map((p) => compileAlt(p, file.language, strict)));
+      } else alts.push(group ? compileAlt(part, file.language, strict) : compileWord(part, file.language, strict));
     }
     slots.push({ alts: withJoined(alts), gap });
     gap = DEFAULT_GAP;
@@ -167,14 +168,14 @@ export function compileLanguage(file: RulesFile): CompiledLanguage {
     kinds.push({
       kind,
       patterns: rules.patterns.flatMap((p) => compilePattern(p, file)),
-      except: rules.except.flatMap((p) => compilePattern(p, file)),
+      except: rules.except.flatMap((p) => compilePattern(p, file, true)),
       history: rules.history,
     });
   }
   return {
     language: file.language,
     kinds,
-    history: file.history.flatMap((p) => compilePattern(p, file)),
+    history: file.history.flatMap((p) => compilePattern(p, file, true)),
     cues: wordSet(file.negation.cues),
     pseudo: file.negation.pseudo.map((p) => normaliseWords(p)),
     scope: file.negation.scope,
@@ -193,7 +194,8 @@ export class Vocabulary {
   private readonly exact = new Set<string>();
   private readonly prefixes = new Set<string>();
   private readonly prefixLengths = new Set<number>();
-  /** Words of FUZZY_MIN letters or more, by first two letters (and their swap): typo candidates. */
+  /** Words of FUZZY_MIN letters or more, by first letter: typo candidates (a token is looked up by its first
+   * and second letters, so that a swap of the first two, "hcest", is found too). */
   private readonly fuzzyLit = new Map<string, string[]>();
   private readonly fuzzyPrefix = new Map<string, string[]>();
 
@@ -225,7 +227,7 @@ export class Vocabulary {
     if (kind === 'prefix') this.prefixLengths.add(s.length);
     if (s.length < FUZZY_MIN || exact) return;
     const index = kind === 'lit' ? this.fuzzyLit : this.fuzzyPrefix;
-    const key = s.slice(0, 2);
+    const key = s[0]!;
     const list = index.get(key) ?? [];
     if (!list.includes(s)) list.push(s);
     index.set(key, list);
@@ -234,17 +236,20 @@ export class Vocabulary {
   /** The keys ('l:word', 'p:prefix') a token matches. */
   lookup(token: string, fuzzy = true): Set<string> {
     const out = new Set<string>();
-    if (this.exact.has(token)) out.add(`l:${token}`);
-    for (const n of this.prefixLengths) if (token.length >= n && this.prefixes.has(token.slice(0, n))) out.add(`p:${token.slice(0, n)}`);
+    // Exact matches answer both the typo-tolerant key (l:, p:) and the exact one (L:, P:); typos only the first.
+    if (this.exact.has(token)) out.add(`l:${token}`).add(`L:${token}`);
+    for (const n of this.prefixLengths) {
+      if (token.length >= n && this.prefixes.has(token.slice(0, n))) out.add(`p:${token.slice(0, n)}`).add(`P:${token.slice(0, n)}`);
+    }
     if (!fuzzy || token.length < FUZZY_MIN - 1) return out;
-    const keys = [token.slice(0, 2), token.length > 1 ? token[1]! + token[0]! : ''];
+    const keys = token[1] !== undefined && token[1] !== token[0] ? [token[0]!, token[1]] : [token[0]!];
     for (const key of keys) {
       for (const w of this.fuzzyLit.get(key) ?? []) if (withinOneEdit(token, w)) out.add(`l:${w}`);
       for (const p of this.fuzzyPrefix.get(key) ?? []) {
-        // The head of the token against the prefix, with a letter changed, swapped or added (not dropped:
-        // "demain" would reach "desmai*").
+        // The head of the token against the prefix, with a letter changed, swapped or added; dropped only
+        // from long prefixes ("convusioni" for convuls*; "demain" must not reach desmai*).
         if (p.length < FUZZY_MIN + 1) continue;
-        for (const n of [p.length, p.length + 1]) {
+        for (const n of p.length >= 7 ? [p.length, p.length + 1, p.length - 1] : [p.length, p.length + 1]) {
           if (token.length >= n && withinOneEdit(token.slice(0, n), p)) {
             out.add(`p:${p}`);
             break;
@@ -256,7 +261,8 @@ export class Vocabulary {
   }
 }
 
-const wordKey = (w: { kind: 'lit' | 'prefix'; s: string }): string => `${w.kind === 'lit' ? 'l' : 'p'}:${w.s}`;
+const wordKey = (w: { kind: 'lit' | 'prefix'; s: string; exact?: boolean }): string =>
+  `${w.kind === 'lit' ? (w.exact === true ? 'L' : 'l') : w.exact === true ? 'P' : 'p'}:${w.s}`;
 
 /** A slot's alternatives grouped by the key of their first word, built once per slot. */
 const SLOT_INDEX = new WeakMap<Slot, { byFirst: Map<string, Alt[]>; special: Alt[] }>();
@@ -542,7 +548,7 @@ export function detect(m: Message, lang: CompiledLanguage, found: Map<RedFlagKin
       const hit = findPattern(m, p, lang).find((f) => {
         if (p.negatable && contexts.some((l) => negated(m, f, l))) return false;
         for (const { l, except } of excepts) {
-          if (except.length > 0 && within(except, l, clause(m, f, l, 5), f.start)) return false;
+          if (except.length > 0 && within(except, l, clause(m, f, l, 5), 0)) return false;
         }
         if (k.history) {
           for (const l of contexts) if (l.history.length > 0 && within(l.history, l, clause(m, f, l, 6), 0)) return false;

@@ -48,6 +48,9 @@ describe('negation and its scope', () => {
     ['es', 'sin dificultad para respirar'],
     ['pt', 'não tenho dor no peito'],
     ['de', 'keine Brustschmerzen'],
+    ['en', 'no fever and no chest pain'],
+    ['it', "non c'è sangue nelle feci"],
+    ['de', 'kein Fieber und keine Brustschmerzen'],
   ] as const)('%s: "%s" is not an emergency', (language, text) => {
     expect(kinds(text, language)).toEqual([]);
   });
@@ -59,12 +62,28 @@ describe('negation and its scope', () => {
     ['de', 'kein Fieber, aber ich bekomme keine Luft', 'breathing'],
     ['it', 'non ho febbre ma ho un dolore al petto fortissimo', 'chest_pain'],
     ['pt', 'não tenho febre mas não consigo respirar', 'breathing'],
+    ['en', 'I have no energy and chest pain', 'chest_pain'],
+    ['fr', 'pas de fièvre et une douleur thoracique', 'chest_pain'],
+    ['de', 'kein Fieber und Brustschmerzen', 'chest_pain'],
+    ['en', 'No, I can’t breathe!', 'breathing'],
+    ['es', 'no sé qué me pasa pero me duele mucho el pecho', 'chest_pain'],
   ] as const)('%s: the negation stops at the clause: "%s"', (language, text, kind) => {
     expect(kinds(text, language)).toContain(kind);
   });
 
   it('a blocked nose is not a breathing emergency', () => {
     expect(kinds("I can't breathe through my nose", 'en')).toEqual([]);
+  });
+
+  it('a near-miss word must be written as it is: a typo close to it does not cancel an emergency', () => {
+    // "Bluttest" (blood test) cancels a bleeding match; "blutet" (is bleeding) is one letter away and must not.
+    expect(kinds('es blutet überall', 'de')).toContain('bleeding');
+    expect(kinds('ich brauche einen Bluttest', 'de')).toEqual([]);
+  });
+
+  it('past events are near-misses for stroke, not for self-harm', () => {
+    expect(kinds('my father had a stroke years ago', 'en')).toEqual([]);
+    expect(kinds('I tried to kill myself years ago and I want to die again', 'en')).toContain('self_harm');
   });
 });
 

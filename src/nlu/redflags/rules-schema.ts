@@ -23,7 +23,7 @@ export type PatternInput = z.infer<typeof patternSchema>;
 
 export const kindRulesSchema = z.strictObject({
   patterns: z.array(patternSchema).min(1),
-  /** Near-misses: a match is dropped when one of these is found in the same clause, right after it. */
+  /** Near-misses: a match is dropped when one of these is found in the same clause (5 words either side). */
   except: z.array(phrase).default([]),
   /** Past events ("years ago", the language's `history` patterns) in the same clause drop a match. */
   history: z.boolean().default(false),
