@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSENT_WORDS } from '../../src/compliance/index.js';
-import { closeHandoff } from '../../src/conversation/index.js';
+import { closeHandoff, loadSession } from '../../src/conversation/index.js';
 import { translator } from '../../src/flows/i18n.js';
 import { openDatabase } from '../../src/db/database.js';
 import type { Running } from '../../src/main.js';
@@ -50,9 +50,14 @@ afterAll(async () => {
 
 const phone = () => `336${crypto.randomInt(10_000_000, 99_999_999)}`;
 
-/** Sends a text as a signed webhook; returns its wamid. */
-async function say(from: string, body: string): Promise<string> {
+/** Sends a text (or a tap on a reply button) as a signed webhook; returns its wamid. */
+async function say(from: string, body: string, tap?: { id: string; context: string }): Promise<string> {
   const payload = inboundText(from, body, { name: 'Test Patient' });
+  if (tap) {
+    const m = ((payload['entry'] as { changes: { value: { messages: Record<string, unknown>[] } }[] }[])[0]!.changes[0]!.value.messages)[0]!;
+    delete m['text'];
+    Object.assign(m, { type: 'interactive', context: { from: '15550001111', id: tap.context }, interactive: { type: 'button_reply', button_reply: { id: tap.id, title: body } } });
+  }
   const wamid = (((payload['entry'] as { changes: { value: { messages: { id: string }[] } }[] }[])[0]!.changes[0]!.value.messages)[0]!).id;
   const raw = JSON.stringify(payload);
   const r = await fetch(`${app.base}/webhooks/whatsapp`, { method: 'POST', body: raw, headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(raw, APP_SECRET) } });
@@ -61,13 +66,13 @@ async function say(from: string, body: string): Promise<string> {
 }
 
 /** The bodies the Graph API received for the replies to one inbound message (not its read receipt), in order. */
-async function repliesTo(wamid: string): Promise<Record<string, unknown>[]> {
+async function repliesTo(wamid: string): Promise<(Record<string, unknown> & { wamid?: string })[]> {
   const inbound = await waitFor(() => db.db.selectFrom('inbound_messages').select('id').where('wamid', '=', wamid).where('state', '=', 'done').executeTakeFirst(), 30_000);
   if (!inbound) throw new Error(`message ${wamid} was not processed`);
   const rows = await db.db.selectFrom('outbox').select(['id', 'callback_token', 'kind']).where('caused_by', '=', inbound.id).where('kind', '<>', 'read').orderBy('id').execute();
   const bodies = await waitFor(() => {
     const got = rows.map((r) => fake.received.find((x) => x.body['biz_opaque_callback_data'] === `pl:${r.id}:${r.callback_token}` && x.rejected === null));
-    return got.every(Boolean) ? got.map((g) => g!.body) : null;
+    return got.every(Boolean) ? got.map((g) => ({ ...g!.body, wamid: g!.wamid ?? '' })) : null;
   }, 30_000);
   if (!bodies) throw new Error('the replies did not reach the Graph API');
   return bodies;
@@ -182,9 +187,10 @@ describe('a handoff round trip', () => {
 });
 
 describe('a restart of the app in the middle of a conversation', () => {
+  const current = fs.mkdtempSync(path.join(os.tmpdir(), 'pl-conv-restart-'));
   it('keeps the conversation state: the miss before the restart and the one after it hand over to staff', { timeout: 120_000 }, async () => {
     // On disk, so that the database outlives the process's app (stopping the app closes it).
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pl-conv-restart-'));
+    const dataDir = current;
     await app.stop();
     db = { ...(await openDatabase({ dataDir })), url: null };
     app = await start();
@@ -202,5 +208,27 @@ describe('a restart of the app in the middle of a conversation', () => {
     expect(bodyText(second[0])).toContain(t('handoff.misunderstood'));
     const h = await db.db.selectFrom('handoffs').select('reason').where('patient_id', '=', (await patientOf(p)).id).execute();
     expect(h).toEqual([{ reason: 'misunderstood' }]);
+  });
+
+  it('keeps a flow half-way: the triage question asked before the restart is answered after it', { timeout: 120_000 }, async () => {
+    const p = phone();
+    const first = await repliesTo(await say(p, 'I have had a sore throat since yesterday'));
+    const question = first[first.length - 1]!;
+    const choices = ids(question);
+    expect(choices.length).toBeGreaterThan(0);
+    expect(choices.every((c) => c.startsWith('triage:'))).toBe(true);
+    const patientId = (await patientOf(p)).id;
+    expect((await loadSession(db.db, app.services.keys, patientId)).flow).toBe('triage');
+
+    await app.stop();
+    db = { ...(await openDatabase({ dataDir: current })), url: null };
+    app = await start();
+
+    const title = ((question['interactive'] as { action: { buttons: { reply: { title: string } }[] } }).action.buttons[0]!.reply.title);
+    const next = await repliesTo(await say(p, title, { id: choices[0]!, context: question.wamid ?? '' }));
+    // The flow went on from its stored state: not the same question again.
+    expect(next.length).toBeGreaterThan(0);
+    expect(bodyText(next[0])).not.toBe(bodyText(question));
+    expect(next.map(bodyText).join(' ')).not.toBe(translator('en')('common.clarifyBody'));
   });
 });
