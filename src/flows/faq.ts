@@ -9,10 +9,13 @@ import { handTo } from './handoff.js';
 export const FAQ_TOPICS = ['opening_hours', 'location', 'insurance', 'payment', 'accessibility', 'what_to_bring', 'cancellation_policy'] as const;
 export const FAQ_INTENTS: ReadonlySet<string> = new Set(['opening_hours', 'location', 'insurance', 'payment', 'accessibility']);
 
-export function topicTitle(ctx: FlowContext, topic: string): string {
+/** A topic's title in the language: the catalogue's for the built-in topics, else the one staff gave it. */
+export function topicTitle(ctx: FlowContext, topic: string, staffTitle?: string): string {
   const key = `faq.topic_${topic}Button`;
   const title = ctx.t(key);
-  return title === key ? topic.replace(/_/g, ' ').slice(0, 20) : title;
+  if (title !== key) return title;
+  const own = staffTitle?.trim() || topic.replace(/[_-]/g, ' ');
+  return [...own].length <= 20 ? own : `${[...own].slice(0, 19).join('')}…`;
 }
 
 export function answerWith(ctx: FlowContext, a: FaqAnswer): StepResult<never> {
@@ -22,7 +25,8 @@ export function answerWith(ctx: FlowContext, a: FaqAnswer): StepResult<never> {
 
 async function topics(ctx: FlowContext): Promise<StepResult<never>> {
   const found = await ctx.faq.topics(ctx.language);
-  const rows = (found.length > 0 ? found.map((f) => f.topic) : [...FAQ_TOPICS]).slice(0, 10).map((topic) => ({ id: `faq:${topic}`, title: topicTitle(ctx, topic) }));
+  const listed = found.length > 0 ? found : FAQ_TOPICS.map((topic) => ({ topic, title: topic }));
+  const rows = listed.slice(0, 10).map((f) => ({ id: `faq:${f.topic}`, title: topicTitle(ctx, f.topic, f.title) }));
   return done([list({ body: ctx.t('faq.topicsBody'), button: ctx.t('faq.topicsButton'), sections: [{ rows }] })]);
 }
 
