@@ -1,8 +1,12 @@
 // The dev sets: held out from training (no dev text equals a training text once normalised), and the
 // trained model reaches the issue's targets on them in every language: ≥ 90 % intent, ≥ 95 % language.
 // A failure prints the confusion (what was expected → what came out) so the data can be fixed.
-import { beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { IntentModel } from './intents.js';
+import { cacheFile } from './model-cache.js';
 import { normalizeText } from './normalize.js';
 import { createNlu, segments, type LoadedNlu } from './nlu.js';
 import { loadDevSet, loadTrainingData } from './training-data.js';
@@ -112,6 +116,44 @@ describe('classification', () => {
     expect(segments('Hello. I need to cancel my appointment')).toEqual(['Hello', 'I need to cancel my appointment']);
     expect(segments('hi, can I book for tomorrow?')).toEqual(['hi', 'can I book for tomorrow']);
     expect(segments('just one sentence')).toEqual([]);
+  });
+});
+
+describe('start-up', () => {
+  it('is quiet: no "Epoch N loss" lines, no console output, no process warnings (pino)', async () => {
+    const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) => vi.spyOn(console, m).mockImplementation(() => {}));
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      await createNlu({ cacheDir: false });
+      await new Promise((r) => setImmediate(r));
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      for (const spy of spies) spy.mockRestore();
+    }
+  });
+
+  it('trains once, then loads the model from a cache file named by the training files\' hash', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pl-nlu-cache-'));
+    try {
+      const first = await createNlu({ cacheDir: dir });
+      expect(first.source.kind).toBe('trained');
+      expect(first.source.file).toBe(cacheFile(dir, loadTrainingData().hash));
+      expect(fs.existsSync(first.source.file!)).toBe(true);
+      const second = await createNlu({ cacheDir: dir });
+      expect(second.source.kind).toBe('cache');
+      expect(second.parse('je veux annuler mon rdv', { now, timeZone }).intent).toBe('cancel_appointment');
+      // A torn file is retrained and replaced.
+      fs.writeFileSync(first.source.file!, '{"version":1,"langu');
+      const third = await createNlu({ cacheDir: dir });
+      expect(third.source.kind).toBe('trained');
+      expect((await createNlu({ cacheDir: dir })).source.kind).toBe('cache');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
