@@ -87,7 +87,7 @@ export async function createNlu(opts: CreateNluOptions = {}): Promise<LoadedNlu>
       const confident = first !== undefined && first.score >= MIN_CONFIDENCE;
       const intent: Intent = confident ? first.intent : 'other';
       const confidence = first ? round(first.score) : 0;
-      const alternatives = ranked.filter((r) => r.intent !== intent).slice(0, 3).map((r) => ({ intent: r.intent, confidence: round(r.score) }));
+      const alternatives = ranked.filter((r) => r.intent !== intent && r.score >= 0.001).slice(0, 3).map((r) => ({ intent: r.intent, confidence: round(r.score) }));
       return {
         language,
         languageConfidence: round(detected.confidence),
