@@ -106,6 +106,21 @@ describe('classification', () => {
     for (const s of scores) expect(s).toBeLessThanOrEqual(r.confidence);
   });
 
+  it('understands messages that mix a language with English', () => {
+    expect(parse('ciao, I want to cancel il mio appuntamento')).toMatchObject({ language: 'it', intent: 'cancel_appointment' });
+    expect(parse('je voudrais book un appointment').intent).toBe('book_appointment');
+    expect(parse('hi, quisiera una cita').intent).toBe('book_appointment');
+  });
+
+  it("never reads a bare 'no' as an opt-out", () => {
+    expect(parse('no', 'en').intent).toBe('other');
+    expect(parse('non', 'fr').intent).toBe('other');
+    expect(parse('nein', 'de').intent).toBe('other');
+    expect(parse('não', 'pt').intent).toBe('other');
+    expect(parse('STOP', 'fr').intent).toBe('opt_out');
+    expect(parse('START', 'en').intent).toBe('opt_in');
+  });
+
   it("answers 'other' for what no clinic intent covers", () => {
     expect(parse('xqzzv wplk').intent).toBe('other');
     expect(parse('what is the capital of spain').intent).toBe('other');

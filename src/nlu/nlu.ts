@@ -82,7 +82,15 @@ export async function createNlu(opts: CreateNluOptions = {}): Promise<LoadedNlu>
       const detected = languages.detect(text, o.language);
       const language = detected.language;
       const redFlags = detectRedFlags(text, language);
-      const ranked = decide(text, language);
+      let ranked = decide(text, language);
+      // Mixed messages ("ciao, I want to cancel il mio appuntamento"): English is the usual second language;
+      // its classifier answers when it is clearly surer than the message's own language's.
+      const top = ranked[0];
+      if (language !== 'en' && (!top || top.score < 0.6)) {
+        const english = decide(text, 'en');
+        const e = english[0];
+        if (e && e.intent !== 'other' && e.score >= MIN_CONFIDENCE && e.score > (top?.score ?? 0) + 0.2) ranked = english;
+      }
       const first = ranked[0];
       const confident = first !== undefined && first.score >= MIN_CONFIDENCE;
       const intent: Intent = confident ? first.intent : 'other';
