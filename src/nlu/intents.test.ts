@@ -1,16 +1,35 @@
 // The dev sets: held out from training (no dev text equals a training text once normalised), and the
 // trained model reaches the issue's targets on them in every language: ≥ 90 % intent, ≥ 95 % language.
 // A failure prints the confusion (what was expected → what came out) so the data can be fixed.
-import { beforeAll, describe, expect, it } from 'vitest';
-import { IntentModel } from './intents.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { cacheFile } from './model-cache.js';
 import { normalizeText } from './normalize.js';
 import { createNlu, segments, type LoadedNlu } from './nlu.js';
 import { loadDevSet, loadTrainingData } from './training-data.js';
 import { INTENTS, LANGUAGES } from './types.js';
 
 let nlu: LoadedNlu;
+let cacheDir: string;
+/** What start-up printed: console calls and process warnings (pino's PINODEP008 would be one). */
+const printed: string[] = [];
 beforeAll(async () => {
-  nlu = await createNlu({ cacheDir: false });
+  cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pl-nlu-cache-'));
+  const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) => vi.spyOn(console, m).mockImplementation((...args: unknown[]) => { printed.push(`console.${m}: ${String(args[0])}`); }));
+  const onWarning = (w: Error) => printed.push(`warning: ${w.name}`);
+  process.on('warning', onWarning);
+  try {
+    nlu = await createNlu({ cacheDir });
+    await new Promise((r) => setImmediate(r));
+  } finally {
+    process.off('warning', onWarning);
+    for (const spy of spies) spy.mockRestore();
+  }
+});
+afterAll(() => {
+  fs.rmSync(cacheDir, { recursive: true, force: true });
 });
 const now = new Date('2026-12-01T10:00:00Z');
 const timeZone = 'Europe/Paris';
@@ -102,6 +121,21 @@ describe('classification', () => {
     for (const s of scores) expect(s).toBeLessThanOrEqual(r.confidence);
   });
 
+  it('understands messages that mix a language with English', () => {
+    expect(parse('ciao, I want to cancel il mio appuntamento')).toMatchObject({ language: 'it', intent: 'cancel_appointment' });
+    expect(parse('je voudrais book un appointment').intent).toBe('book_appointment');
+    expect(parse('hi, quisiera una cita').intent).toBe('book_appointment');
+  });
+
+  it("never reads a bare 'no' as an opt-out", () => {
+    expect(parse('no', 'en').intent).toBe('other');
+    expect(parse('non', 'fr').intent).toBe('other');
+    expect(parse('nein', 'de').intent).toBe('other');
+    expect(parse('não', 'pt').intent).toBe('other');
+    expect(parse('STOP', 'fr').intent).toBe('opt_out');
+    expect(parse('START', 'en').intent).toBe('opt_in');
+  });
+
   it("answers 'other' for what no clinic intent covers", () => {
     expect(parse('xqzzv wplk').intent).toBe('other');
     expect(parse('what is the capital of spain').intent).toBe('other');
@@ -115,16 +149,22 @@ describe('classification', () => {
   });
 });
 
-describe('the model cache', () => {
-  it('round-trips through JSON with the same scores', () => {
-    const data = loadTrainingData();
-    const model = IntentModel.train(data.corpus);
-    const copy = IntentModel.fromJSON(JSON.parse(JSON.stringify(model.toJSON())));
+describe('start-up and the model cache', () => {
+  it('is quiet: no "Epoch N loss" lines, no console output, no process warnings (pino)', () => {
+    expect(nlu.source.kind).toBe('trained');
+    expect(printed).toEqual([]);
+  });
+
+  it('trains once, then loads the same model from a cache file named by the training files\' hash', async () => {
+    expect(nlu.source.file).toBe(cacheFile(cacheDir, loadTrainingData().hash));
+    const cached = await createNlu({ cacheDir });
+    expect(cached.source.kind).toBe('cache');
     for (const language of LANGUAGES) {
-      for (const d of loadDevSet(language).slice(0, 10)) {
-        const text = normalizeText(d.text, language);
-        expect(copy.classify(language, text)).toEqual(model.classify(language, text));
-      }
+      for (const d of loadDevSet(language).slice(0, 10)) expect(cached.classify(d.text, language)).toEqual(nlu.classify(d.text, language));
     }
+    // A torn file is retrained and replaced.
+    fs.writeFileSync(nlu.source.file!, '{"version":1,"langu');
+    expect((await createNlu({ cacheDir })).source.kind).toBe('trained');
+    expect((await createNlu({ cacheDir })).source.kind).toBe('cache');
   });
 });

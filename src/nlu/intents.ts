@@ -68,7 +68,7 @@ interface LanguageModel {
   /** The stems each intent was trained on: an intent none of whose words is in a message scores 0. */
   intentFeatures: Map<string, Set<string>>;
   numIntents: number;
-  /** @nlpjs's spell check over the known stems (edit distance 1, words of 4+ letters). */
+  /** @nlpjs's spell check over the known stems (edit distance 1, words of 5+ letters: at 4, "wnat" became "what"). */
   spell: SpellCheck;
 }
 
@@ -77,7 +77,7 @@ function languageModel(net: NeuralNetwork, intentFeatures: Map<string, Set<strin
   for (const fs of intentFeatures.values()) for (const f of fs) features.add(f);
   const counts: Record<string, number> = {};
   for (const f of features) counts[f] = 1;
-  return { net, features, intentFeatures, numIntents, spell: new SpellCheck({ features: counts }) };
+  return { net, features, intentFeatures, numIntents, spell: new SpellCheck({ features: counts, minLength: 5 }) };
 }
 
 const isIntent = (s: string): s is Intent => (INTENTS as readonly string[]).includes(s);
@@ -148,7 +148,7 @@ export class IntentModel {
    */
   classify(language: Language, normalized: string): Scored[] {
     const m = this.models[language];
-    const tokens = m.spell.check(Object.keys(featuresOf(this.stem[language], normalized)), 1);
+    const tokens = m.spell.check(Object.keys(featuresOf(this.stem[language], normalized)).map((t) => transposed(t, m.features)), 1);
     const input: Record<string, number> = {};
     let unknown = 0;
     for (const t of tokens) {
@@ -179,6 +179,16 @@ export class IntentModel {
     if (total === 0) return [{ intent: 'other', score: 1 }];
     return [...merged].map(([intent, s]) => ({ intent, score: s / total })).sort((a, b) => b.score - a.score);
   }
+}
+
+/** "wnat" → "want", "teh" → "the": two neighbouring letters swapped (@nlpjs's spell check counts that as 2). */
+function transposed(token: string, known: ReadonlySet<string>): string {
+  if (token.length < 3 || known.has(token)) return token;
+  for (let i = 0; i < token.length - 1; i += 1) {
+    const t = token.slice(0, i) + token[i + 1] + token[i] + token.slice(i + 2);
+    if (known.has(t)) return t;
+  }
+  return token;
 }
 
 function featuresOf(stemmer: Stemmer, normalized: string): Record<string, number> {

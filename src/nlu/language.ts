@@ -1,7 +1,8 @@
 // Which of the six languages a message is in. eld (n-grams, restricted to our six) decides on sentences; on
 // short chat messages ("merci", "ok", "rdv demain") n-grams say little, so the words the classifiers were
-// trained on vote too (a word found in one language's training data counts fully, one found in several is
-// shared between them), and the patient's known language wins ties and texts with no evidence ("ok", "120/80").
+// trained on vote too (a word's vote is shared between the languages whose training uses it, by how often:
+// "hi" is mostly English), and the patient's known language wins ties, texts with no evidence ("ok",
+// "120/80") and short texts whose every word it uses too ("no", "stop", "cancelar").
 import { eld } from 'eld/large';
 import { foldText, words } from './normalize.js';
 import { perLanguage, type Corpus } from './training-data.js';
@@ -21,16 +22,17 @@ detector.setLanguageSubset([...LANGUAGES]);
 const PREFERENCE_BONUS = 0.12;
 
 export class LanguageDetector {
-  /** folded word → the languages whose training utterances use it. */
-  private readonly lexicon = new Map<string, Language[]>();
+  /** folded word → how often each language's training utterances use it. */
+  private readonly lexicon = new Map<string, Partial<Record<Language, number>>>();
 
   constructor(corpus: Corpus) {
-    const sets = perLanguage((language) => new Set(corpus[language].flatMap((u) => words(foldText(u.text)))));
     for (const language of LANGUAGES) {
-      for (const w of sets[language]) {
-        const list = this.lexicon.get(w) ?? [];
-        list.push(language);
-        this.lexicon.set(w, list);
+      for (const u of corpus[language]) {
+        for (const w of words(foldText(u.text))) {
+          const counts = this.lexicon.get(w) ?? {};
+          counts[language] = (counts[language] ?? 0) + 1;
+          this.lexicon.set(w, counts);
+        }
       }
     }
   }
@@ -44,12 +46,17 @@ export class LanguageDetector {
     const score = perLanguage(() => 0);
     // Lexicon vote: each word's weight is split between the languages that use it.
     let known = 0;
+    let preferenceKnowsAll = preference !== undefined;
     for (const w of ws) {
-      const langs = this.lexicon.get(w);
-      if (!langs) continue;
+      const counts = this.lexicon.get(w);
+      if (!counts || (preference && !counts[preference])) preferenceKnowsAll = false;
+      if (!counts) continue;
       known += 1;
-      for (const l of langs) score[l] += 1 / langs.length;
+      let total = 0;
+      for (const l of LANGUAGES) total += counts[l] ?? 0;
+      for (const l of LANGUAGES) score[l] += (counts[l] ?? 0) / total;
     }
+    if (preference && preferenceKnowsAll && ws.length <= 3) return { language: preference, confidence: 0.5 };
     const lexWeight = ws.length <= 3 ? 1 : 0.6;
     for (const l of LANGUAGES) score[l] = ws.length ? (score[l] / ws.length) * lexWeight : 0;
 

@@ -67,6 +67,10 @@ describe('POST /api/nlu/parse', () => {
     expect((await parse({ text: 'hola', timeZone: 'Mars/Olympus' })).statusCode).toBe(400);
     expect((await parse({})).statusCode).toBe(400);
     expect((await parse({ text: 'hola', extra: 1 })).statusCode).toBe(400);
+    // A refusal does not echo the text back.
+    const long = await parse({ text: `Zebulon ${'y'.repeat(4100)}` });
+    expect(long.statusCode).toBe(400);
+    expect(long.body).not.toContain('Zebulon');
   });
 
   it('keeps the caller’s language for texts that say nothing, and follows clear evidence', async () => {

@@ -99,6 +99,33 @@ describe('dates and times', () => {
     expect(one('en', 'tomorrow at 9am', now, 'Asia/Tokyo')).toMatchObject({ date: '2026-12-03', start: '2026-12-03T00:00:00.000Z' });
   });
 
+  it('reads approximate times ("around 10", "verso le 10", "gegen 10") and keeps the words of the original text', () => {
+    expect(one('en', 'a slot on thursday around 10?')).toMatchObject({ date: '2026-12-03', time: '10:00', text: 'on thursday around 10' });
+    expect(one('it', "c'è posto giovedì verso le 10?")).toMatchObject({ date: '2026-12-03', time: '10:00', text: 'giovedì verso le 10' });
+    expect(one('de', 'haben sie donnerstag gegen 10 was frei?')).toMatchObject({ date: '2026-12-03', time: '10:00' });
+    expect(one('fr', 'ok pour 15h30 après-demain')).toMatchObject({ date: '2026-12-03', time: '15:30' });
+  });
+
+  it('puts a weekday after "since", "depuis", "seit" in the past', () => {
+    expect(one('en', 'coughing since monday')).toMatchObject({ date: '2026-11-30' });
+    expect(one('fr', 'mal au dos depuis lundi')).toMatchObject({ date: '2026-11-30' });
+    expect(one('de', 'Fieber seit Sonntag')).toMatchObject({ date: '2026-11-29' });
+  });
+
+  it('takes no greeting, duration, verb or word inside a word for a date', () => {
+    const none = (language: Language, text: string) => expect(extractDates(text, { language, now: TUESDAY_8AM, timeZone: PARIS }), `${language} "${text}"`).toEqual([]);
+    none('fr', 'je voudrais déplacer mon rendez-vous');
+    none('en', 'i waited 2 hours, not happy');
+    none('en', "i've had a fever for 3 days");
+    none('it', 'a che ora aprite');
+    none('it', 'accettate la tessera sanitaria');
+    none('it', 'buonasera');
+    none('it', "ho aspettato un'ora");
+    none('pt', 'boa tarde');
+    none('pt', 'posso ter consulta com a dermatologista?');
+    none('es', 'ponerla más tarde');
+  });
+
   it('finds nothing in a message without a date', () => {
     expect(extractDates('I have a cough', { language: 'en', now: TUESDAY_8AM, timeZone: PARIS })).toEqual([]);
     expect(extractDates('j\'ai mal à la tête', { language: 'fr', now: TUESDAY_8AM, timeZone: PARIS })).toEqual([]);

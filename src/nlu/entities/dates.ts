@@ -125,10 +125,59 @@ function blank(text: string, spans: readonly Span[]): string {
   return out;
 }
 
-/** "15h", "15h30", "15 h 30" → "15:00", "15:30" (chrono pt/es/it/de miss them), same length or shorter, padded. */
-function rewriteHours(text: string): string {
-  return text.replace(/\b([01]?\d|2[0-3])\s?h\s?([0-5]\d)?\b/gi, (m, h: string, mm: string | undefined) => `${h}:${mm ?? '00'}`.padEnd(m.length, ' '));
+/**
+ * Rewrites for chrono, with `origin`: for each character of the result, its index in the text (a rewrite
+ * may be longer than what it replaces). "15h", "15h30" → "15:00", "15:30" (chrono pt/es/it/de miss them);
+ * "around 10", "verso le 10", "gegen 10" → the "at 10" chrono knows.
+ */
+const REWRITES: { re: RegExp; to: (m: RegExpMatchArray) => string }[] = [
+  { re: /\b([01]?\d|2[0-3])\s?h\s?([0-5]\d)?\b/gi, to: (m) => `${m[1]}:${m[2] ?? '00'}` },
+  { re: /\b(?:around|about|approx\.?)\s+(?=\d)/gi, to: () => 'at ' },
+  { re: /\bverso\s+l(?:e|')\s*(?=\d)/gi, to: () => 'alle ' },
+  { re: /\b(?:gegen|ca\.?|circa)\s+(?=\d)/gi, to: () => 'um ' },
+];
+
+function rewrite(text: string): { text: string; origin: number[] } {
+  let current = text;
+  let origin = Array.from({ length: text.length }, (_, i) => i);
+  for (const { re, to } of REWRITES) {
+    let out = '';
+    const next: number[] = [];
+    let last = 0;
+    for (const m of current.matchAll(re)) {
+      const at = m.index ?? 0;
+      for (let i = last; i < at; i += 1) {
+        out += current[i];
+        next.push(origin[i] ?? i);
+      }
+      const replacement = to(m);
+      for (let i = 0; i < replacement.length; i += 1) {
+        out += replacement[i];
+        next.push(origin[at + Math.min(i, Math.max(0, m[0].length - 1))] ?? at);
+      }
+      last = at + m[0].length;
+    }
+    for (let i = last; i < current.length; i += 1) {
+      out += current[i];
+      next.push(origin[i] ?? i);
+    }
+    current = out;
+    origin = next;
+  }
+  return { text: current, origin };
 }
+
+/** "for 3 days", "2 hours", "seit 2 Tagen": how long, not when. */
+const BARE_DURATION = /^(?:for |since |pendant |depuis |durant |da |per |desde |hace |ha |há |seit |vor |after |apres |dopo |despues de |depois de |nach )?(?:(?:\d+|an?|one|two|three|un|une|deux|trois|uno|una|due|tre|dos|tres|um|uma|dois|ein|eine|einer|zwei|drei)\s+|un')(?:hours?|hrs?|minutes?|mins?|days?|weeks?|months?|years?|heures?|jours?|semaines?|mois|ans?|ore|ora|minuti|giorni|settimane|mesi|anni|horas?|minutos|dias?|días|semanas?|meses|años|anos|stunden?|minuten|tagen?|wochen?|monaten?|jahren?)\b/;
+/** Words that put a weekday in the past: "since Monday", "depuis lundi", "seit Montag", "lundi dernier". */
+const PAST_BEFORE = /\b(?:since|last|depuis|desde|seit|letzten|vergangenen|dal|da|scorso|scorsa)\s+(?:el |la |le |il |lo |o |a |am |de )?$/;
+/** What the English parser may add to a message in another language (not "mon", "sat", "may"). */
+const ENGLISH_FALLBACK = /\b(?:today|tomorrow|tonight|next|monday|tuesday|wednesday|thursday|friday|saturday|sunday|\d{1,2}(?::\d{2})?\s?(?:am|pm))\b/i;
+/** Not a date a patient names: the present ("ora" is also Italian for "hour"), or a parser's stray word. */
+// A lone "tarde"/"noite" is "boa tarde", "más tarde" (a part of the day with its preposition was taken
+// already); pt "ter", "sex" are verbs and words before they are weekday abbreviations.
+const MEANINGLESS = /^(?:the day|a day|the time|d'|l'|now|right now|ora|adesso|ahora|agora|jetzt|maintenant|sofort|subito|tarde|noite|noche|manha|sera|ter|qua|qui|sex|sab|dom|seg)$/i;
+const LETTER = /\p{L}/u;
 
 interface Resolved extends Span {
   year: number;
@@ -170,16 +219,26 @@ export function extractDates(text: string, o: DateOptions): DateEntity[] {
     taken.push(span);
   }
 
-  let prepared = rewriteHours(blank(text, taken));
+  const rewritten = rewrite(blank(text, taken));
+  let prepared = rewritten.text;
   // Portuguese without accents: "amanha as 15:00" (chrono wants "às").
   if (o.language === 'pt') prepared = prepared.replace(/\bas(?= \d)/gi, 'às');
   const reference = { instant: o.now, timezone: offsetMinutes(o.now, o.timeZone) };
   let results = PARSERS[o.language].parse(prepared, reference, { forwardDate: true });
-  if (results.length === 0 && o.language !== 'en') results = PARSERS.en.parse(prepared, reference, { forwardDate: true });
+  if (results.length === 0 && o.language !== 'en') results = PARSERS.en.parse(prepared, reference, { forwardDate: true }).filter((r) => ENGLISH_FALLBACK.test(r.text));
+  results = results.filter((r) => {
+    const t = foldKeepingLength(r.text.trim());
+    // Whole words only: chrono-it finds "sera" in "tessera".
+    const before = prepared[r.index - 1] ?? ' ';
+    const after = prepared[r.index + r.text.length] ?? ' ';
+    return !BARE_DURATION.test(t) && !MEANINGLESS.test(t) && !LETTER.test(before) && !LETTER.test(after);
+  });
 
   for (const r of results) {
     const s = r.start;
-    const span = { index: r.index, end: r.index + r.text.length };
+    const from = rewritten.origin[r.index] ?? r.index;
+    const to = (rewritten.origin[r.index + r.text.length - 1] ?? r.index + r.text.length - 1) + 1;
+    const span = { index: from, end: to };
     const hasTime = s.isCertain('hour');
     const part = nearestPart(parts, span);
     let hour = hasTime ? s.get('hour') ?? 0 : undefined;
@@ -192,12 +251,13 @@ export function extractDates(text: string, o: DateOptions): DateEntity[] {
       date = { year: s.get('year') ?? local.year, month: s.get('month') ?? local.month, day: s.get('day') ?? local.day };
     } else if (s.isCertain('weekday')) {
       const wd = s.get('weekday') ?? 0;
-      const implied = { year: s.get('year') ?? local.year, month: s.get('month') ?? local.month, day: s.get('day') ?? local.day };
-      const past = Date.UTC(implied.year, implied.month - 1, implied.day) < Date.UTC(local.year, local.month - 1, local.day);
+      const pastWord = PAST_BEFORE.test(folded.slice(Math.max(0, span.index - 24), span.index)) || /\b(?:dernier|derniere|pasado|passado|scorso|scorsa|last)\b/.test(foldKeepingLength(r.text));
       let ahead = (wd - local.weekday + 7) % 7;
       const endOfNamed = hour !== undefined ? [hour, minute ?? 0] as const : part ? [PART_OF_DAY_HOURS[part.part][1], 0] as const : null;
       if (ahead === 0 && !(endOfNamed && laterToday(endOfNamed[0], endOfNamed[1]))) ahead = 7;
-      date = past ? implied : addDays(local.year, local.month, local.day, ahead);
+      // "since Monday": the last Monday before today.
+      if (pastWord) ahead = -(((local.weekday - wd + 7) % 7) || 7);
+      date = addDays(local.year, local.month, local.day, ahead);
     } else if (hour !== undefined && !s.isCertain('month')) {
       timeOnly = true;
       date = laterToday(hour, minute ?? 0) ? { year: local.year, month: local.month, day: local.day } : addDays(local.year, local.month, local.day, 1);
@@ -271,7 +331,7 @@ function nearestPart(parts: PartMention[], span: Span): PartMention | undefined 
 
 function toEntity(text: string, r: Resolved, timeZone: string): DateEntity {
   const date = isoDate(r.year, r.month, r.day);
-  const entity: DateEntity = { text: text.slice(r.index, r.end).trim(), start: '', date, dayOnly: r.dayOnly };
+  const entity: DateEntity = { text: text.slice(r.index, r.end).trim().replace(/[\s,.;:!?¿¡]+$/u, ''), start: '', date, dayOnly: r.dayOnly };
   if (r.hour !== undefined) {
     entity.start = fromLocal(r.year, r.month, r.day, r.hour, r.minute ?? 0, timeZone).toISOString();
     entity.time = `${pad2(r.hour)}:${pad2(r.minute ?? 0)}`;
