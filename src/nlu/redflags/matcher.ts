@@ -45,6 +45,8 @@ export interface CompiledLanguage {
 }
 
 const DEFAULT_GAP = 3;
+/** One-letter words that are elisions (j'ai, l'air, n'arrive, d'air, s'étouffe, m', c', t'). */
+const ELIDED = new Set(['j', 'l', 'd', 'n', 's', 'm', 'c', 't']);
 const WIDE_GAP = 8;
 const SPECIALS = new Set<string>(['infant_age', 'small_age', 'fever_temp', 'many', 'weeks']);
 
@@ -320,7 +322,9 @@ export class Message {
     this.single = this.tokens.map((t) => (t.type === 'punct' ? new Set<string>() : look(t.text)));
     this.pair = this.tokens.map((t, i) => {
       const next = this.tokens[i + 1];
-      return t.type === 'word' && next?.type === 'word' ? look(collapse(t.text + next.text), false) : null;
+      // Not after a one-letter word other than an elided article or pronoun: "a" + "ir" is not "air".
+      const joinable = t.type === 'word' && next?.type === 'word' && (t.text.length > 1 || ELIDED.has(t.text));
+      return joinable ? look(collapse(t.text + next!.text), false) : null;
     });
     const note = (keys: Set<string> | null, i: number): void => {
       for (const key of keys ?? []) {
@@ -444,7 +448,7 @@ interface Found extends Span {
   gaps: Span[];
 }
 
-function findPattern(m: Message, p: Pattern, lang: CompiledLanguage): Found[] {
+export function findPattern(m: Message, p: Pattern, lang: CompiledLanguage): Found[] {
   if (!m.canMatch(p)) return [];
   const spans = p.slots.map((s) => m.slotSpans(s, lang));
   if (spans.some((s) => s.length === 0)) return [];
