@@ -156,6 +156,36 @@ describe.each(Object.keys(SCRIPT) as Language[])('a conversation in %s', (lang) 
   });
 });
 
+describe('red flags with negations, and the language menu', () => {
+  it.each([
+    ['en', 'no chest pain, just a cough since yesterday'],
+    ['fr', 'pas de fièvre, juste un peu mal à la gorge'],
+    ['es', 'no tengo dolor en el pecho, solo tos'],
+  ])('%s "%s" is not an emergency: no emergency number, no emergency handoff or alert', async (_lang, body) => {
+    const p = phone();
+    const replies = await repliesTo(await say(p, body));
+    expect(replies.length).toBeGreaterThan(0);
+    expect(replies.map(bodyText).join('\n')).not.toContain('112');
+    const id = (await patientOf(p)).id;
+    expect(await db.db.selectFrom('staff_alerts').select('kind').where('patient_id', '=', id).execute()).toEqual([]);
+    const h = await db.db.selectFrom('handoffs').select('priority').where('patient_id', '=', id).execute();
+    expect(h.every((x) => x.priority !== 'emergency')).toBe(true);
+  });
+
+  it('"Sprache" lists the languages; the one picked is stored and used from then on', async () => {
+    const p = phone();
+    await repliesTo(await say(p, 'Hi, good morning'));
+    const [menu] = await repliesTo(await say(p, 'Sprache'));
+    expect(ids(menu)).toEqual(['lang:en', 'lang:fr', 'lang:it', 'lang:es', 'lang:pt', 'lang:de']);
+    const [done] = await repliesTo(await say(p, 'Italiano', { id: 'lang:it', context: menu!.wamid ?? '' }));
+    expect(bodyText(done)).toBe(translator('it')('language.changed'));
+    expect((await patientOf(p)).language).toBe('it');
+    const [thanks] = await repliesTo(await say(p, 'ok'));
+    expect(bodyText(thanks)).not.toBe('');
+    expect((await patientOf(p)).language).toBe('it');
+  });
+});
+
 describe('a handoff round trip', () => {
   it('the bot is silent during it, still answers a red flag, and answers again once staff hand back', async () => {
     const p = phone();
