@@ -98,4 +98,25 @@ describe('the inbound worker with the engine', () => {
     const sessions = await Promise.all(patients.map((p) => loadSession(t.db, keys, p.id)));
     expect(sessions.every((s) => s.flow === null)).toBe(true);
   });
+
+  it('answers a red flag even when the NLU throws on the message: the detector runs on its own', async () => {
+    const broken: Nlu = { parse: () => { throw new Error('model exploded'); } };
+    const worker = new InboundWorker({
+      db: t.db, cipher, keys, clock: { now: () => new Date() }, log: pino({ level: 'silent' }), metrics: createMetrics(t.db),
+      engine: { nlu: broken, faq: faqEntriesLookup, flows: FLOWS, emergencyReply }, concurrency: 1,
+      onReplies: () => {}, onMedia: () => {}, instanceId: 'engine-test-2',
+    });
+    const who = person();
+    const id = await storeText(t.db, who, 'my father has crushing chest pain and is sweating');
+    while ((await worker.tick()) > 0);
+    const row = await t.db.selectFrom('inbound_messages').select(['state', 'patient_id']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row.state).toBe('done');
+    const out = await t.db.selectFrom('outbox').select(['kind', 'payload']).where('caused_by', '=', id).where('kind', '<>', 'read').orderBy('id').execute();
+    const own = await keys.forPatient(t.db, row.patient_id!);
+    const first = own.decryptJson(out[0]!.payload) as { type: string; text?: { body: string } };
+    expect(first.type).toBe('text');
+    expect(first.text?.body).toContain('112');
+    const h = await t.db.selectFrom('handoffs').select('priority').where('patient_id', '=', row.patient_id!).execute();
+    expect(h).toEqual([{ priority: 'emergency' }]);
+  });
 });

@@ -16,7 +16,7 @@ import type { KeyRing } from '../compliance/keys.js';
 import type { Clock } from '../lib/clock.js';
 import type { Db, DbOrTx, Tx } from '../db/database.js';
 import type { JobQueue } from '../jobs/index.js';
-import type { Nlu, NluResult } from '../nlu/index.js';
+import type { Nlu, NluResult, ParseOptions } from '../nlu/index.js';
 import { translator } from '../flows/i18n.js';
 import { clinicView, loadClinicFacts, type ClinicFacts } from './clinic.js';
 import { nothingToAnswer, step, typedByPatient, type EmergencyReply } from './engine.js';
@@ -222,7 +222,7 @@ export class InboundWorker {
     const language = languageOf(patient.language) ?? undefined;
     const nlu = typed === null || engine.nlu === null ? null
       : o.prepared?.text === typed ? o.prepared.nlu
-      : engine.nlu.parse(typed, { now, timeZone: clinic.timeZone, ...(language ? { language } : {}) });
+      : safeParse(engine.nlu, typed, { now, timeZone: clinic.timeZone, ...(language ? { language } : {}) });
     const handoff = await activeHandoff(tx, patient.id);
     const session = await loadSession(tx, keys, patient.id);
     const consent = await tx.selectFrom('patients').select('opted_out_at').where('id', '=', patient.id).executeTakeFirst();
@@ -306,6 +306,18 @@ export class InboundWorker {
 interface Wake {
   media: boolean;
   replies: boolean;
+}
+
+/**
+ * The understanding of a text, or null when the NLU throws on it: the message is still answered (the engine
+ * then runs the red-flag detector itself), never retried into the dead state for the NLU's sake.
+ */
+function safeParse(nlu: Nlu, text: string, opts: ParseOptions): NluResult | null {
+  try {
+    return nlu.parse(text, opts);
+  } catch {
+    return null;
+  }
 }
 
 /** A stored language tag as one of ours: 'pt-BR' is 'pt'. */
