@@ -36,6 +36,7 @@ export interface CompiledLanguage {
   pseudo: string[][];
   scope: number;
   terminators: Set<string>;
+  continuers: Set<string>;
   numbers: Map<string, number>;
   ageDays: Set<string>;
   ageWeeks: Set<string>;
@@ -182,6 +183,7 @@ export function compileLanguage(file: RulesFile): CompiledLanguage {
     pseudo: file.negation.pseudo.map((p) => normaliseWords(p)),
     scope: file.negation.scope,
     terminators: wordSet(file.negation.terminators),
+    continuers: wordSet(file.negation.continuers),
     numbers: new Map(Object.entries(file.numbers).flatMap(([w, n]) => normaliseWords(w).map((s) => [s, n] as const))),
     ageDays: wordSet(file.age.days),
     ageWeeks: wordSet(file.age.weeks),
@@ -506,9 +508,11 @@ function startsPseudo(m: Message, i: number, lang: CompiledLanguage): boolean {
 /** A negation cue reaches the span: shortly before it in the same clause, or between its slots. */
 function negated(m: Message, f: Found, lang: CompiledLanguage): boolean {
   const isCue = (i: number): boolean => lang.cues.has(m.tokens[i]!.text) && !startsPseudo(m, i, lang);
-  for (let i = f.start - 1, words = 0; i >= 0 && words < lang.scope; i--, words++) {
+  // A list word ("or", "ni", "oder") carries the negation on: the scope reaches one item further back.
+  for (let i = f.start - 1, words = 0, scope = lang.scope; i >= 0 && words < scope; i--, words++) {
     if (isBoundary(m, i, lang)) break;
     if (isCue(i)) return true;
+    if (lang.continuers.has(m.tokens[i]!.text)) scope += lang.scope + 1;
   }
   return f.gaps.some((g) => {
     for (let i = g.start; i < g.end; i++) if (isCue(i)) return true;
