@@ -478,17 +478,23 @@ export function findPattern(m: Message, p: Pattern, lang: CompiledLanguage): Fou
     }
     return out;
   }
-  // Chains slot by slot; each chain keeps the latest start it can have, so the span is as tight as possible.
+  // Chains slot by slot. Each keeps the latest start it can have (the tightest span) and the earliest (a
+  // longer first alternative, "ne peux pas", that carries its own negation word).
   let chains: Found[] = spans[0]!.map((s) => ({ start: s.start, end: s.end, gaps: [] }));
   for (let k = 1; k < spans.length; k++) {
     const gap = p.slots[k]!.gap;
     const next: Found[] = [];
     for (const s of spans[k]!) {
-      let best: Found | null = null;
+      let late: Found | null = null;
+      let early: Found | null = null;
       for (const c of chains) {
-        if (c.end <= s.start && s.start - c.end <= gap && !m.crossesSentence(c.end, s.start) && (best === null || c.start > best.start)) best = c;
+        if (c.end > s.start || s.start - c.end > gap || m.crossesSentence(c.end, s.start)) continue;
+        if (late === null || c.start > late.start) late = c;
+        if (early === null || c.start < early.start) early = c;
       }
-      if (best !== null) next.push({ start: best.start, end: s.end, gaps: [...best.gaps, { start: best.end, end: s.start }] });
+      for (const c of late === early ? [late] : [late, early]) {
+        if (c !== null) next.push({ start: c.start, end: s.end, gaps: [...c.gaps, { start: c.end, end: s.start }] });
+      }
     }
     if (next.length === 0) return [];
     chains = next;
