@@ -36,6 +36,7 @@ export interface CompiledLanguage {
   pseudo: string[][];
   scope: number;
   terminators: Set<string>;
+  continuers: Set<string>;
   numbers: Map<string, number>;
   ageDays: Set<string>;
   ageWeeks: Set<string>;
@@ -182,6 +183,7 @@ export function compileLanguage(file: RulesFile): CompiledLanguage {
     pseudo: file.negation.pseudo.map((p) => normaliseWords(p)),
     scope: file.negation.scope,
     terminators: wordSet(file.negation.terminators),
+    continuers: wordSet(file.negation.continuers),
     numbers: new Map(Object.entries(file.numbers).flatMap(([w, n]) => normaliseWords(w).map((s) => [s, n] as const))),
     ageDays: wordSet(file.age.days),
     ageWeeks: wordSet(file.age.weeks),
@@ -476,17 +478,23 @@ export function findPattern(m: Message, p: Pattern, lang: CompiledLanguage): Fou
     }
     return out;
   }
-  // Chains slot by slot; each chain keeps the latest start it can have, so the span is as tight as possible.
+  // Chains slot by slot. Each keeps the latest start it can have (the tightest span) and the earliest (a
+  // longer first alternative, "ne peux pas", that carries its own negation word).
   let chains: Found[] = spans[0]!.map((s) => ({ start: s.start, end: s.end, gaps: [] }));
   for (let k = 1; k < spans.length; k++) {
     const gap = p.slots[k]!.gap;
     const next: Found[] = [];
     for (const s of spans[k]!) {
-      let best: Found | null = null;
+      let late: Found | null = null;
+      let early: Found | null = null;
       for (const c of chains) {
-        if (c.end <= s.start && s.start - c.end <= gap && !m.crossesSentence(c.end, s.start) && (best === null || c.start > best.start)) best = c;
+        if (c.end > s.start || s.start - c.end > gap || m.crossesSentence(c.end, s.start)) continue;
+        if (late === null || c.start > late.start) late = c;
+        if (early === null || c.start < early.start) early = c;
       }
-      if (best !== null) next.push({ start: best.start, end: s.end, gaps: [...best.gaps, { start: best.end, end: s.start }] });
+      for (const c of late === early ? [late] : [late, early]) {
+        if (c !== null) next.push({ start: c.start, end: s.end, gaps: [...c.gaps, { start: c.end, end: s.start }] });
+      }
     }
     if (next.length === 0) return [];
     chains = next;
@@ -506,9 +514,11 @@ function startsPseudo(m: Message, i: number, lang: CompiledLanguage): boolean {
 /** A negation cue reaches the span: shortly before it in the same clause, or between its slots. */
 function negated(m: Message, f: Found, lang: CompiledLanguage): boolean {
   const isCue = (i: number): boolean => lang.cues.has(m.tokens[i]!.text) && !startsPseudo(m, i, lang);
-  for (let i = f.start - 1, words = 0; i >= 0 && words < lang.scope; i--, words++) {
+  // A list word ("or", "ni", "oder") carries the negation on: the scope reaches one item further back.
+  for (let i = f.start - 1, words = 0, scope = lang.scope; i >= 0 && words < scope; i--, words++) {
     if (isBoundary(m, i, lang)) break;
     if (isCue(i)) return true;
+    if (lang.continuers.has(m.tokens[i]!.text)) scope += lang.scope + 1;
   }
   return f.gaps.some((g) => {
     for (let i = g.start; i < g.end; i++) if (isCue(i)) return true;

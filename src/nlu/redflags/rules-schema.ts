@@ -50,6 +50,8 @@ export const rulesFileSchema = z.strictObject({
     scope: z.number().int().min(1).max(6).default(3),
     /** Words that end a negation's scope ("but"); punctuation always does. */
     terminators: z.array(word).default([]),
+    /** Words that carry a negation on to the next item of a list ("no chest pain *or* shortness of breath"). */
+    continuers: z.array(word).default([]),
   }),
   history: z.array(phrase).default([]),
   terms: z.record(z.string().regex(/^[a-z_]+$/), z.array(phrase).min(1)),
