@@ -304,14 +304,15 @@ export const DATA_MAP: readonly TableSpec[] = [
   { table: 'operator_alerts', owner: 'whatsapp', relation: { kind: 'none', why: 'alerts carry codes and counts, never PHI' }, erase: { action: 'keep', why: 'no personal data' }, columns: ops('id', 'raised_at', 'code', 'message', 'resolved_at') },
   { table: 'schema_migrations', owner: 'db', relation: { kind: 'none', why: 'applied migrations' }, erase: { action: 'keep', why: 'no personal data' }, columns: ops('name', 'timestamp') },
   { table: 'schema_migrations_lock', owner: 'db', relation: { kind: 'none', why: 'the migration lock' }, erase: { action: 'keep', why: 'no personal data' }, columns: ops('id', 'is_locked') },
-  clinicTable('clinics', { id: op, ...clinicCols('code', 'name', 'default_language', 'languages', 'emergency_number', 'phone', 'email', 'website'), ...ops('created_at', 'updated_at') }),
+  clinicTable('clinics', { id: op, ...clinicCols('code', 'name', 'default_language', 'languages', 'emergency_number', 'phone', 'email', 'website', 'crisis_line'), ...ops('created_at', 'updated_at') }),
   clinicTable('locations', { id: op, clinic_id: op, ...clinicCols('code', 'name', 'address_line1', 'address_line2', 'postal_code', 'city', 'country', 'time_zone', 'phone', 'emergency_number', 'languages', 'accessibility_notes', 'latitude', 'longitude'), ...ops('active', 'created_at', 'updated_at') }),
   clinicTable('practitioners', { id: op, clinic_id: op, ...clinicCols('code', 'display_name', 'title', 'specialties', 'languages'), ...ops('active', 'created_at', 'updated_at') }),
   clinicTable('services', { id: op, clinic_id: op, ...clinicCols('code', 'name', 'instructions', 'duration_minutes', 'buffer_minutes', 'requires_referral'), ...ops('active', 'created_at', 'updated_at') }),
   clinicTable('practitioner_services', ops('clinic_id', 'practitioner_id', 'service_id', 'location_id', 'created_at')),
   clinicTable('opening_hours', { ...ops('id', 'clinic_id', 'location_id', 'practitioner_id', 'service_id'), ...clinicCols('weekday', 'start_time', 'end_time', 'valid_from', 'valid_to'), created_at: op }),
   clinicTable('closures', { ...ops('id', 'clinic_id', 'location_id', 'practitioner_id'), ...clinicCols('starts_at', 'ends_at', 'reason'), created_at: op }),
-  clinicTable('faq_entries', { ...ops('id', 'clinic_id', 'location_id', 'intent', 'language'), ...clinicCols('question', 'answer'), updated_by: { class: 'operational', note: 'a staff user id' }, ...ops('created_at', 'updated_at') }),
+  clinicTable('faq_entries', { ...ops('id', 'clinic_id', 'location_id', 'intent', 'language'), ...clinicCols('question', 'answer', 'variants', 'link', 'title'), updated_by: { class: 'operational', note: 'a staff user id' }, ...ops('created_at', 'updated_at') }),
+  clinicTable('faq_revisions', ops('clinic_id', 'revision', 'changed_at')),
   clinicTable('clinic_seed_rows', ops('clinic_id', 'table_name', 'seed_key', 'row_id', 'content_hash', 'seeded_at')),
   // Staff accounts (0010, src/staff): the clinic's staff, never patients; their e-mail and name are the staff
   // member's own data. Secrets are stored only as hashes or sealed.

@@ -404,6 +404,7 @@ export interface DB {
   opening_hours: OpeningHoursTable;
   closures: ClosuresTable;
   faq_entries: FaqEntriesTable;
+  faq_revisions: FaqRevisionsTable;
   clinic_seed_rows: ClinicSeedRowsTable;
 }
 
@@ -433,6 +434,8 @@ export interface ClinicsTable extends Timestamps {
   phone: string | null;
   email: string | null;
   website: string | null;
+  /** A crisis line for suicidal thoughts and self-harm (0016): digits or E.164. */
+  crisis_line: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface LocationsTable extends Timestamps {
@@ -524,6 +527,19 @@ export interface FaqEntriesTable extends Timestamps {
   question: string;
   answer: string;
   updated_by: string | null;
+  /** Other ways patients ask the question (migration 0015): ≤ 30, each ≤ 500 characters. */
+  variants: ColumnType<string[], string[] | undefined, string[]>;
+  /** An https link sent with the answer (0015). */
+  link: string | null;
+  /** The topic's list title in this language (≤ 24); required for staff-defined topics (0015). */
+  title: string | null;
+}
+
+/** A counter per clinic bumped by a trigger on every FAQ change (0015): instances rebuild their match index. */
+export interface FaqRevisionsTable {
+  clinic_id: string;
+  revision: ColumnType<string, never, never>;
+  changed_at: ColumnType<Date, never, never>;
 }
 
 /** What a clinic definition wrote (migration 0007): see src/scheduling/seed-clinic.ts. */

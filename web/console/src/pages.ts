@@ -23,6 +23,7 @@ export const PAGES: readonly PageDef[] = [
   { path: '/', titleKey: 'nav.home', roles: ROLES, nav: true, component: lazy(() => import('./pages/home')) },
   { path: '/patients', titleKey: 'nav.patients', roles: PATIENT_ROLES, nav: true, component: lazy(() => import('./pages/patients')) },
   { path: '/patients/:id', titleKey: 'patient.title', roles: PATIENT_ROLES, nav: false, component: lazy(() => import('./pages/patient')) },
+  { path: '/faq', titleKey: 'nav.faq', roles: ROLES, nav: true, component: lazy(() => import('./pages/faq')) },
   { path: '/users', titleKey: 'nav.users', roles: ['admin'], nav: true, component: lazy(() => import('./pages/users')) },
   { path: '/audit', titleKey: 'nav.audit', roles: ['admin'], nav: true, component: lazy(() => import('./pages/audit')) },
   { path: '/account', titleKey: 'nav.account', roles: ROLES, nav: false, component: lazy(() => import('./pages/account')) },
