@@ -12,6 +12,7 @@ import { openCrypt } from './compliance/open-crypt.js';
 import { complianceModule, gdprModule } from './compliance/index.js';
 import { loadConfig, type Config } from './config.js';
 import { conversationModule, type ConversationHandler } from './conversation/index.js';
+import { inboxModule } from './conversation/inbox/index.js';
 import { databaseOptions, migrate, openDatabase, type Database } from './db/database.js';
 import { databaseModule } from './db/index.js';
 import { buildApp, consoleModule, ensureConsoleBuilt } from './http/index.js';
@@ -71,6 +72,7 @@ export function appModules(o: ModuleOptions): AppModule[] {
     gdprModule(),
     whatsappModule(),
     conversationModule({ ...(o.handler ? { handler: o.handler } : {}) }),
+    inboxModule(),
     schedulingModule(),
     ...(o.sandbox ? [sandboxModule(o.sandboxHandle)] : []),
     staffModule(),
