@@ -24,6 +24,15 @@ export interface FeedOptions {
 
 type Listener = (events: InboxEvent[]) => void;
 
+/** Rows of the change feed older than this are of no use to anyone: deleted by any instance. */
+export const FEED_KEEP_MS = 10 * 60_000;
+
+/** Deletes change-feed rows older than `keepMs` (the feed is written whether or not a console listens). */
+export async function pruneFeed(db: Db, keepMs = FEED_KEEP_MS): Promise<number> {
+  const r = await db.deleteFrom('inbox_changes').where('at', '<', new Date(Date.now() - keepMs)).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
 export class InboxFeed {
   private readonly listeners = new Set<Listener>();
   private timer: NodeJS.Timeout | null = null;
@@ -39,7 +48,7 @@ export class InboxFeed {
   constructor(private readonly o: FeedOptions) {
     this.pollMs = o.pollMs ?? 1000;
     this.lookbackMs = o.lookbackMs ?? 5000;
-    this.keepMs = o.keepMs ?? 10 * 60_000;
+    this.keepMs = o.keepMs ?? FEED_KEEP_MS;
   }
 
   /** Starts polling with the first listener; stops with the last. Returns the unsubscribe function. */
@@ -103,7 +112,7 @@ export class InboxFeed {
     if (events.length) for (const l of this.listeners) l(events);
     if (Date.now() - this.lastPrune > 60_000) {
       this.lastPrune = Date.now();
-      await this.o.db.deleteFrom('inbox_changes').where('at', '<', new Date(Date.now() - this.keepMs)).execute();
+      await pruneFeed(this.o.db, this.keepMs);
     }
     return events;
   }

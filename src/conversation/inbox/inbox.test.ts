@@ -15,6 +15,7 @@ import type { AppModule } from '../../lib/module.js';
 import type { Running } from '../../main.js';
 import { phoneIndex } from '../../compliance/identifiers.js';
 import { openHandoff, raiseAlert } from '../handoff.js';
+import { pruneFeed } from './feed.js';
 
 const ADMIN = 'inbox-admin-token-'.padEnd(44, 'x');
 const ROLES = ['admin', 'clinician', 'reception', 'analyst'] as const;
@@ -264,6 +265,14 @@ describe('staff inbox API', () => {
     } finally {
       await reader.cancel();
     }
+  });
+
+  it('keeps the change feed to minutes: older rows are pruned, recent ones kept', async () => {
+    const old = await db.db.insertInto('inbox_changes').values({ patient_id: null, kind: 'alert:other', at: new Date(Date.now() - 11 * 60_000) }).returning('id').executeTakeFirstOrThrow();
+    const fresh = await db.db.insertInto('inbox_changes').values({ patient_id: null, kind: 'alert:other' }).returning('id').executeTakeFirstOrThrow();
+    expect(await pruneFeed(db.db)).toBeGreaterThanOrEqual(1);
+    const left = (await db.db.selectFrom('inbox_changes').select('id').where('id', 'in', [old.id, fresh.id]).execute()).map((r) => Number(r.id));
+    expect(left).toEqual([Number(fresh.id)]);
   });
 
   it('stores standby webhooks (another app holds the thread) linked to the patient, shows them, never answers them', async () => {

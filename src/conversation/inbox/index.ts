@@ -4,11 +4,11 @@
 import { loopWorker } from '../../jobs/index.js';
 import type { AppModule, ModuleContext, Worker } from '../../lib/module.js';
 import { STANDBY } from '../../whatsapp/index.js';
-import { InboxFeed } from './feed.js';
+import { InboxFeed, pruneFeed } from './feed.js';
 import { inboxRoutes } from './routes.js';
 import { linkStandby } from './standby-linker.js';
 
-export { InboxFeed, type InboxEvent } from './feed.js';
+export { InboxFeed, pruneFeed, type InboxEvent } from './feed.js';
 export { INBOX_ROLES } from './routes.js';
 export { linkStandby } from './standby-linker.js';
 export { deliveryOf, listConversations, readThread, WINDOW_MS } from './repo.js';
@@ -34,7 +34,11 @@ export function inboxModule(o: InboxOptions = {}): AppModule {
     workers(ctx: ModuleContext): Worker[] {
       const { database, cipher, keys, clock, log, wake } = ctx;
       const deps = { db: database.background, cipher, keys, clock, log: log.child({ worker: STANDBY }) };
-      return [loopWorker({ name: STANDBY, pollMs: 2000, log, wake, before: () => ctx.intake.calm(), tick: () => linkStandby(deps) })];
+      return [
+        loopWorker({ name: STANDBY, pollMs: 2000, log, wake, before: () => ctx.intake.calm(), tick: () => linkStandby(deps) }),
+        // The change feed is written by triggers whether or not a console listens: keep it to minutes.
+        loopWorker({ name: 'inbox-feed-prune', pollMs: 60_000, log, wake, tick: async () => { await pruneFeed(database.background); return 0; } }),
+      ];
     },
   };
 }
