@@ -12,6 +12,7 @@ import { openCrypt } from './compliance/open-crypt.js';
 import { complianceModule, gdprModule } from './compliance/index.js';
 import { loadConfig, type Config } from './config.js';
 import { conversationModule, type ConversationHandler, type ConversationOptions, type FaqLookup } from './conversation/index.js';
+import { inboxModule } from './conversation/inbox/index.js';
 import { databaseOptions, migrate, openDatabase, type Database, type Db, type DbOrTx } from './db/database.js';
 import { databaseModule } from './db/index.js';
 import { createNlu, nluModule } from './nlu/index.js';
@@ -82,6 +83,7 @@ export function appModules(o: ModuleOptions): AppModule[] {
     gdprModule(),
     whatsappModule(),
     conversationModule({ faq: clinicFaq, ...o.conversation, ...(o.handler ? { handler: o.handler } : {}) }),
+    inboxModule(),
     schedulingModule(),
     ...(o.conversation?.nlu ? [nluModule(o.conversation.nlu)] : []),
     faqModule(),

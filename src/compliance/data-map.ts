@@ -278,6 +278,39 @@ export const DATA_MAP: readonly TableSpec[] = [
     columns: { id: op, patient_id: ref, ...ops('kind', 'handoff_id', 'codes', 'created_at', 'acknowledged_at', 'acknowledged_by') },
   },
   {
+    table: 'inbox_notes', owner: 'conversation', relation: { kind: 'patient', column: 'patient_id' }, export: 'inboxNotes',
+    erase: { action: 'delete' },
+    retention: { age: 'created_at', action: { delete: true } },
+    columns: {
+      id: op, patient_id: ref, handoff_id: op, author_id: { class: 'clinic', note: 'the staff member who wrote it' }, author_kind: op,
+      body: { class: 'phi_sealed', sealed: { key: 'patient', as: 'text' }, note: 'an internal note of staff about the patient' }, created_at: op,
+    },
+  },
+  {
+    table: 'handoff_events', owner: 'conversation', relation: { kind: 'patient', column: 'patient_id' }, export: 'handoffEvents',
+    erase: { action: 'delete' },
+    retention: { age: 'at', action: { delete: true } },
+    columns: { id: op, handoff_id: op, patient_id: ref, kind: op, actor_type: op, actor_id: { class: 'clinic', note: 'the staff user or token that acted' }, assigned_to: op, outbox_id: op, at: op },
+  },
+  {
+    table: 'standby_events', owner: 'conversation', relation: { kind: 'patient', column: 'patient_id', byIdentifier: true }, export: 'standbyEvents',
+    erase: { action: 'delete' },
+    retention: { age: 'received_at', action: { delete: true } },
+    columns: {
+      id: op, received_at: op, item: op, wamid: pseudo, status: op, type: op, occurred_at: op,
+      wa_id_index: phoneIdx, bsuid_index: bsuidIdx, patient_id: ref,
+      payload: { class: 'phi_sealed', sealed: { key: 'patient', as: 'json' }, note: 'the standby item as Meta sent it: ENCRYPTION_KEY until linked, then the patient\'s key' },
+      linked_at: op,
+    },
+  },
+  {
+    table: 'inbox_changes', owner: 'conversation', relation: { kind: 'patient', column: 'patient_id' },
+    why: 'a change feed for live updates (patient id and a PHI-free kind), pruned after minutes: nothing to export',
+    erase: { action: 'delete' },
+    retention: { age: 'at', action: { delete: true } },
+    columns: { id: op, patient_id: ref, kind: op, at: op },
+  },
+  {
     table: 'webhook_dead_letters', owner: 'whatsapp', relation: { kind: 'unlinked', why: 'webhook bodies we could not parse: no patient column' },
     erase: { action: 'scan_delete', column: 'body', key: 'id' },
     retention: { age: 'received_at', action: { delete: true } },

@@ -234,6 +234,52 @@ export interface StaffAlertsTable {
   acknowledged_by: string | null;
 }
 
+export interface InboxNotesTable {
+  id: Generated<string>;
+  patient_id: string;
+  handoff_id: string | null;
+  author_id: string | null;
+  author_kind: 'staff' | 'token';
+  body: Bytes;
+  created_at: Generated<Date>;
+}
+
+export type HandoffEventKind = 'opened' | 'takeover' | 'assigned' | 'reply' | 'note' | 'closed';
+export interface HandoffEventsTable {
+  id: Generated<number>;
+  handoff_id: string | null;
+  patient_id: string;
+  kind: HandoffEventKind;
+  actor_type: AuditActorType;
+  actor_id: string | null;
+  assigned_to: string | null;
+  outbox_id: number | null;
+  at: Generated<Date>;
+}
+
+export type StandbyItem = 'message' | 'echo' | 'status' | 'other';
+export interface StandbyEventsTable {
+  id: Generated<number>;
+  received_at: Generated<Date>;
+  item: StandbyItem;
+  wamid: string | null;
+  status: string | null;
+  type: string | null;
+  occurred_at: NullableTimestamp;
+  wa_id_index: string | null;
+  bsuid_index: string | null;
+  patient_id: string | null;
+  payload: Bytes;
+  linked_at: NullableTimestamp;
+}
+
+export interface InboxChangesTable {
+  id: Generated<number>;
+  patient_id: string | null;
+  kind: string;
+  at: Generated<Date>;
+}
+
 export type AuditActorType = 'staff' | 'token' | 'system' | 'patient';
 /** Append-only, hash-chained (0009, src/compliance/audit.ts). */
 export interface AuditLogTable {
@@ -396,6 +442,10 @@ export interface DB {
   conversation_state: ConversationStateTable;
   handoffs: HandoffsTable;
   staff_alerts: StaffAlertsTable;
+  inbox_notes: InboxNotesTable;
+  handoff_events: HandoffEventsTable;
+  standby_events: StandbyEventsTable;
+  inbox_changes: InboxChangesTable;
   clinics: ClinicsTable;
   locations: LocationsTable;
   practitioners: PractitionersTable;

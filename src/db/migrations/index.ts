@@ -15,6 +15,7 @@ import { staff } from './0010-staff.js';
 import { consent } from './0011-consent.js';
 import { identifiers } from './0012-identifiers.js';
 import { conversation } from './0013-conversation.js';
+import { inbox } from './0014-inbox.js';
 import { faq } from './0015-faq.js';
 import { crisisLine } from './0016-crisis-line.js';
 
@@ -40,6 +41,7 @@ export const migrations: Record<string, Migration> = {
   '0011-consent': statements(consent),
   '0012-identifiers': statements(identifiers),
   '0013-conversation': statements(conversation),
+  '0014-inbox': statements(inbox),
   '0015-faq': statements(faq),
   '0016-crisis-line': statements(crisisLine),
 };
