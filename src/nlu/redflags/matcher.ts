@@ -21,6 +21,8 @@ interface Pattern {
   anyOrder: boolean;
   within: number;
   negatable: boolean;
+  /** The kind's near-misses may cancel it. */
+  excepted: boolean;
 }
 interface KindRules {
   kind: RedFlagKind;
@@ -119,7 +121,7 @@ function splitElements(pattern: string, language: string): string[] {
 
 /** `strict`: every word exact (near-misses and past events must not reach further than written). */
 function compilePattern(input: PatternInput, file: RulesFile, strict = false): Pattern[] {
-  const spec = typeof input === 'string' ? { pattern: input, anyOrder: false, within: 12, negatable: true } : input;
+  const spec = typeof input === 'string' ? { pattern: input, anyOrder: false, within: 12, negatable: true, except: true } : input;
   const slots: Slot[] = [];
   let gap = DEFAULT_GAP;
   for (const el of splitElements(spec.pattern, file.language)) {
@@ -141,7 +143,7 @@ function compilePattern(input: PatternInput, file: RulesFile, strict = false): P
     gap = DEFAULT_GAP;
   }
   if (slots.length === 0) throw new RulesError(file.language, `empty pattern "${spec.pattern}"`);
-  const base: Pattern = { slots, anyOrder: spec.anyOrder, within: spec.within, negatable: spec.negatable };
+  const base: Pattern = { slots, anyOrder: spec.anyOrder, within: spec.within, negatable: spec.negatable, excepted: spec.except };
   const out = [base];
   // Two neighbouring slots written as one word ("chestpain", "cantbreathe").
   if (!spec.anyOrder) {
@@ -561,7 +563,7 @@ export function detect(m: Message, lang: CompiledLanguage, found: Map<RedFlagKin
     for (const p of k.patterns) {
       const hit = findPattern(m, p, lang).find((f) => {
         if (p.negatable && contexts.some((l) => negated(m, f, l))) return false;
-        for (const { l, except } of excepts) {
+        for (const { l, except } of p.excepted ? excepts : []) {
           if (except.length > 0 && within(except, l, clause(m, f, l, 5), 0)) return false;
         }
         if (k.history) {

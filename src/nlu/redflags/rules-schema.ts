@@ -17,6 +17,8 @@ export const patternSchema = z.union([
     within: z.number().int().min(1).max(30).default(12),
     /** false: a negation cue before it does not cancel it ("no, I can't breathe"). */
     negatable: z.boolean().default(true),
+    /** false: the kind's near-misses do not cancel it (a nosebleed that will not stop is still one). */
+    except: z.boolean().default(true),
   }),
 ]);
 export type PatternInput = z.infer<typeof patternSchema>;
