@@ -101,14 +101,14 @@ describe.skipIf(skip)('staff inbox (Chromium)', () => {
   it('an ordinary conversation: it appears live, staff take it over and reply, and the phone shows the reply', async () => {
     const name = `Inès Takeover ${crypto.randomBytes(2).toString('hex')}`;
     await newPhonePatient(name);
-    await phoneSays('Hello, could a person call me about my results?');
+    await phoneSays('Hello, what are your opening hours?');
     // The inbox shows it without a reload: "All" lists conversations the bot handles.
     await staff.getByRole('button', { name: 'All', exact: true }).click();
     await poll(() => item(name).count()).toBe(1);
     await poll(async () => (await item(name).textContent()) ?? '').toContain(name);
     expect(await item(name).getAttribute('data-priority')).toBe('none');
     await item(name).locator('a').click();
-    await poll(() => staff.getByTestId('msg-in').first().textContent()).toContain('Hello, could a person call me about my results?');
+    await poll(() => staff.getByTestId('msg-in').first().textContent()).toContain('Hello, what are your opening hours?');
     await poll(() => staff.getByTestId('handoff-state').textContent()).toContain('The bot answers');
     await snap(staff, 'thread-before-takeover');
 
