@@ -14,11 +14,8 @@ interface Stopwords {
 type Pack = Record<string, new () => Stemmer & Stopwords>;
 
 const require = createRequire(import.meta.url);
-// English ships inside @nlpjs/basic (its lang-en-min dependency): load it from there without loading basic
-// itself (which starts a logger).
-const requireFromBasic = createRequire(require.resolve('@nlpjs/basic'));
 const PACKS: Record<Language, { pack: Pack; suffix: string }> = {
-  en: { pack: requireFromBasic('@nlpjs/lang-en-min') as Pack, suffix: 'En' },
+  en: { pack: require('@nlpjs/lang-en-min') as Pack, suffix: 'En' },
   fr: { pack: require('@nlpjs/lang-fr') as Pack, suffix: 'Fr' },
   it: { pack: require('@nlpjs/lang-it') as Pack, suffix: 'It' },
   es: { pack: require('@nlpjs/lang-es') as Pack, suffix: 'Es' },

@@ -1,7 +1,7 @@
 // The few parts of @nlpjs we use (the packages ship no types): the lang packs' tokenizers and stemmers and
 // the neural classifier behind NluNeural, all synchronous. @nlpjs/core, @nlpjs/neural and @nlpjs/lang-en-min
-// come with @nlpjs/basic; we import them directly because @nlpjs/basic's index loads its pino 7 logger, which
-// warns (PINODEP008) on import.
+// are direct dependencies rather than @nlpjs/basic, whose index loads its pino 7 logger, which warns
+// (PINODEP008) on import.
 declare module '@nlpjs/core' {
   export class Container {
     constructor();

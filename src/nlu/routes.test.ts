@@ -10,7 +10,6 @@ import type { Authenticator } from '../http/api.js';
 import type { AppModule } from '../lib/module.js';
 import type { Running } from '../main.js';
 import { createNlu } from './nlu.js';
-import { nluModule } from './index.js';
 
 const ADMIN_TOKEN = 'nlu-admin-token-'.padEnd(44, 'x');
 /** Tuesday 1 December 2026, 08:00 in Paris. */
@@ -28,7 +27,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   const nlu = await createNlu({ cacheDir: false });
   running = await startTestApp(database, 'http://127.0.0.1:9', { WORKERS: '0', ADMIN_API_TOKEN: ADMIN_TOKEN }, {
-    modules: [roleAuthModule, nluModule(nlu)], listen: false, clock: { now: () => NOW },
+    modules: [roleAuthModule], conversation: { nlu }, listen: false, clock: { now: () => NOW },
   });
 });
 afterAll(async () => {
