@@ -122,6 +122,23 @@ describe('webhook fixtures from other projects, end to end', () => {
         if (m.type === 'edit' || m.type === 'revoke') {
           expect(out, `${s.name}: nothing for an edit or deletion`).toEqual([]);
         } else if (m.type === 'text') {
+          // Fixtures reuse their senders: a text that comes while the patient is handed over to staff (two
+          // misunderstood messages, "talk to a human") gets no bot answer — staff answer it. Every other text does.
+          // A handoff opened by an earlier message is one opened by the time the patient's previous message was done.
+          const handled = await db.db.selectFrom('inbound_messages').select(['patient_id', 'processed_order']).where('id', '=', row!.id).executeTakeFirstOrThrow();
+          const previous = await db.db.selectFrom('inbound_messages').select('processed_at')
+            .where('patient_id', '=', handled.patient_id!).where('processed_order', '<', handled.processed_order!)
+            .orderBy('processed_order', 'desc').limit(1).executeTakeFirst();
+          const before = previous?.processed_at ?? null;
+          const handedOver = before && await db.db.selectFrom('handoffs').select('id')
+            .where('patient_id', '=', handled.patient_id!)
+            .where('opened_at', '<=', before)
+            .where((eb) => eb.or([eb('closed_at', 'is', null), eb('closed_at', '>', before)]))
+            .executeTakeFirst();
+          if (handedOver) {
+            expect(replies, `${s.name}: silent during a handoff`).toEqual([]);
+            continue;
+          }
           expect(replies.length, `${s.name}: a text is answered`).toBeGreaterThan(0);
           // A sender with a real phone number is answered for real (fixtures also use placeholders like PHONE_NUMBER).
           if (/^\d{8,15}$/.test(m.from ?? '')) {
