@@ -15,6 +15,7 @@ import { staff } from './0010-staff.js';
 import { consent } from './0011-consent.js';
 import { identifiers } from './0012-identifiers.js';
 import { conversation } from './0013-conversation.js';
+import { appointments } from './0017-appointments.js';
 
 function statements(list: readonly string[]): Migration {
   return {
@@ -38,4 +39,5 @@ export const migrations: Record<string, Migration> = {
   '0011-consent': statements(consent),
   '0012-identifiers': statements(identifiers),
   '0013-conversation': statements(conversation),
+  '0017-appointments': statements(appointments),
 };
