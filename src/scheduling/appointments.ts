@@ -145,6 +145,12 @@ export async function bookAppointment(tx: Tx, deps: AppointmentDeps, b: BookInpu
     const own = await deps.keys.forPatient(tx, b.patientId);
     videoUrl = own.encrypt(videoUrlFor(deps.videoUrlTemplate, (deps.newRoom ?? newRoomName)()));
   }
+  // One booking per practitioner at a time: two conflicting inserts checking the exclusion constraint at once
+  // would each wait for the other (a deadlock PostgreSQL breaks by failing one). Queued here, the second
+  // sees the first's row once it commits and is refused cleanly. Held until the caller's commit: a caller
+  // that also audits takes the audit chain's lock first (holdAuditChain), so the two are always taken in
+  // the same order.
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`patientline:practitioner:${b.practitionerId}`}, 0))`.execute(tx);
   let row: Row;
   try {
     row = await inSavepoint(tx, () => tx.insertInto('appointments').values({
@@ -153,7 +159,9 @@ export async function bookAppointment(tx: Tx, deps: AppointmentDeps, b: BookInpu
       video_url: videoUrl, created_at: b.now, updated_at: b.now,
     }).returningAll().executeTakeFirstOrThrow());
   } catch (e) {
-    if (sqlState(e) === '23P01') return { ok: false, code: 'slot_taken' };
+    // 23P01: the exclusion constraint; 40P01: a deadlock between conflicting inserts (should the lock above be
+    // bypassed by a writer that does not take it): either way another booking holds the time.
+    if (sqlState(e) === '23P01' || sqlState(e) === '40P01') return { ok: false, code: 'slot_taken' };
     throw e;
   }
   await history(tx, row, 'booked', b.by, b.now);

@@ -46,14 +46,31 @@ function formatter(zone: string): Intl.DateTimeFormat {
 
 /** The wall clock of `zone` at `instant`, as the epoch milliseconds of that wall time read as UTC. */
 function wallAsUtc(zone: string, instant: number): number {
+  return instant + zoneOffset(zone, instant);
+}
+
+function offsetFromIntl(zone: string, instant: number): number {
   const parts = formatter(zone).formatToParts(new Date(instant));
   const get = (t: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === t)!.value);
-  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) + (instant % 1000 + 1000) % 1000;
+  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - instant;
 }
+
+// Offsets change only at quarter-hour instants (zones' offsets and change times are whole quarter hours), so
+// one look-up per zone and quarter hour serves every instant in it: a bounded cache of the tz database.
+const QUARTER = 15 * MINUTE;
+const offsetCache = new Map<string, number>();
 
 /** The zone's offset from UTC at `instant`, in milliseconds (Paris in summer: +7,200,000). */
 export function zoneOffset(zone: string, instant: number): number {
-  return wallAsUtc(zone, instant) - instant;
+  const bucket = Math.floor(instant / QUARTER) * QUARTER;
+  const key = `${zone}|${bucket}`;
+  let v = offsetCache.get(key);
+  if (v === undefined) {
+    v = offsetFromIntl(zone, bucket);
+    if (offsetCache.size >= 50_000) offsetCache.clear();
+    offsetCache.set(key, v);
+  }
+  return v;
 }
 
 /**
@@ -63,11 +80,27 @@ export function zoneOffset(zone: string, instant: number): number {
  */
 export function localToInstant(zone: string, date: LocalDate, minuteOfDay: number): number {
   const wall = Date.UTC(date.year, date.month - 1, date.day) + minuteOfDay * MINUTE;
-  const before = zoneOffset(zone, wall - DAY);
-  const after = zoneOffset(zone, wall + DAY);
+  const [before, after] = dayOffsets(zone, date);
+  // No change of offset within a day either side: the common case, no further look-up.
+  if (before === after && minuteOfDay >= 0 && minuteOfDay <= 1440) return wall - before;
   const candidates = [...new Set([wall - before, wall - after])].filter((t) => wallAsUtc(zone, t) === wall).sort((a, b) => a - b);
   if (candidates.length > 0) return candidates[0]!;
   return wall - before;
+}
+
+// The zone's offsets a day before and a day after a date's midnight: equal unless a change is near. A cache
+// of a pure function of the tz database (bounded), since slot searches ask the same days again and again.
+const dayOffsetCache = new Map<string, readonly [number, number]>();
+function dayOffsets(zone: string, date: LocalDate): readonly [number, number] {
+  const key = `${zone}|${date.year}-${date.month}-${date.day}`;
+  let v = dayOffsetCache.get(key);
+  if (!v) {
+    const midnight = Date.UTC(date.year, date.month - 1, date.day);
+    v = [zoneOffset(zone, midnight - DAY), zoneOffset(zone, midnight + 2 * DAY)];
+    if (dayOffsetCache.size >= 20_000) dayOffsetCache.clear();
+    dayOffsetCache.set(key, v);
+  }
+  return v;
 }
 
 /** The local date in `zone` at `instant`. */

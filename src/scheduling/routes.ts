@@ -6,7 +6,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorOf, currentConsents, phoneIndex, recordAudit, recordConsent } from '../compliance/index.js';
+import { actorOf, currentConsents, holdAuditChain, phoneIndex, recordAudit, recordConsent } from '../compliance/index.js';
 import type { Tx } from '../db/database.js';
 import { ANY_ROLE, decodeCursor, listSchema, page, principalOf, type Role } from '../http/api.js';
 import { AppError } from '../lib/errors.js';
@@ -221,6 +221,9 @@ export function schedulingRoutes(ctx: ModuleContext): FastifyPluginAsync {
       const by = schedulingActor(req);
       const actor = actorOf(req);
       const result = await db.transaction().execute(async (tx) => {
+        // The audit chain's lock before the practitioner's booking lock, as in every transaction that audits
+        // (the chat's holds it from its message.in entry): one order, no deadlock between the two.
+        await holdAuditChain(tx);
         const patient = await patientFor(tx, b.patient, now);
         const booked = await bookAppointment(tx, deps, { serviceId: b.serviceId, practitionerId: b.practitionerId, start: new Date(b.start), patientId: patient.id, by, now });
         // Thrown inside the transaction: a refused booking leaves no patient, consent or audit entry behind.
@@ -298,6 +301,7 @@ export function schedulingRoutes(ctx: ModuleContext): FastifyPluginAsync {
     }, async (req) => {
       const now = ctx.clock.now();
       const out = await db.transaction().execute(async (tx) => {
+        await holdAuditChain(tx);
         const r = await rescheduleAppointment(tx, deps, { appointmentId: req.params.id, start: new Date(req.body.start), practitionerId: req.body.practitionerId, by: schedulingActor(req), now });
         if (!r.ok) {
           if (r.code === 'not_found') throw notFound();

@@ -9,6 +9,8 @@ import { availability, slots, type SlotRules } from './slots.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
+/** How much time a slot search computes at once. */
+const CHUNK = 3 * DAY;
 
 /** States whose time stays taken (the exclusion constraint's predicate, migration 0017). */
 export const HOLDING_STATES = ['booked', 'confirmed', 'arrived', 'noshow', 'completed'] as const;
@@ -55,7 +57,9 @@ export interface Setting {
 const rule = (r: { weekday: number; start_time: string; end_time: string; valid_from: string | null; valid_to: string | null }): WeeklyRule => ({
   weekday: r.weekday, start: r.start_time, end: r.end_time, validFrom: r.valid_from, validTo: r.valid_to,
 });
-const span = (r: { starts_at: Date; ends_at: Date }): Interval => ({ start: r.starts_at.getTime(), end: r.ends_at.getTime() });
+const span = (r: { s: number; e: number }): Interval => ({ start: r.s, end: r.e });
+/** An instant as epoch milliseconds: cheaper to read back than a timestamptz (thousands of rows per search). */
+const epoch = (col: 'starts_at' | 'ends_at' | 'blocks_until') => sql<number>`(extract(epoch from ${sql.ref(col)}) * 1000)::float8`;
 
 /**
  * The settings (practitioner × location) in which `serviceId` is given by active people at active places,
@@ -86,15 +90,15 @@ export async function loadSettings(db: DbOrTx, o: { serviceId: string; practitio
         eb('service_id', '=', o.serviceId),
       ]))
       .execute(),
-    db.selectFrom('closures').select(['location_id', 'practitioner_id', 'starts_at', 'ends_at'])
+    db.selectFrom('closures').select(['location_id', 'practitioner_id', epoch('starts_at').as('s'), epoch('ends_at').as('e')])
       .where('ends_at', '>', from).where('starts_at', '<', to)
       .where((eb) => eb.or([eb.and([eb('location_id', 'in', locations), eb('practitioner_id', 'is', null)]), eb('practitioner_id', 'in', practitioners)]))
       .execute(),
-    db.selectFrom('availability_exceptions').select(['location_id', 'practitioner_id', 'starts_at', 'ends_at'])
+    db.selectFrom('availability_exceptions').select(['location_id', 'practitioner_id', epoch('starts_at').as('s'), epoch('ends_at').as('e')])
       .where('practitioner_id', 'in', practitioners).where('ends_at', '>', from).where('starts_at', '<', to)
       .execute(),
     // Every appointment of the practitioner holds their time, wherever it is (the constraint is per practitioner).
-    db.selectFrom('appointments').select(['practitioner_id', 'starts_at', sql<Date>`blocks_until`.as('ends_at')])
+    db.selectFrom('appointments').select(['practitioner_id', epoch('starts_at').as('s'), epoch('blocks_until').as('e')])
       .where('practitioner_id', 'in', practitioners).where('state', 'in', HOLDING_STATES)
       .where('blocks_until', '>', from).where('starts_at', '<', to)
       .$if(o.excludeAppointmentId !== undefined, (qb) => qb.where('id', '<>', o.excludeAppointmentId!))
@@ -135,17 +139,31 @@ export async function searchSlots(db: DbOrTx, q: SlotSearch): Promise<FreeSlot[]
   const start = Math.max(q.from.getTime(), now + service.leadTimeMinutes * MINUTE, q.after ? q.after.start.getTime() : -Infinity);
   const end = Math.min(q.to.getTime(), now + service.horizonDays * DAY + service.durationMinutes * MINUTE);
   if (end <= start) return [];
-  const range = { start, end };
-  const settings = await loadSettings(db, { serviceId: q.serviceId, practitionerId: q.practitionerId, range });
-  const out: FreeSlot[] = [];
-  for (const s of settings) {
-    for (const slot of slots({ ...s, range, now, service })) {
-      out.push({ serviceId: q.serviceId, practitionerId: s.practitionerId, locationId: s.locationId, start: new Date(slot.start), end: new Date(slot.end) });
-    }
-  }
   const after = q.after;
-  const filtered = after ? out.filter((s) => s.start.getTime() > after.start.getTime() || (s.start.getTime() === after.start.getTime() && s.practitionerId > after.practitionerId)) : out;
-  return filtered.sort(bySlot).slice(0, q.limit);
+  const wanted = (s: FreeSlot) => !after || s.start.getTime() > after.start.getTime() || (s.start.getTime() === after.start.getTime() && s.practitionerId > after.practitionerId);
+  const out: FreeSlot[] = [];
+  let settings: Setting[] = [];
+  // Days at a time, earliest first: a page of 50 is usually found in the first chunk. Each chunk's slots are
+  // computed from a day earlier, so that they step from where the free time starts (a session, the end of an
+  // appointment), never from `from` or from now + lead time (no 08:07 slots).
+  for (let c = start; c < end && out.length < q.limit; c += CHUNK) {
+    const chunkEnd = Math.min(end, c + CHUNK);
+    // A first page reads the rules and appointments of its first chunk only; a search that goes on reads the
+    // rest of the range in one go (one round trip, not one per chunk).
+    if (c === start) settings = await loadSettings(db, { serviceId: q.serviceId, practitionerId: q.practitionerId, range: { start: c - DAY, end: chunkEnd } });
+    else if (c === start + CHUNK) settings = await loadSettings(db, { serviceId: q.serviceId, practitionerId: q.practitionerId, range: { start: c - DAY, end } });
+    if (settings.length === 0) break;
+    const found: FreeSlot[] = [];
+    for (const s of settings) {
+      for (const slot of slots({ ...s, range: { start: c - DAY, end: chunkEnd }, now, service })) {
+        if (slot.start < c) continue;
+        const f = { serviceId: q.serviceId, practitionerId: s.practitionerId, locationId: s.locationId, start: new Date(slot.start), end: new Date(slot.end) };
+        if (wanted(f)) found.push(f);
+      }
+    }
+    out.push(...found.sort(bySlot));
+  }
+  return out.slice(0, q.limit);
 }
 
 export interface NearestSearch {
