@@ -336,3 +336,69 @@ describe('the waitlist', () => {
     expect(r).toEqual(['outside_booking_window', 'slot_taken', 'ok']);
   });
 });
+
+describe('the catalogue', () => {
+  const put = (url: string, payload: unknown, role: Role = 'admin') => api.app.inject({ method: 'PUT', url, headers: api.as(role), payload: payload as Record<string, unknown> });
+  const patch = (url: string, payload: unknown, role: Role = 'admin') => api.app.inject({ method: 'PATCH', url, headers: api.as(role), payload: payload as Record<string, unknown> });
+  const del = (url: string, role: Role = 'admin') => api.app.inject({ method: 'DELETE', url, headers: api.as(role) });
+
+  it('creates a location with hours, a practitioner with sessions, a service; slots follow; deactivating stops bookings', async () => {
+    const loc = await post('/api/locations', { code: 'annexe', name: 'Annexe', addressLine1: '3 rue Neuve', postalCode: '69001', city: 'Lyon', country: 'FR', timeZone: 'Europe/Paris', emergencyNumber: '112', languages: ['fr', 'en'] }, 'admin');
+    expect(loc.statusCode, loc.body).toBe(201);
+    const locationId = loc.json().id as string;
+    expect((await post('/api/locations', { code: 'annexe', name: 'Again', addressLine1: 'x', postalCode: '1', city: 'y', country: 'FR', timeZone: 'Europe/Paris', emergencyNumber: '112', languages: ['fr'] }, 'admin')).statusCode).toBe(409);
+    expect((await post('/api/locations', { code: 'bad', name: 'Bad', addressLine1: 'x', postalCode: '1', city: 'y', country: 'FR', timeZone: 'Mars/Olympus', emergencyNumber: '112', languages: ['fr'] }, 'admin')).statusCode).toBe(400);
+    expect((await post('/api/locations', { code: 'nope', name: 'Nope', addressLine1: 'x', postalCode: '1', city: 'y', country: 'FR', timeZone: 'Europe/Paris', emergencyNumber: '112', languages: ['fr'] }, 'reception')).statusCode).toBe(403);
+    expect((await put(`/api/locations/${locationId}/hours`, { hours: [{ weekday: 1, start: '09:00', end: '17:00' }] })).statusCode).toBe(200);
+    const service = await post('/api/services', { code: 'vaccination', name: { en: 'Vaccination', fr: 'Vaccination' }, durationMinutes: 10, bufferMinutes: 5, slotStepMinutes: 15 }, 'admin');
+    expect(service.statusCode, service.body).toBe(201);
+    const serviceId = service.json().id as string;
+    const nurse = await post('/api/practitioners', { code: 'lea-nurse', displayName: 'Léa Nurse', languages: ['fr'] }, 'admin');
+    expect(nurse.statusCode, nurse.body).toBe(201);
+    const nurseId = nurse.json().id as string;
+    expect((await put(`/api/practitioners/${nurseId}/services`, { services: [{ serviceId, locationId }] })).json().givesServices).toEqual([{ serviceId, locationId }]);
+    const sessions = await put(`/api/practitioners/${nurseId}/sessions`, { locationId, sessions: [{ weekday: 1, start: '08:00', end: '10:00' }] }, 'reception');
+    expect(sessions.statusCode, sessions.body).toBe(200);
+    expect(sessions.json().items).toMatchObject([{ weekday: 1, start: '08:00', end: '10:00' }]);
+    // Sessions 08:00–10:00 ∩ doors 09:00–17:00 = 09:00–10:00 local, every 15 minutes.
+    const q = `/api/slots?serviceId=${serviceId}&from=2027-01-11T00:00:00Z&to=2027-01-12T00:00:00Z`;
+    expect((await get(q)).json().items.map((s: { start: string }) => s.start)).toEqual(['2027-01-11T08:00:00.000Z', '2027-01-11T08:15:00.000Z', '2027-01-11T08:30:00.000Z', '2027-01-11T08:45:00.000Z']);
+    expect((await patch(`/api/services/${serviceId}`, { slotStepMinutes: 30 })).json().slotStepMinutes).toBe(30);
+    expect((await get(q)).json().items.length).toBe(2);
+    const services = (await get('/api/services')).json().items as { id: string }[];
+    expect(services.map((s) => s.id)).toContain(serviceId);
+    expect((await del(`/api/services/${serviceId}`)).statusCode).toBe(204);
+    expect((await get(q)).json().items).toEqual([]);
+    expect(((await get('/api/services')).json().items as { id: string }[]).map((s) => s.id)).not.toContain(serviceId);
+    const audited = await database.db.selectFrom('audit_log').select('action').where('action', 'like', 'catalog.%').execute();
+    expect(new Set(audited.map((a) => a.action))).toEqual(new Set([
+      'catalog.location.create', 'catalog.location.hours', 'catalog.service.create', 'catalog.service.update', 'catalog.service.deactivate',
+      'catalog.practitioner.create', 'catalog.practitioner.services',
+    ]));
+  });
+
+  it('documents every scheduling route in the OpenAPI document', async () => {
+    const doc = (await get('/api/openapi.json')).json() as { paths: Record<string, unknown> };
+    for (const path of ['/api/services', '/api/slots', '/api/appointments', '/api/appointments/{id}', '/api/appointments/{id}/cancel', '/api/appointments/{id}/reschedule', '/api/locations', '/api/practitioners/{id}/sessions', '/api/practitioners/{id}/exceptions']) {
+      expect(Object.keys(doc.paths)).toContain(path);
+    }
+  });
+});
+
+describe('appointments are the patient\'s data', () => {
+  it('are in the GDPR export (with the video link opened) and gone after erasure', async () => {
+    const r = await book('2027-01-18T08:00:00Z', { name: 'Export Me' });
+    const { id, patientId } = r.json() as { id: string; patientId: string };
+    await post(`/api/appointments/${id}/cancel`, { reason: 'other', note: 'moving away' });
+    const exp = await get(`/api/patients/${patientId}/export`, 'admin');
+    expect(exp.statusCode, exp.body).toBe(200);
+    const sections = exp.json().sections as Record<string, Record<string, unknown>[]>;
+    expect(sections['appointments']!.map((a) => a['id'])).toEqual([id]);
+    expect(sections['appointments']![0]!['cancel_note']).toBe('moving away');
+    expect(sections['appointmentHistory']!.map((h) => h['state'])).toEqual(['booked', 'cancelled']);
+    const erase = await post(`/api/patients/${patientId}/erase`, { confirm: `ERASE ${patientId}` }, 'admin');
+    expect(erase.statusCode, erase.body).toBe(200);
+    expect(await database.db.selectFrom('appointments').select('id').where('patient_id', '=', patientId).execute()).toEqual([]);
+    expect(await database.db.selectFrom('appointment_history').select('id').where('patient_id', '=', patientId).execute()).toEqual([]);
+  });
+});
