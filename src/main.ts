@@ -11,9 +11,12 @@ import type { Crypt } from './compliance/identifiers.js';
 import { openCrypt } from './compliance/open-crypt.js';
 import { complianceModule, gdprModule } from './compliance/index.js';
 import { loadConfig, type Config } from './config.js';
-import { conversationModule, type ConversationHandler } from './conversation/index.js';
-import { databaseOptions, migrate, openDatabase, type Database } from './db/database.js';
+import { conversationModule, type ConversationHandler, type ConversationOptions, type FaqLookup } from './conversation/index.js';
+import { inboxModule } from './conversation/inbox/index.js';
+import { databaseOptions, migrate, openDatabase, type Database, type Db, type DbOrTx } from './db/database.js';
 import { databaseModule } from './db/index.js';
+import { createNlu, nluModule } from './nlu/index.js';
+import { createFaqLookup, faqModule } from './faq/index.js';
 import { buildApp, consoleModule, ensureConsoleBuilt } from './http/index.js';
 import { JobQueue, loopWorker } from './jobs/index.js';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -41,6 +44,8 @@ export interface Running {
 
 export interface StartOptions {
   handler?: ConversationHandler;
+  /** The conversation engine's understanding layer and FAQ (tests pass them; see appModules for the default). */
+  conversation?: Omit<ConversationOptions, 'handler'>;
   clock?: Clock;
   /** Receives the running simulator in sandbox mode (tests drive it). */
   sandbox?: SandboxHandle;
@@ -58,7 +63,14 @@ export interface StartOptions {
 export interface ModuleOptions {
   sandbox: boolean;
   handler?: ConversationHandler | undefined;
+  conversation?: Omit<ConversationOptions, 'handler'> | undefined;
   sandboxHandle?: SandboxHandle | undefined;
+}
+
+/** The FAQ as the conversation engine reads it: one cached lookup, viewed through each message's transaction. */
+function clinicFaq(db: Db): (tx: DbOrTx) => FaqLookup {
+  const faq = createFaqLookup(db);
+  return (tx) => faq.using(tx);
 }
 
 /** The modules of PatientLine, in registration order (the staff console last: its fallback takes what is left). */
@@ -70,8 +82,11 @@ export function appModules(o: ModuleOptions): AppModule[] {
     patientsModule(),
     gdprModule(),
     whatsappModule(),
-    conversationModule({ ...(o.handler ? { handler: o.handler } : {}) }),
+    conversationModule({ faq: clinicFaq, ...o.conversation, ...(o.handler ? { handler: o.handler } : {}) }),
+    inboxModule(),
     schedulingModule(),
+    ...(o.conversation?.nlu ? [nluModule(o.conversation.nlu)] : []),
+    faqModule(),
     ...(o.sandbox ? [sandboxModule(o.sandboxHandle)] : []),
     staffModule(),
     consoleModule(),
@@ -119,7 +134,10 @@ export async function openServices(config: Config, modules: readonly AppModule[]
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<Running> {
-  const modules = [...appModules({ sandbox: config.sandbox, handler: opts.handler, sandboxHandle: opts.sandbox }), ...(opts.modules ?? [])];
+  // The understanding layer loads (or trains, then caches) its model once per process.
+  const nlu = opts.conversation?.nlu ?? (await createNlu());
+  const conversation = { ...opts.conversation, nlu };
+  const modules = [...appModules({ sandbox: config.sandbox, handler: opts.handler, conversation, sandboxHandle: opts.sandbox }), ...(opts.modules ?? [])];
   const services = await openServices(config, modules, opts);
   const { database, jobs, log } = services;
   const workers: Worker[] = [];

@@ -113,6 +113,27 @@ export interface KeywordStepInput {
   now: Date;
 }
 
+/** What a STOP/START message means, without recording it (the conversation engine's pure step), or null. */
+export function keywordDecision(message: InboundMessage, patientLanguage: string | null): { action: KeywordAction; granted: boolean; language: string; source: string; reply: string } | null {
+  const said = typed(message);
+  const match = said === null ? null : matchKeyword(said);
+  if (!match) return null;
+  const language = confirmationLanguage(match, patientLanguage);
+  const words = CONSENT_WORDS.get(language) ?? CONSENT_WORDS.get(DEFAULT_LANGUAGE)!;
+  return {
+    action: match.action, granted: match.action === 'opt_in', language, source: `keyword:${match.keyword}`,
+    reply: match.action === 'opt_out' ? words.confirmOptOut : words.confirmOptIn,
+  };
+}
+
+/** Records an opt-out of everything business-initiated (granted false) or the opt-in back, from the patient's chat. */
+export async function recordChatConsent(tx: Tx, o: { patientId: string; granted: boolean; language: string; source: string; now: Date }): Promise<void> {
+  await recordConsent(tx, {
+    patientId: o.patientId, purpose: 'all', granted: o.granted, textVersion: KEYWORD_TEXT_VERSION, language: o.language,
+    channel: 'whatsapp', recordedBy: null, source: o.source, actor: { type: 'patient', id: o.patientId }, at: o.now,
+  });
+}
+
 /**
  * The consent step of the conversation engine, before its handler: STOP and START (any language) are
  * recorded and confirmed with exactly one message; the handler must then not answer (`replies` is all
@@ -120,14 +141,8 @@ export interface KeywordStepInput {
  * message: the opt-out it confirms does not refuse it.
  */
 export async function consentKeywordStep(tx: Tx, input: KeywordStepInput): Promise<{ replies: OutboundMessage[] } | null> {
-  const said = typed(input.message);
-  const match = said === null ? null : matchKeyword(said);
-  if (!match) return null;
-  const language = confirmationLanguage(match, input.patient.language);
-  const words = CONSENT_WORDS.get(language) ?? CONSENT_WORDS.get(DEFAULT_LANGUAGE)!;
-  await recordConsent(tx, {
-    patientId: input.patient.id, purpose: 'all', granted: match.action === 'opt_in', textVersion: KEYWORD_TEXT_VERSION, language,
-    channel: 'whatsapp', recordedBy: null, source: `keyword:${match.keyword}`, actor: { type: 'patient', id: input.patient.id }, at: input.now,
-  });
-  return { replies: [text(match.action === 'opt_out' ? words.confirmOptOut : words.confirmOptIn)] };
+  const d = keywordDecision(input.message, input.patient.language);
+  if (!d) return null;
+  await recordChatConsent(tx, { patientId: input.patient.id, granted: d.granted, language: d.language, source: d.source, now: input.now });
+  return { replies: [text(d.reply)] };
 }

@@ -1,5 +1,5 @@
 // Consent and opt-out end to end inside one process: messages stored through the real intake, processed by
-// the real inbound worker with the placeholder handler, sent by the real sender to the fake Graph API.
+// the real inbound worker with the conversation engine, sent by the real sender to the fake Graph API.
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
@@ -8,7 +8,8 @@ import { startFakeGraph, type FakeGraph } from '../../test/support/fake-graph.js
 import { cipher, keys, person, storeMessage, storeText, messageFrom } from '../../test/support/inbound.js';
 import { phoneIndex } from './identifiers.js';
 import { createMetrics } from '../analytics/metrics.js';
-import { placeholderHandler } from '../conversation/index.js';
+import { faqEntriesLookup } from '../conversation/index.js';
+import { emergencyReply, FLOWS } from '../flows/index.js';
 import { InboundWorker } from '../conversation/inbound-worker.js';
 import type { OutboxPurpose } from '../db/schema.js';
 import { applyStatuses } from '../whatsapp/statuses.js';
@@ -39,7 +40,7 @@ beforeEach(async () => {
 });
 
 const worker = () => new InboundWorker({
-  db: db.db, cipher, keys, clock, log: silent, metrics: createMetrics(db.db), handler: placeholderHandler, concurrency: 1,
+  db: db.db, cipher, keys, clock, log: silent, metrics: createMetrics(db.db), engine: { nlu: null, faq: faqEntriesLookup, flows: FLOWS, emergencyReply }, concurrency: 1,
   onReplies: () => {}, onMedia: () => {}, instanceId: 'consent-test',
 });
 

@@ -278,6 +278,39 @@ export const DATA_MAP: readonly TableSpec[] = [
     columns: { id: op, patient_id: ref, ...ops('kind', 'handoff_id', 'codes', 'created_at', 'acknowledged_at', 'acknowledged_by') },
   },
   {
+    table: 'inbox_notes', owner: 'conversation', relation: { kind: 'patient', column: 'patient_id' }, export: 'inboxNotes',
+    erase: { action: 'delete' },
+    retention: { age: 'created_at', action: { delete: true } },
+    columns: {
+      id: op, patient_id: ref, handoff_id: op, author_id: { class: 'clinic', note: 'the staff member who wrote it' }, author_kind: op,
+      body: { class: 'phi_sealed', sealed: { key: 'patient', as: 'text' }, note: 'an internal note of staff about the patient' }, created_at: op,
+    },
+  },
+  {
+    table: 'handoff_events', owner: 'conversation', relation: { kind: 'patient', column: 'patient_id' }, export: 'handoffEvents',
+    erase: { action: 'delete' },
+    retention: { age: 'at', action: { delete: true } },
+    columns: { id: op, handoff_id: op, patient_id: ref, kind: op, actor_type: op, actor_id: { class: 'clinic', note: 'the staff user or token that acted' }, assigned_to: op, outbox_id: op, at: op },
+  },
+  {
+    table: 'standby_events', owner: 'conversation', relation: { kind: 'patient', column: 'patient_id', byIdentifier: true }, export: 'standbyEvents',
+    erase: { action: 'delete' },
+    retention: { age: 'received_at', action: { delete: true } },
+    columns: {
+      id: op, received_at: op, item: op, wamid: pseudo, status: op, type: op, occurred_at: op,
+      wa_id_index: phoneIdx, bsuid_index: bsuidIdx, patient_id: ref,
+      payload: { class: 'phi_sealed', sealed: { key: 'patient', as: 'json' }, note: 'the standby item as Meta sent it: ENCRYPTION_KEY until linked, then the patient\'s key' },
+      linked_at: op,
+    },
+  },
+  {
+    table: 'inbox_changes', owner: 'conversation', relation: { kind: 'patient', column: 'patient_id' },
+    why: 'a change feed for live updates (patient id and a PHI-free kind), pruned after minutes: nothing to export',
+    erase: { action: 'delete' },
+    retention: { age: 'at', action: { delete: true } },
+    columns: { id: op, patient_id: ref, kind: op, at: op },
+  },
+  {
     table: 'webhook_dead_letters', owner: 'whatsapp', relation: { kind: 'unlinked', why: 'webhook bodies we could not parse: no patient column' },
     erase: { action: 'scan_delete', column: 'body', key: 'id' },
     retention: { age: 'received_at', action: { delete: true } },
@@ -333,7 +366,7 @@ export const DATA_MAP: readonly TableSpec[] = [
   { table: 'operator_alerts', owner: 'whatsapp', relation: { kind: 'none', why: 'alerts carry codes and counts, never PHI' }, erase: { action: 'keep', why: 'no personal data' }, columns: ops('id', 'raised_at', 'code', 'message', 'resolved_at') },
   { table: 'schema_migrations', owner: 'db', relation: { kind: 'none', why: 'applied migrations' }, erase: { action: 'keep', why: 'no personal data' }, columns: ops('name', 'timestamp') },
   { table: 'schema_migrations_lock', owner: 'db', relation: { kind: 'none', why: 'the migration lock' }, erase: { action: 'keep', why: 'no personal data' }, columns: ops('id', 'is_locked') },
-  clinicTable('clinics', { id: op, ...clinicCols('code', 'name', 'default_language', 'languages', 'emergency_number', 'phone', 'email', 'website'), ...ops('created_at', 'updated_at') }),
+  clinicTable('clinics', { id: op, ...clinicCols('code', 'name', 'default_language', 'languages', 'emergency_number', 'phone', 'email', 'website', 'crisis_line'), ...ops('created_at', 'updated_at') }),
   clinicTable('locations', { id: op, clinic_id: op, ...clinicCols('code', 'name', 'address_line1', 'address_line2', 'postal_code', 'city', 'country', 'time_zone', 'phone', 'emergency_number', 'languages', 'accessibility_notes', 'latitude', 'longitude'), ...ops('active', 'created_at', 'updated_at') }),
   clinicTable('practitioners', { id: op, clinic_id: op, ...clinicCols('code', 'display_name', 'title', 'specialties', 'languages'), ...ops('active', 'created_at', 'updated_at') }),
   clinicTable('services', { id: op, clinic_id: op, ...clinicCols('code', 'name', 'instructions', 'duration_minutes', 'buffer_minutes', 'requires_referral', 'mode', 'lead_time_minutes', 'horizon_days', 'slot_step_minutes'), ...ops('active', 'created_at', 'updated_at') }),
@@ -341,7 +374,8 @@ export const DATA_MAP: readonly TableSpec[] = [
   clinicTable('practitioner_services', ops('clinic_id', 'practitioner_id', 'service_id', 'location_id', 'created_at')),
   clinicTable('opening_hours', { ...ops('id', 'clinic_id', 'location_id', 'practitioner_id', 'service_id'), ...clinicCols('weekday', 'start_time', 'end_time', 'valid_from', 'valid_to'), created_at: op }),
   clinicTable('closures', { ...ops('id', 'clinic_id', 'location_id', 'practitioner_id'), ...clinicCols('starts_at', 'ends_at', 'reason'), created_at: op }),
-  clinicTable('faq_entries', { ...ops('id', 'clinic_id', 'location_id', 'intent', 'language'), ...clinicCols('question', 'answer'), updated_by: { class: 'operational', note: 'a staff user id' }, ...ops('created_at', 'updated_at') }),
+  clinicTable('faq_entries', { ...ops('id', 'clinic_id', 'location_id', 'intent', 'language'), ...clinicCols('question', 'answer', 'variants', 'link', 'title'), updated_by: { class: 'operational', note: 'a staff user id' }, ...ops('created_at', 'updated_at') }),
+  clinicTable('faq_revisions', ops('clinic_id', 'revision', 'changed_at')),
   clinicTable('clinic_seed_rows', ops('clinic_id', 'table_name', 'seed_key', 'row_id', 'content_hash', 'seeded_at')),
   // Staff accounts (0010, src/staff): the clinic's staff, never patients; their e-mail and name are the staff
   // member's own data. Secrets are stored only as hashes or sealed.

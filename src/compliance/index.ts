@@ -28,7 +28,7 @@ export {
   verificationService, isVerified, verificationStatus, ONE_TIME_CODE_TEMPLATE, ONE_TIME_CODE_LANGUAGES, CODE_TTL_MS, MAX_ATTEMPTS,
   type VerificationService, type VerificationDeps, type BeginResult, type SubmitResult,
 } from './verification.js';
-export { consentKeywordStep, matchKeyword, normaliseKeyword, confirmationLanguage, CONSENT_WORDS, KEYWORD_TEXT_VERSION, type KeywordMatch } from './consent-keywords.js';
+export { consentKeywordStep, keywordDecision, recordChatConsent, matchKeyword, normaliseKeyword, confirmationLanguage, CONSENT_WORDS, KEYWORD_TEXT_VERSION, type KeywordMatch } from './consent-keywords.js';
 export { bsuidIndex, maskPhone, normalizePhone, phoneIndex, type BlindIndex, type Crypt } from './identifiers.js';
 
 export function complianceModule(): AppModule {

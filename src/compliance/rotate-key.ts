@@ -30,6 +30,7 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   { table: 'inbound_messages', key: 'id', keyType: 'bigint', column: 'payload' },
   { table: 'webhook_dead_letters', key: 'id', keyType: 'bigint', column: 'body' },
   { table: 'webhook_other_events', key: 'id', keyType: 'bigint', column: 'payload' },
+  { table: 'standby_events', key: 'id', keyType: 'bigint', column: 'payload' },
   // Before 0012 a patient's values were sealed with ENCRYPTION_KEY; those of no patient still are.
   { table: 'patients', key: 'id', keyType: 'uuid', column: 'profile_name' },
   { table: 'outbox', key: 'id', keyType: 'bigint', column: 'payload' },

@@ -82,6 +82,13 @@ export type Effect =
   | { type: 'handoff.open'; reason: HandoffReason; priority: HandoffPriority }
   | { type: 'alert'; kind: 'emergency' | 'negative_feedback' | 'handoff' | 'other'; codes: readonly string[] }
   | { type: 'patient.language'; language: Language }
+  /** The patient wrote during the active handoff (the inbox sorts by it). */
+  | { type: 'handoff.touch' }
+  /**
+   * Opt-out (granted false) or back in (true) of every business-initiated purpose, recorded through the
+   * compliance functions the STOP/START keyword step uses; `source` is e.g. 'keyword:STOP', 'chat:confirm'.
+   */
+  | { type: 'consent'; granted: boolean; source: string; language: string }
   /** A job on the PostgreSQL queue, enqueued in the same transaction; `key` dedupes it. */
   | { type: 'job'; name: string; data: unknown; startAfter?: Date; key?: string };
 

@@ -10,16 +10,27 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Metrics } from '../analytics/metrics.js';
-import { consentKeywordStep, recordAudit } from '../compliance/index.js';
+import { consentKeywordStep, recordAudit, recordChatConsent } from '../compliance/index.js';
 import type { Cipher } from '../compliance/crypto.js';
 import type { KeyRing } from '../compliance/keys.js';
 import type { Clock } from '../lib/clock.js';
-import type { Db, Tx } from '../db/database.js';
+import type { Db, DbOrTx, Tx } from '../db/database.js';
+import type { JobQueue } from '../jobs/index.js';
+import type { Nlu, NluResult, ParseOptions } from '../nlu/index.js';
+import { translator } from '../flows/i18n.js';
+import { clinicView, loadClinicFacts, type ClinicFacts } from './clinic.js';
+import { nothingToAnswer, step, typedByPatient, type EmergencyReply } from './engine.js';
+import type { Effect, FaqLookup, HandoffView } from './flow.js';
+import { activeHandoff, openHandoff, raiseAlert, touchHandoff } from './handoff.js';
+import type { FlowRegistry } from './router.js';
+import { loadSession, saveSession } from './state.js';
 import { errorSummary } from '../lib/logger.js';
-import { InboundParseError, parseContact, parseInboundMessage, wantsReadReceipt, type InboundMessage } from '../whatsapp/inbound-model.js';
+import { InboundParseError, inboundText, parseContact, parseInboundMessage, wantsReadReceipt, type InboundMessage } from '../whatsapp/inbound-model.js';
 import { enqueue } from '../whatsapp/outbox.js';
 import type { ConversationHandler } from './handler.js';
-import { touchPatient } from '../patients/index.js';
+import { touchPatient, type Patient } from '../patients/index.js';
+import { isLanguage, type Language } from '../nlu/index.js';
+import type { OutboundMessage } from '../whatsapp/outbound.js';
 
 const MAX_ATTEMPTS = 5;
 const MEDIA_TYPES = new Set(['image', 'audio', 'video', 'document', 'sticker']);
@@ -31,7 +42,10 @@ export interface InboundWorkerDeps {
   clock: Clock;
   log: Logger;
   metrics: Metrics;
-  handler: ConversationHandler;
+  /** Replaces the engine with a fixed answer (transport tests that are about ordering, not conversation). */
+  handler?: ConversationHandler;
+  /** The conversation engine's parts (ignored when `handler` is given). */
+  engine?: EngineDeps;
   concurrency: number;
   /** Called after a message's replies committed, so the sender can go at once. */
   onReplies(): void;
@@ -40,6 +54,30 @@ export interface InboundWorkerDeps {
   /** Which instance processed a message (operations, and the multi-instance test). */
   instanceId: string;
 }
+
+/** What the engine needs besides the database: understanding, the FAQ, the flows, the emergency reply. */
+export interface EngineDeps {
+  /** Null: no understanding layer (free text gets the welcome and the menu; red flags are still detected). */
+  nlu: Nlu | null;
+  faq(db: DbOrTx): FaqLookup;
+  flows: FlowRegistry;
+  emergencyReply: EmergencyReply;
+  /** For `job` effects; without it a flow's job effect fails the message. */
+  jobs?: JobQueue;
+}
+
+/** A message parsed ahead of its claim, outside any transaction. */
+interface Understood {
+  text: string;
+  nlu: NluResult;
+}
+
+interface Prepared {
+  facts: ClinicFacts;
+  parsed: Map<number, Understood>;
+}
+
+const FACTS_TTL_MS = 10_000;
 
 interface Claimed {
   id: number;
@@ -54,11 +92,52 @@ export class InboundWorker {
 
   /** Processes up to `concurrency` messages of different people in parallel. */
   async tick(): Promise<number> {
-    const results = await Promise.all(Array.from({ length: this.d.concurrency }, () => this.processOne()));
+    const prepared = await this.prepare();
+    const results = await Promise.all(Array.from({ length: this.d.concurrency }, () => this.processOne(prepared)));
     return results.filter(Boolean).length;
   }
 
-  async processOne(): Promise<boolean> {
+  private facts: { at: number; facts: ClinicFacts } | null = null;
+
+  private async clinicFacts(db: DbOrTx): Promise<ClinicFacts> {
+    const now = this.d.clock.now();
+    if (this.facts && now.getTime() - this.facts.at < FACTS_TTL_MS && now.getTime() >= this.facts.at) return this.facts.facts;
+    const facts = await loadClinicFacts(db, now);
+    this.facts = { at: now.getTime(), facts };
+    return facts;
+  }
+
+  /**
+   * Slow understanding never holds the database: the messages the claim will take next (the oldest due
+   * message of each person with nothing earlier pending, the claim's own rule) are read WITHOUT locks or a
+   * transaction, opened and parsed here; the claim then uses the parse when the row it took is one of them
+   * and its text is the same. A row not parsed here (another instance took ours, a new person arrived) is
+   * parsed inside the claim: correct, only slower. With no understanding layer there is nothing to prepare.
+   */
+  private async prepare(): Promise<Prepared | null> {
+    const nlu = this.d.engine?.nlu;
+    if (this.d.handler || !this.d.engine || !nlu) return null;
+    const now = this.d.clock.now();
+    const rows = await peek(this.d.db, now, this.d.concurrency);
+    if (rows.length === 0) return null;
+    const facts = await this.clinicFacts(this.d.db);
+    const parsed = new Map<number, Understood>();
+    if (!nlu) return { facts, parsed };
+    for (const r of rows) {
+      try {
+        const message = parseStored(this.d.cipher.decrypt(r.payload)).message;
+        const said = typedByPatient(message) ? inboundText(message) : null;
+        if (said === null || said.trim() === '') continue;
+        const language = languageOf(r.language) ?? undefined;
+        parsed.set(r.id, { text: said, nlu: nlu.parse(said, { now, timeZone: facts.timeZone, ...(language ? { language } : {}) }) });
+      } catch {
+        // The claim meets the same content and records the failure there.
+      }
+    }
+    return { facts, parsed };
+  }
+
+  async processOne(prepared: Prepared | null = null): Promise<boolean> {
     let claimed: Claimed | null = null;
     let woke: Wake;
     try {
@@ -66,7 +145,7 @@ export class InboundWorker {
         const row = await claim(tx, this.d.clock.now());
         if (!row) return null;
         claimed = row;
-        return this.handle(tx, row);
+        return this.handle(tx, row, prepared);
       });
       if (r === null) return false;
       woke = r;
@@ -81,13 +160,10 @@ export class InboundWorker {
     return true;
   }
 
-  private async handle(tx: Tx, row: Claimed): Promise<Wake> {
+  private async handle(tx: Tx, row: Claimed, prepared: Prepared | null): Promise<Wake> {
     const { cipher, keys, clock } = this.d;
     const plain = cipher.decrypt(row.payload);
-    const stored: unknown = JSON.parse(plain.toString('utf8'));
-    const raw = stored && typeof stored === 'object' && 'message' in stored ? stored.message : null;
-    const contact = parseContact(stored && typeof stored === 'object' && 'contact' in stored ? stored.contact : null);
-    const message: InboundMessage = parseInboundMessage(raw);
+    const { message, contact } = parseStored(plain);
     let media = false;
     const { patient, created } = await touchPatient(
       tx,
@@ -108,10 +184,14 @@ export class InboundWorker {
         .execute();
       media = true;
     }
-    // The red-flag emergency check (next issue) runs BEFORE this step: an emergency is answered even in "STOP".
-    // STOP / START (any language) are recorded and confirmed here; the handler then does not answer them.
-    const consent = await consentKeywordStep(tx, { message, patient, now: clock.now() });
-    const replies = consent ? consent.replies : await this.d.handler(tx, { message, patient, isNewPatient: created, now: clock.now() });
+    let replies: OutboundMessage[];
+    if (this.d.handler) {
+      // A fixed handler (tests): STOP / START are still recorded and confirmed first.
+      const consent = await consentKeywordStep(tx, { message, patient, now: clock.now() });
+      replies = consent ? consent.replies : await this.d.handler(tx, { message, patient, isNewPatient: created, now: clock.now() });
+    } else {
+      replies = await this.converse(tx, { message, patient, created, prepared: prepared?.parsed.get(row.id) ?? null, facts: prepared?.facts ?? null });
+    }
     const patientCipher = await keys.forPatient(tx, patient.id); // cached: touchPatient has just used it
     const to = { patientId: patient.id, phone: patient.waId, bsuid: patient.bsuid };
     // Blue ticks. They do not wait in the patient's queue, so no typing indicator: arriving after the reply,
@@ -123,6 +203,70 @@ export class InboundWorker {
     // Last: the audit chain's lock is held from here to the commit.
     await recordAudit(tx, { actor: { type: 'patient', id: patient.id }, action: 'message.in', patientId: patient.id, target: `wamid:${row.wamid}`, details: { type: message.type }, at: clock.now() });
     return { media, replies: items.length > 0 };
+  }
+
+  /**
+   * The engine's step for one message, and everything it decided, in the message's transaction: the
+   * session, handoffs, alerts, consent, the language preference, jobs. Returns the replies.
+   */
+  private async converse(tx: Tx, o: { message: InboundMessage; patient: Patient; created: boolean; prepared: Understood | null; facts: ClinicFacts | null }): Promise<OutboundMessage[]> {
+    const engine = this.d.engine;
+    if (!engine) throw new Error('the inbound worker has neither a handler nor an engine');
+    const { keys, clock } = this.d;
+    const now = clock.now();
+    const { message, patient } = o;
+    const facts = o.facts ?? (await this.clinicFacts(tx));
+    const clinic = clinicView(facts);
+    const said = inboundText(message);
+    const typed = said !== null && said.trim() !== '' && typedByPatient(message) ? said : null;
+    const language = languageOf(patient.language) ?? undefined;
+    const nlu = typed === null || engine.nlu === null ? null
+      : o.prepared?.text === typed ? o.prepared.nlu
+      : safeParse(engine.nlu, typed, { now, timeZone: clinic.timeZone, ...(language ? { language } : {}) });
+    const handoff = await activeHandoff(tx, patient.id);
+    const session = await loadSession(tx, keys, patient.id);
+    const consent = await tx.selectFrom('patients').select('opted_out_at').where('id', '=', patient.id).executeTakeFirst();
+    const result = await step(session, { message, text: said, nlu, now, isNewPatient: o.created }, {
+      clinic,
+      patient: { id: patient.id, language: languageOf(patient.language), optedOut: (consent?.opted_out_at ?? null) !== null },
+      faq: engine.faq(tx),
+      handoff,
+      tIn: (l) => translator(l, clinic.timeZone),
+      flows: engine.flows,
+      emergencyReply: engine.emergencyReply,
+    });
+    await this.apply(tx, patient.id, handoff, result.effects, now);
+    if (!nothingToAnswer(message)) await saveSession(tx, keys, patient.id, result.session);
+    return result.outbound;
+  }
+
+  private async apply(tx: Tx, patientId: string, active: HandoffView | null, effects: readonly Effect[], now: Date): Promise<void> {
+    let handoff = active;
+    for (const e of effects) {
+      switch (e.type) {
+        case 'handoff.open':
+          handoff = await openHandoff(tx, { patientId, reason: e.reason, priority: e.priority, now });
+          break;
+        case 'handoff.touch':
+          if (handoff) await touchHandoff(tx, handoff.id, now);
+          break;
+        case 'alert':
+          await raiseAlert(tx, { kind: e.kind, patientId, handoffId: handoff?.id ?? null, codes: e.codes, now });
+          break;
+        case 'patient.language':
+          await tx.updateTable('patients').set({ language: e.language }).where('id', '=', patientId).execute();
+          break;
+        case 'consent':
+          await recordChatConsent(tx, { patientId, granted: e.granted, language: e.language, source: e.source, now });
+          break;
+        case 'job': {
+          if (!this.d.engine?.jobs) throw new Error('a flow asked for a job but the inbound worker has no job queue');
+          if (typeof e.data !== 'object' || e.data === null) throw new Error('a job effect needs an object payload');
+          await this.d.engine.jobs.enqueue(tx, e.name, e.data, { key: e.key ?? `${e.name}:${patientId}:${now.getTime()}`, ...(e.startAfter ? { startAfter: e.startAfter } : {}) });
+          break;
+        }
+      }
+    }
   }
 
   /**
@@ -162,6 +306,49 @@ export class InboundWorker {
 interface Wake {
   media: boolean;
   replies: boolean;
+}
+
+/**
+ * The understanding of a text, or null when the NLU throws on it: the message is still answered (the engine
+ * then runs the red-flag detector itself), never retried into the dead state for the NLU's sake.
+ */
+function safeParse(nlu: Nlu, text: string, opts: ParseOptions): NluResult | null {
+  try {
+    return nlu.parse(text, opts);
+  } catch {
+    return null;
+  }
+}
+
+/** A stored language tag as one of ours: 'pt-BR' is 'pt'. */
+function languageOf(tag: string | null): Language | null {
+  const base = tag?.toLowerCase().split(/[-_]/)[0] ?? null;
+  return isLanguage(base) ? base : null;
+}
+
+/** The stored webhook item: the message and its contact. */
+function parseStored(plain: Buffer): { message: InboundMessage; contact: ReturnType<typeof parseContact> } {
+  const stored: unknown = JSON.parse(plain.toString('utf8'));
+  const raw = stored && typeof stored === 'object' && 'message' in stored ? stored.message : null;
+  const contact = parseContact(stored && typeof stored === 'object' && 'contact' in stored ? stored.contact : null);
+  return { message: parseInboundMessage(raw), contact };
+}
+
+/**
+ * The messages `claim` would take next, read without locks (outside any transaction), with the language
+ * their sender prefers: the candidates `prepare` parses ahead of the claim.
+ */
+async function peek(db: Db, now: Date, limit: number): Promise<{ id: number; payload: Uint8Array; language: string | null }[]> {
+  const r = await sql<{ id: number; payload: Uint8Array; language: string | null }>`
+    select m.id, m.payload,
+           (select pt.language from patients pt where pt.bsuid_index = m.bsuid_index or pt.wa_id_index = m.wa_id_index limit 1) as language
+      from inbound_messages m
+     where m.state = 'pending' and m.next_attempt_at <= ${now}
+       and not exists (select 1 from inbound_messages p where p.bsuid_index = m.bsuid_index and p.state = 'pending' and p.id < m.id)
+       and not exists (select 1 from inbound_messages p where p.wa_id_index = m.wa_id_index and p.state = 'pending' and p.id < m.id)
+     order by m.id
+     limit ${limit}`.execute(db);
+  return r.rows;
 }
 
 /**

@@ -234,6 +234,52 @@ export interface StaffAlertsTable {
   acknowledged_by: string | null;
 }
 
+export interface InboxNotesTable {
+  id: Generated<string>;
+  patient_id: string;
+  handoff_id: string | null;
+  author_id: string | null;
+  author_kind: 'staff' | 'token';
+  body: Bytes;
+  created_at: Generated<Date>;
+}
+
+export type HandoffEventKind = 'opened' | 'takeover' | 'assigned' | 'reply' | 'note' | 'closed';
+export interface HandoffEventsTable {
+  id: Generated<number>;
+  handoff_id: string | null;
+  patient_id: string;
+  kind: HandoffEventKind;
+  actor_type: AuditActorType;
+  actor_id: string | null;
+  assigned_to: string | null;
+  outbox_id: number | null;
+  at: Generated<Date>;
+}
+
+export type StandbyItem = 'message' | 'echo' | 'status' | 'other';
+export interface StandbyEventsTable {
+  id: Generated<number>;
+  received_at: Generated<Date>;
+  item: StandbyItem;
+  wamid: string | null;
+  status: string | null;
+  type: string | null;
+  occurred_at: NullableTimestamp;
+  wa_id_index: string | null;
+  bsuid_index: string | null;
+  patient_id: string | null;
+  payload: Bytes;
+  linked_at: NullableTimestamp;
+}
+
+export interface InboxChangesTable {
+  id: Generated<number>;
+  patient_id: string | null;
+  kind: string;
+  at: Generated<Date>;
+}
+
 export type AuditActorType = 'staff' | 'token' | 'system' | 'patient';
 /** Append-only, hash-chained (0009, src/compliance/audit.ts). */
 export interface AuditLogTable {
@@ -396,6 +442,10 @@ export interface DB {
   conversation_state: ConversationStateTable;
   handoffs: HandoffsTable;
   staff_alerts: StaffAlertsTable;
+  inbox_notes: InboxNotesTable;
+  handoff_events: HandoffEventsTable;
+  standby_events: StandbyEventsTable;
+  inbox_changes: InboxChangesTable;
   clinics: ClinicsTable;
   locations: LocationsTable;
   practitioners: PractitionersTable;
@@ -404,6 +454,7 @@ export interface DB {
   opening_hours: OpeningHoursTable;
   closures: ClosuresTable;
   faq_entries: FaqEntriesTable;
+  faq_revisions: FaqRevisionsTable;
   clinic_seed_rows: ClinicSeedRowsTable;
   availability_exceptions: AvailabilityExceptionsTable;
   appointments: AppointmentsTable;
@@ -438,6 +489,8 @@ export interface ClinicsTable extends Timestamps {
   phone: string | null;
   email: string | null;
   website: string | null;
+  /** A crisis line for suicidal thoughts and self-harm (0016): digits or E.164. */
+  crisis_line: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface LocationsTable extends Timestamps {
@@ -537,6 +590,19 @@ export interface FaqEntriesTable extends Timestamps {
   question: string;
   answer: string;
   updated_by: string | null;
+  /** Other ways patients ask the question (migration 0015): ≤ 30, each ≤ 500 characters. */
+  variants: ColumnType<string[], string[] | undefined, string[]>;
+  /** An https link sent with the answer (0015). */
+  link: string | null;
+  /** The topic's list title in this language (≤ 24); required for staff-defined topics (0015). */
+  title: string | null;
+}
+
+/** A counter per clinic bumped by a trigger on every FAQ change (0015): instances rebuild their match index. */
+export interface FaqRevisionsTable {
+  clinic_id: string;
+  revision: ColumnType<string, never, never>;
+  changed_at: ColumnType<Date, never, never>;
 }
 
 /** What a clinic definition wrote (migration 0007): see src/scheduling/seed-clinic.ts. */

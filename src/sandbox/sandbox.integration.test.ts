@@ -7,6 +7,7 @@ import { waitFor } from '../../test/support/app.js';
 import { adjustableClock } from '../../test/support/clock.js';
 import { touchInbound } from './repo.js';
 import { bsuidIndex, phoneIndex } from '../compliance/identifiers.js';
+import { welcomeListEn } from '../../test/support/conversation.js';
 
 type View = { wamid: string; direction: 'in' | 'out'; type: string; status: string; content: Record<string, unknown> };
 type PatientJson = { id: string; name: string; phone: string; bsuid: string; language: string };
@@ -61,17 +62,7 @@ describe('sandbox mode end to end', () => {
     expect(reply).toBeTruthy();
     menu = reply!;
     // Exactly what the app sent to the Cloud API as the interactive object (the sandbox shows it as it came).
-    expect(menu.content['wire']).toEqual({
-      type: 'button',
-      body: { text: 'Hello! Welcome to the clinic. How can we help you today?' },
-      action: {
-        buttons: [
-          { type: 'reply', reply: { id: 'menu:book', title: 'Book appointment' } },
-          { type: 'reply', reply: { id: 'menu:hours', title: 'Opening hours' } },
-          { type: 'reply', reply: { id: 'menu:question', title: 'Ask a question' } },
-        ],
-      },
-    });
+    expect(menu.content['wire']).toEqual(welcomeListEn('PatientLine Demo Clinic'));
     // The app stored the webhook (signature accepted) and marked the message read: the patient's ticks are blue.
     const hello = await waitFor(async () => (await chat(patient.id)).find((m) => m.wamid === sent.body.wamid && m.status === 'read'), 10_000);
     expect(hello).toBeTruthy();
@@ -96,14 +87,29 @@ describe('sandbox mode end to end', () => {
     expect(again.body.read).toBe(0);
   });
 
-  it('sends a button tap as interactive.button_reply with context.id, and the bot answers again', async () => {
-    const before = (await chat(patient.id)).filter((m) => m.direction === 'out').length;
-    const wire = menu.content['wire'] as { action: { buttons: { reply: { id: string; title: string } }[] } };
-    const button = wire.action.buttons[1]!.reply;
-    const tap = await json<View>(`/sandbox/api/patients/${patient.id}/messages`, { method: 'POST', body: JSON.stringify({ type: 'reply', context: menu.wamid, id: button.id }) });
+  it('sends a list row tap as interactive.list_reply and a button tap as button_reply, with context.id; the bot answers each', async () => {
+    const outs = async () => (await chat(patient.id)).filter((m) => m.direction === 'out' && m.type !== 'read');
+    const before = (await outs()).length;
+    const wire = menu.content['wire'] as { action: { sections: { rows: { id: string; title: string; description: string }[] }[] } };
+    const row = wire.action.sections[0]!.rows[1]!;
+    expect(row.id).toBe('menu:faq');
+    const tap = await json<View>(`/sandbox/api/patients/${patient.id}/messages`, { method: 'POST', body: JSON.stringify({ type: 'reply', context: menu.wamid, id: row.id }) });
     expect(tap.status).toBe(201);
-    expect(tap.body.content).toMatchObject({ type: 'interactive', context: { id: menu.wamid }, interactive: { type: 'button_reply', button_reply: { id: button.id, title: button.title } } });
-    const next = await waitFor(async () => (await chat(patient.id)).filter((m) => m.direction === 'out').length > before, 15_000);
+    expect(tap.body.content).toMatchObject({ type: 'interactive', context: { id: menu.wamid }, interactive: { type: 'list_reply', list_reply: { id: row.id, title: row.title, description: row.description } } });
+    // The FAQ's topics (a list), then an answer with "anything else?" reply buttons.
+    const topics = await waitFor(async () => (await outs()).slice(before).find((m) => m.type === 'interactive'), 15_000);
+    const topicRows = (topics!.content['wire'] as { action: { sections: { rows: { id: string }[] }[] } }).action.sections[0]!.rows;
+    expect(topicRows.map((r) => r.id)).toContain('faq:opening_hours');
+    const n = (await outs()).length;
+    await json<View>(`/sandbox/api/patients/${patient.id}/messages`, { method: 'POST', body: JSON.stringify({ type: 'reply', context: topics!.wamid, id: 'faq:opening_hours' }) });
+    const buttons = await waitFor(async () => (await outs()).slice(n).find((m) => m.type === 'interactive'), 15_000);
+    const wired = buttons!.content['wire'] as { type: string; action: { buttons: { reply: { id: string; title: string } }[] } };
+    expect(wired.type).toBe('button');
+    const button = wired.action.buttons[0]!.reply;
+    const m = (await outs()).length;
+    const press = await json<View>(`/sandbox/api/patients/${patient.id}/messages`, { method: 'POST', body: JSON.stringify({ type: 'reply', context: buttons!.wamid, id: button.id }) });
+    expect(press.body.content).toMatchObject({ type: 'interactive', context: { id: buttons!.wamid }, interactive: { type: 'button_reply', button_reply: { id: button.id, title: button.title } } });
+    const next = await waitFor(async () => (await outs()).length > m, 15_000);
     expect(next).toBe(true);
     const bad = await json(`/sandbox/api/patients/${patient.id}/messages`, { method: 'POST', body: JSON.stringify({ type: 'reply', context: menu.wamid, id: 'no-such-button' }) });
     expect(bad.status).toBe(400);

@@ -84,6 +84,8 @@ export function demoClinic(now: Date): ClinicDefinitionInput {
     phone: '+33199004242',
     email: 'contact@demo.patientline.local',
     website: null,
+    // France's national suicide-prevention line (free, 24/7).
+    crisisLine: '3114',
     locations: [
       {
         code: here,

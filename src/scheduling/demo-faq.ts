@@ -457,10 +457,71 @@ const FAQ: Record<FaqIntent, Record<Language, Entry>> = {
   },
 };
 
+// How patients really ask (src/faq matches on meaning against the question and these): chat style, typos,
+// missing accents, one or two words. Kept apart from src/faq/dev/*.yaml, the set the matcher is measured on.
+const VARIANTS: Record<FaqIntent, Record<Language, string[]>> = {
+  opening_hours: {
+    en: ['when are you open', 'opening times?', 'what time do you open tomorrow', 'what time do u close', 'are you open on saturday', 'open sunday?', 'hours pls', 'is the clinic open today'],
+    fr: ['vous etes ouverts quand', 'horaires svp', 'a quelle heure vous ouvrez', 'vous fermez a quelle heure', 'ouvert le samedi ?', 'c ouvert dimanche', 'heures d ouverture', 'le cabinet est ouvert aujourdhui ?'],
+    it: ['quando siete aperti', 'orari?', 'a che ora aprite domani', 'a che ora chiudete', 'siete aperti il sabato', 'aperto domenica?', 'orario di apertura', 'oggi siete aperti'],
+    es: ['cuando abren', 'horarios?', 'a que hora abren mañana', 'a q hora cierran', 'abren los sabados', 'abierto el domingo?', 'horario de apertura', 'estan abiertos hoy'],
+    pt: ['quando estao abertos', 'horarios?', 'a que horas abrem amanha', 'a que horas fecham', 'abrem ao sabado', 'aberto domingo?', 'horario de abertura', 'hoje estao abertos'],
+    de: ['wann habt ihr offen', 'öffnungszeiten?', 'oeffnungszeiten bitte', 'um wieviel uhr macht ihr auf', 'wann macht ihr morgen früh auf', 'seid ihr am montag geöffnet', 'wann schließen sie', 'habt ihr samstag offen', 'sonntags geöffnet?', 'ist die praxis heute offen'],
+  },
+  location: {
+    en: ['where are you', 'whats the address', 'address pls', 'how do i get to the clinic', 'which metro station', 'is there parking', 'where is the practice located', 'directions'],
+    fr: ['vous etes ou', 'c quoi l adresse', 'adresse svp', 'comment venir au centre', 'quel metro', 'il y a un parking ?', 'ou est situe le cabinet', 'itineraire'],
+    it: ['dove siete', 'qual è l indirizzo', 'indirizzo per favore', 'come arrivo alla clinica', 'quale fermata della metro', 'c è parcheggio', 'dove si trova lo studio', 'indicazioni stradali'],
+    es: ['donde estan', 'cual es la direccion', 'direccion porfa', 'como llego a la clinica', 'que estacion de metro', 'hay parking', 'donde queda el consultorio', 'como llegar'],
+    pt: ['onde ficam', 'qual é a morada', 'endereço por favor', 'como chego a clinica', 'qual estacao de metro', 'tem estacionamento', 'onde fica o consultorio', 'como chegar'],
+    de: ['wo seid ihr', 'wie ist die adresse', 'adresse bitte', 'wie komme ich zur praxis', 'welche metro station', 'gibt es parkplätze', 'wo befindet sich die praxis', 'anfahrt'],
+  },
+  insurance: {
+    en: ['do you take my insurance', 'do you accept carte vitale', 'is it covered by health insurance', 'i have an ehic card', 'do u accept mutuelle', 'will insurance reimburse me', 'i have travel insurance', 'are you sector 1'],
+    fr: ['vous prenez la carte vitale', 'c rembourse par la secu ?', 'vous acceptez ma mutuelle', 'tiers payant ?', 'je suis pas assure en france', 'depassement d honoraires ?', 'vous etes conventionnes', 'j ai la ceam'],
+    it: ['accettate la mia assicurazione', 'la visita è rimborsata', 'ho la tessera sanitaria europea', 'accettate la carte vitale', 'siete convenzionati', 'ho un assicurazione di viaggio', 'posso avere il rimborso', 'accettate la mutua'],
+    es: ['aceptan mi seguro', 'la consulta la cubre el seguro', 'tengo la tarjeta sanitaria europea', 'aceptan carte vitale', 'trabajan con mutuas', 'tengo seguro de viaje', 'me lo reembolsan', 'estan concertados'],
+    pt: ['aceitam o meu seguro', 'a consulta é comparticipada', 'tenho o cartao europeu de seguro de doença', 'aceitam carte vitale', 'trabalham com mutuelle', 'tenho seguro de viagem', 'vou ser reembolsado', 'tem convenção'],
+    de: ['nehmt ihr meine versicherung', 'zahlt die krankenkasse das', 'ich habe die ehic karte', 'akzeptieren sie carte vitale', 'ich bin privat versichert', 'reiseversicherung', 'bekomme ich das erstattet', 'kassenpatient ok?'],
+  },
+  payment: {
+    en: ['can i pay by card', 'do you take cash', 'how much is a consultation', 'price of a visit', 'do you accept apple pay', 'can i pay by cheque', 'how much does it cost', 'do i pay before or after'],
+    fr: ['je peux payer par carte', 'vous prenez les especes', 'combien coute une consultation', 'c combien', 'paiement sans contact ?', 'vous acceptez les cheques', 'tarif de la consultation', 'on paye avant ou apres'],
+    it: ['posso pagare con carta', 'accettate contanti', 'quanto costa una visita', 'quanto si paga', 'accettate apple pay', 'posso pagare con assegno', 'prezzo della visita', 'si paga prima o dopo'],
+    es: ['puedo pagar con tarjeta', 'aceptan efectivo', 'cuanto cuesta la consulta', 'cuanto es', 'aceptan apple pay', 'puedo pagar con cheque', 'precio de la consulta', 'se paga antes o despues'],
+    pt: ['posso pagar com cartao', 'aceitam dinheiro', 'quanto custa a consulta', 'quanto é', 'aceitam apple pay', 'posso pagar com cheque', 'preço da consulta', 'pago antes ou depois'],
+    de: ['kann ich mit karte zahlen', 'nehmt ihr bargeld', 'was kostet ein termin', 'wie viel kostet das', 'geht apple pay', 'kann ich mit scheck bezahlen', 'preis der behandlung', 'zahlt man vorher oder nachher'],
+  },
+  accessibility: {
+    en: ['is there wheelchair access', 'do you have a lift', 'i use a wheelchair', 'accessible for disabled people', 'are there stairs', 'can i bring my guide dog', 'disabled toilet?', 'hearing loop'],
+    fr: ['acces fauteuil roulant ?', 'il y a un ascenseur', 'je suis en fauteuil', 'accessible aux handicapes', 'y a des marches', 'je peux venir avec mon chien guide', 'toilettes pmr', 'boucle magnetique'],
+    it: ['accesso per sedia a rotelle', 'c è l ascensore', 'sono in carrozzina', 'accessibile ai disabili', 'ci sono scale', 'posso portare il cane guida', 'bagno per disabili', 'anello magnetico'],
+    es: ['acceso para silla de ruedas', 'hay ascensor', 'voy en silla de ruedas', 'es accesible para discapacitados', 'hay escaleras', 'puedo ir con mi perro guia', 'baño adaptado', 'bucle magnetico'],
+    pt: ['acesso para cadeira de rodas', 'tem elevador', 'ando de cadeira de rodas', 'acessivel a deficientes', 'tem escadas', 'posso levar o cao guia', 'casa de banho adaptada', 'anel magnetico'],
+    de: ['rollstuhlgerecht?', 'gibt es einen aufzug', 'ich sitze im rollstuhl', 'barrierefrei', 'gibt es treppen', 'darf mein blindenhund mit', 'behindertentoilette', 'induktionsschleife'],
+  },
+  what_to_bring: {
+    en: ['what do i need to bring', 'do i need id', 'documents for the appointment', 'should i bring my prescription', 'do i need to fast for the blood test', 'what to bring for my kid', 'bring carte vitale?', 'what papers do i need'],
+    fr: ['je dois apporter quoi', 'il faut une piece d identite', 'documents pour le rdv', 'je dois ramener l ordonnance', 'faut etre a jeun pour la prise de sang', 'quoi apporter pour mon enfant', 'faut la carte vitale ?', 'quels papiers'],
+    it: ['cosa devo portare', 'serve un documento', 'documenti per l appuntamento', 'devo portare la ricetta', 'devo essere a digiuno per il prelievo', 'cosa portare per mio figlio', 'serve la tessera', 'che documenti servono'],
+    es: ['que tengo que llevar', 'hace falta el dni', 'documentos para la cita', 'tengo que llevar la receta', 'hay que ir en ayunas al analisis', 'que llevo para mi hijo', 'llevo la tarjeta', 'que papeles necesito'],
+    pt: ['o que tenho de levar', 'preciso de documento de identificação', 'documentos para a consulta', 'tenho de levar a receita', 'tenho de ir em jejum para as analises', 'o que levar para o meu filho', 'levo o cartao', 'que papeis preciso'],
+    de: ['was muss ich mitbringen', 'brauche ich einen ausweis', 'unterlagen für den termin', 'soll ich das rezept mitnehmen', 'muss ich nüchtern zur blutabnahme', 'was für mein kind mitbringen', 'versichertenkarte mitbringen?', 'welche papiere brauche ich'],
+  },
+  cancellation_policy: {
+    en: ['can i cancel', 'how do i move my appointment', 'is there a cancellation fee', 'what if im late', 'need to change my appointment', 'cancel rdv', 'what is your cancellation policy', 'how late can i cancel'],
+    fr: ['je peux annuler', 'comment decaler mon rdv', 'annulation payante ?', 'et si je suis en retard', 'je dois changer mon rendez vous', 'annuler rdv', 'politique d annulation', 'jusqu a quand je peux annuler'],
+    it: ['posso annullare', 'come sposto l appuntamento', 'c è una penale per la disdetta', 'e se arrivo in ritardo', 'devo cambiare l appuntamento', 'disdire visita', 'regole di cancellazione', 'entro quando posso disdire'],
+    es: ['puedo cancelar', 'como cambio la cita', 'cancelar tiene coste', 'y si llego tarde', 'tengo que cambiar mi cita', 'anular cita', 'politica de cancelacion', 'hasta cuando puedo cancelar'],
+    pt: ['posso cancelar', 'como mudo a consulta', 'cancelar tem custo', 'e se eu chegar atrasado', 'preciso de alterar a consulta', 'desmarcar consulta', 'politica de cancelamento', 'ate quando posso desmarcar'],
+    de: ['kann ich absagen', 'wie verschiebe ich meinen termin', 'kostet eine absage was', 'was wenn ich zu spät komme', 'ich muss meinen termin ändern', 'termin stornieren', 'stornierungsbedingungen', 'bis wann kann ich absagen'],
+  },
+};
+
 /** Every intent in every language, flattened for seeding. */
-export const DEMO_FAQ: { intent: FaqIntent; language: Language; question: string; answer: string }[] = FAQ_INTENTS.flatMap((intent) =>
+export const DEMO_FAQ: { intent: FaqIntent; language: Language; question: string; answer: string; variants: string[] }[] = FAQ_INTENTS.flatMap((intent) =>
   LANGUAGES.map((language) => {
     const e = FAQ[intent][language];
-    return { intent, language, question: e.question, answer: e.answer.join('\n') };
+    return { intent, language, question: e.question, answer: e.answer.join('\n'), variants: VARIANTS[intent][language] };
   }),
 );

@@ -111,6 +111,9 @@ const faqDefinition = z.object({
   language: languageTag,
   question: z.string().trim().min(1).max(500),
   answer: z.string().trim().min(1).max(4096),
+  /** Other ways patients ask it (matched on meaning by src/faq). */
+  variants: z.array(z.string().trim().min(1).max(500)).max(30).default([]),
+  link: z.url({ protocol: /^https$/ }).nullable().default(null),
 });
 
 /** A whole clinic as reference data, cross-checked: every code it mentions is defined, every text is in the
@@ -125,6 +128,8 @@ export const clinicDefinition = z
     phone: e164.nullable().default(null),
     email: z.email().nullable().default(null),
     website: z.url({ protocol: /^https?$/ }).nullable().default(null),
+    /** For suicidal thoughts and self-harm, given beside the emergency number (France: 3114). */
+    crisisLine: z.string().regex(/^(\+[1-9][0-9]{6,14}|[0-9]{2,15})$/, 'must be digits or an E.164 number such as 3114').nullable().default(null),
     locations: z.array(locationDefinition).min(1),
     practitioners: z.array(practitionerDefinition),
     services: z.array(serviceDefinition),

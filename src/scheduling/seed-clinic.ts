@@ -48,7 +48,7 @@ type Seeded = 'clinics' | 'locations' | 'practitioners' | 'services' | 'opening_
 // The columns a definition sets, hashed as stored. Adding a column to a list makes every row seeded before
 // look edited (kept, never updated again), so extend a list only together with a migration that rehashes.
 const COLUMNS: Record<Seeded, readonly string[]> = {
-  clinics: ['code', 'name', 'default_language', 'languages', 'emergency_number', 'phone', 'email', 'website'],
+  clinics: ['code', 'name', 'default_language', 'languages', 'emergency_number', 'phone', 'email', 'website', 'crisis_line'],
   locations: [
     'code', 'name', 'address_line1', 'address_line2', 'postal_code', 'city', 'country', 'time_zone', 'phone',
     'emergency_number', 'languages', 'accessibility_notes', 'latitude', 'longitude', 'active',
@@ -57,7 +57,8 @@ const COLUMNS: Record<Seeded, readonly string[]> = {
   services: ['code', 'name', 'instructions', 'duration_minutes', 'buffer_minutes', 'requires_referral', 'active'],
   opening_hours: ['location_id', 'practitioner_id', 'service_id', 'weekday', 'start_time', 'end_time', 'valid_from', 'valid_to'],
   closures: ['location_id', 'practitioner_id', 'starts_at', 'ends_at', 'reason'],
-  faq_entries: ['location_id', 'intent', 'language', 'question', 'answer', 'updated_by'],
+  // variants and link since 0015, which rehashed the ledger's FAQ rows.
+  faq_entries: ['location_id', 'intent', 'language', 'question', 'answer', 'updated_by', 'variants', 'link'],
 };
 /** The unique key a staff-made row may share with a seeded one (the insert then leaves it alone). */
 const NATURAL_KEY: Partial<Record<Seeded, readonly string[]>> = {
@@ -256,6 +257,7 @@ export async function seedClinic(tx: Tx, def: ClinicDefinition, opts: SeedClinic
       phone: def.phone,
       email: def.email,
       website: def.website,
+      crisis_line: def.crisisLine,
     })) ?? existing?.id;
   // The ledger goes with its clinic (on delete cascade), so a clinic with entries is always there.
   if (clinicId === undefined) throw new Error('the clinic row vanished while seeding');
@@ -385,7 +387,7 @@ export async function seedClinic(tx: Tx, def: ClinicDefinition, opts: SeedClinic
 
   // An FAQ entry's stable code is what makes it unique: its scope (clinic-wide here), intent and language.
   for (const f of def.faq) {
-    await seeder.put('faq_entries', faqCode(f), { clinic_id: clinicId, location_id: null, intent: f.intent, language: f.language, question: f.question, answer: f.answer, updated_by: SEED_AUTHOR });
+    await seeder.put('faq_entries', faqCode(f), { clinic_id: clinicId, location_id: null, intent: f.intent, language: f.language, question: f.question, answer: f.answer, updated_by: SEED_AUTHOR, variants: sql`${f.variants}::text[]`, link: f.link });
   }
 
   await seeder.flush(clinicId);

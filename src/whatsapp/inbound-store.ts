@@ -27,6 +27,7 @@ import {
   type EnvelopeContact,
   type EnvelopeMessage,
 } from './webhook-envelope.js';
+import { standbyRows, type StandbyRow } from './standby.js';
 
 // The two statements almost every webhook needs, written once: building them per request costs more than
 // the hash that verifies the request.
@@ -49,6 +50,8 @@ export interface IntakeResult {
   statuses: number;
   statusesDeduped: number;
   otherEvents: number;
+  /** Items of standby changes (another app holds the conversation): stored, never answered by the bot. */
+  standby: number;
   deadLetters: number;
   /** Changes addressed to a phone_number_id that is not ours. */
   foreign: string[];
@@ -64,6 +67,7 @@ interface Rows {
   messages: MessageRow[];
   statuses: StatusRow[];
   others: OtherRow[];
+  standby: StandbyRow[];
   dead: DeadRow[];
   foreign: string[];
 }
@@ -119,7 +123,7 @@ function firstErrorCode(errors: unknown): number | null {
  * deep to serialise is kept as the raw bytes of the whole body (once), and its neighbours go on.
  */
 class Collector {
-  readonly rows: Rows = { messages: [], statuses: [], others: [], dead: [], foreign: [] };
+  readonly rows: Rows = { messages: [], statuses: [], others: [], standby: [], dead: [], foreign: [] };
   private rawKept = false;
 
   constructor(
@@ -169,9 +173,16 @@ class Collector {
         if (!change.success) this.dead(reason('change', change.error), rawChange);
         else if (change.data.field === 'messages') this.messagesChange(change.data.value);
         else if (this.tooDeep(change.data.value)) this.deadRaw(`change ${change.data.field} nests deeper than ${MAX_JSON_DEPTH} levels`);
+        else if (change.data.field === 'standby') this.standbyChange(change.data.value);
         else this.rows.others.push({ field: change.data.field, payload: this.cipher.encryptJson(change.data.value) });
       }
     }
+  }
+
+  private standbyChange(value: Record<string, unknown>): void {
+    const r = standbyRows(this.cipher, this.phoneNumberId, value);
+    if (r.foreign) this.rows.foreign.push(toStorableText(r.foreign));
+    this.rows.standby.push(...r.rows);
   }
 
   private messagesChange(rawValue: Record<string, unknown>): void {
@@ -260,14 +271,14 @@ export function collectRows(cipher: Cipher, phoneNumberId: string, raw: Buffer, 
 }
 
 export async function storeWebhook(db: Db, cipher: Cipher, phoneNumberId: string, raw: Buffer, body: unknown): Promise<IntakeResult> {
-  const { messages, statuses, others, dead, foreign } = collectRows(cipher, phoneNumberId, raw, body);
-  const result: IntakeResult = { messages: 0, messagesDeduped: 0, statuses: 0, statusesDeduped: 0, otherEvents: others.length, deadLetters: dead.length, foreign };
+  const { messages, statuses, others, standby, dead, foreign } = collectRows(cipher, phoneNumberId, raw, body);
+  const result: IntakeResult = { messages: 0, messagesDeduped: 0, statuses: 0, statusesDeduped: 0, otherEvents: others.length, standby: standby.length, deadLetters: dead.length, foreign };
 
   // One POST may repeat a wamid (Meta batches retries): keep the first so the statement stays valid.
   const uniqueMessages = messages.length > 1 ? [...new Map(messages.map((m) => [m.wamid, m])).values()] : messages;
   const uniqueStatuses = statuses.length > 1 ? [...new Map(statuses.map((s) => [`${s.wamid}\u0001${s.status}`, s])).values()] : statuses;
 
-  const written = await write(db, uniqueMessages, uniqueStatuses, others, dead);
+  const written = await write(db, uniqueMessages, uniqueStatuses, others, dead, standby);
   result.messages = written.messages;
   result.messagesDeduped = messages.length - written.messages;
   result.statuses = written.statuses;
@@ -275,13 +286,13 @@ export async function storeWebhook(db: Db, cipher: Cipher, phoneNumberId: string
   return result;
 }
 
-async function write(db: Db, messages: MessageRow[], statuses: StatusRow[], others: OtherRow[], dead: DeadRow[]): Promise<{ messages: number; statuses: number }> {
-  if (messages.length + statuses.length + others.length + dead.length === 0) return { messages: 0, statuses: 0 };
-  const parameters = messages.length * 8 + statuses.length * 7 + (others.length + dead.length) * 2;
-  if (parameters > PARAMETER_BUDGET) return writeChunked(db, messages, statuses, others, dead);
+async function write(db: Db, messages: MessageRow[], statuses: StatusRow[], others: OtherRow[], dead: DeadRow[], standby: StandbyRow[] = []): Promise<{ messages: number; statuses: number }> {
+  if (messages.length + statuses.length + others.length + dead.length + standby.length === 0) return { messages: 0, statuses: 0 };
+  const parameters = messages.length * 8 + statuses.length * 7 + (others.length + dead.length) * 2 + standby.length * 8;
+  if (parameters > PARAMETER_BUDGET) return writeChunked(db, messages, statuses, others, dead, standby);
 
   // The usual webhook carries only messages or only statuses: a plain insert, the cheapest statement to plan.
-  if (others.length + dead.length === 0 && (messages.length === 0 || statuses.length === 0)) {
+  if (others.length + dead.length + standby.length === 0 && (messages.length === 0 || statuses.length === 0)) {
     if (messages.length === 1) {
       const m = messages[0]!;
       const r = await db.executeQuery(CompiledQuery.raw(INSERT_ONE_MESSAGE, [m.wamid, m.phone_number_id, m.sender_key, m.wa_id_index, m.bsuid_index, m.type, m.sent_at, m.payload]));
@@ -301,6 +312,8 @@ async function write(db: Db, messages: MessageRow[], statuses: StatusRow[], othe
   if (statuses.length) ctes.push(sql`s as (${db.insertInto('status_events').values(statuses).onConflict((oc) => oc.columns(['wamid', 'status']).doNothing()).returning('id')})`);
   if (others.length) ctes.push(sql`o as (${db.insertInto('webhook_other_events').values(others).returning('id')})`);
   if (dead.length) ctes.push(sql`d as (${db.insertInto('webhook_dead_letters').values(dead).returning('id')})`);
+  // Meta retries a standby webhook like any other: the same item twice is kept once.
+  if (standby.length) ctes.push(sql`sb as (${db.insertInto('standby_events').values(standby).onConflict((oc) => oc.doNothing()).returning('id')})`);
   const row = (await sql<{ m: number; s: number }>`with ${sql.join(ctes, sql`, `)} select ${messages.length ? sql`(select count(*)::int from m)` : sql`0`} as m, ${statuses.length ? sql`(select count(*)::int from s)` : sql`0`} as s`.execute(db)).rows[0];
   return { messages: row?.m ?? 0, statuses: row?.s ?? 0 };
 }
@@ -323,7 +336,7 @@ function chunks<T>(rows: T[], columns: number): T[][] {
 }
 
 /** A batch beyond one statement's parameters: still all or nothing, committed before the 200. */
-async function writeChunked(db: Db, messages: MessageRow[], statuses: StatusRow[], others: OtherRow[], dead: DeadRow[]): Promise<{ messages: number; statuses: number }> {
+async function writeChunked(db: Db, messages: MessageRow[], statuses: StatusRow[], others: OtherRow[], dead: DeadRow[], standby: StandbyRow[]): Promise<{ messages: number; statuses: number }> {
   return db.transaction().execute(async (tx) => {
     let m = 0;
     let s = 0;
@@ -331,6 +344,7 @@ async function writeChunked(db: Db, messages: MessageRow[], statuses: StatusRow[
     for (const c of chunks(statuses, 7)) s += await insertStatuses(tx, c);
     for (const c of chunks(others, 2)) await tx.insertInto('webhook_other_events').values(c).execute();
     for (const c of chunks(dead, 2)) await tx.insertInto('webhook_dead_letters').values(c).execute();
+    for (const c of chunks(standby, 8)) await tx.insertInto('standby_events').values(c).onConflict((oc) => oc.doNothing()).execute();
     return { messages: m, statuses: s };
   });
 }

@@ -17,6 +17,9 @@ export const STATUSES = 'statuses';
 export const MEDIA = 'media';
 /** The conversation module's inbound worker, woken when a webhook stored messages. */
 export const INBOUND = 'inbound';
+/** The inbox's standby linker (src/conversation/inbox), woken when a webhook stored standby items. */
+export const STANDBY = 'standby';
+export { type StandbyRow } from './standby.js';
 
 export function whatsappModule(): AppModule {
   return {
@@ -31,6 +34,7 @@ export function whatsappModule(): AppModule {
         intake: ctx.intake,
         onStored: (w) => {
           if (w.messages) ctx.wake.wake(INBOUND);
+          if (w.standby) ctx.wake.wake(STANDBY);
           // Statuses are not urgent: let a burst of them gather and apply them in one batch.
           if (w.statuses && !statusWake) statusWake = setTimeout(() => { statusWake = null; ctx.wake.wake(STATUSES); }, 100);
         },

@@ -23,7 +23,7 @@ export interface WebhookDeps {
   /** Counts the webhooks in flight, so this process's background loops let them go first. */
   intake?: IntakePressure;
   /** Called after a webhook is committed: wakes the workers that process it. */
-  onStored(what: { messages: number; statuses: number; otherEvents: number }): void;
+  onStored(what: { messages: number; statuses: number; otherEvents: number; standby?: number }): void;
 }
 
 export function webhookRoutes(deps: WebhookDeps): FastifyPluginAsync {
@@ -73,7 +73,7 @@ export function webhookRoutes(deps: WebhookDeps): FastifyPluginAsync {
         } else {
           deps.metrics.webhookRequests.inc({ outcome: 'stored' });
         }
-        deps.onStored({ messages: r.messages, statuses: r.statuses, otherEvents: r.otherEvents });
+        deps.onStored({ messages: r.messages, statuses: r.statuses, otherEvents: r.otherEvents, standby: r.standby });
         return reply.code(200).send({ ok: true });
       } finally {
         deps.intake?.leave();

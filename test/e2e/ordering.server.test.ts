@@ -64,9 +64,13 @@ async function expectPatientOrder(expected: number, perPatient: number, instance
     const byProcessing = [...mine].sort((a, b) => a.processed_order! - b.processed_order!).map((r) => r.id);
     expect(byProcessing).toEqual(byArrival);
   }
-  // Replies leave in the order their messages were processed, one outbox row set per message.
+  // One outbox row set per message: its read receipt (every message gets exactly one), then the engine's
+  // replies (one or more, none while a human has the conversation); they leave in processing order.
+  const reads = await tdb.db.selectFrom('outbox').select('caused_by').where('kind', '=', 'read').execute();
+  expect(reads.map((r) => r.caused_by).sort((x, y) => x! - y!)).toEqual(rows.map((r) => r.id));
   const out = await tdb.db.selectFrom('outbox').select(['caused_by', 'id', 'patient_id']).where('kind', '!=', 'read').orderBy('id').execute();
-  expect(out).toHaveLength(rows.length);
+  const ids = new Set(rows.map((r) => r.id));
+  expect(out.every((r) => ids.has(r.caused_by!))).toBe(true);
   const sentByPatient = new Map<string, number[]>();
   for (const r of out) sentByPatient.set(r.patient_id!, [...(sentByPatient.get(r.patient_id!) ?? []), r.caused_by!]);
   expect(sentByPatient.size).toBe(expected);

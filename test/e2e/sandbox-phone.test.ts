@@ -56,23 +56,37 @@ describe.skipIf(skip)('sandbox patient phone (Chromium)', () => {
     expect(await page.locator('#input').getAttribute('placeholder')).toBe('Message');
   });
 
-  it('answers "Hello" + Enter with the bot menu as buttons, within a few seconds', async () => {
+  it('answers "Hello" + Enter with the bot menu (a list behind its button), within a few seconds', async () => {
     await page.locator('#input').fill('Hello');
     await page.locator('#input').press('Enter');
     await expect.poll(() => page.locator('#messages li.row.mine .text').first().textContent(), { timeout: 5000 }).toBe('Hello');
     expect(await page.locator('#input').inputValue()).toBe('');
-    const buttons = clinicRows().first().locator('.actions button');
-    await buttons.first().waitFor({ timeout: 10_000 });
-    expect(await buttons.count()).toBeGreaterThanOrEqual(2);
+    const menu = clinicRows().first().locator('.actions button', { hasText: 'Menu' });
+    await menu.waitFor({ timeout: 10_000 });
     // The patient's own message gets blue ticks once the clinic's app marks it read.
     await expect.poll(() => page.locator('#messages li.row.mine .ticks').first().getAttribute('data-status'), { timeout: 10_000 }).toBe('read');
     // Having been shown, the clinic's message is reported read back to the app.
     await expect.poll(() => clinicRows().first().getAttribute('data-status'), { timeout: 10_000 }).toBe('read');
   });
 
-  it('taps a menu button, which sends a button reply and brings the next answer', async () => {
-    const before = await clinicRows().count();
-    const button = clinicRows().first().locator('.actions button').nth(1);
+  it('picks a menu entry from the list and taps a reply button, each bringing the next answer', async () => {
+    const sheet = page.locator('#list-dialog');
+    await clinicRows().first().locator('.actions button', { hasText: 'Menu' }).click();
+    expect(await sheet.isVisible()).toBe(true);
+    let before = await clinicRows().count();
+    await sheet.locator('.list-row', { hasText: 'Hours & questions' }).click();
+    await expect.poll(() => page.locator('#messages li.row.mine').last().locator('.text').textContent(), { timeout: 5000 }).toBe('Hours & questions');
+    // The FAQ's topics, a list again: opening hours.
+    await expect.poll(() => clinicRows().count(), { timeout: 10_000 }).toBeGreaterThan(before);
+    before = await clinicRows().count();
+    await clinicRows().last().locator('.actions button', { hasText: 'Topics' }).click();
+    await sheet.locator('.list-row', { hasText: 'Opening hours' }).click();
+    // The answer, then "anything else?" with reply buttons.
+    await expect.poll(() => clinicRows().count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(before + 2);
+    const buttons = clinicRows().last().locator('.actions button');
+    expect(await buttons.count()).toBe(3);
+    before = await clinicRows().count();
+    const button = buttons.nth(1);
     const label = (await button.textContent())?.replace('↩', '').trim();
     await button.click();
     await expect.poll(() => page.locator('#messages li.row.mine').last().locator('.text').textContent(), { timeout: 5000 }).toBe(label);

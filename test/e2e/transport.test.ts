@@ -10,6 +10,7 @@ import { APP_SECRET, VERIFY, startTestApp, waitFor } from '../support/app.js';
 import type { Running } from '../../src/main.js';
 import { ofPatient, openInbound, senderKeyOf } from '../support/identity.js';
 import { bsuidIndex } from '../../src/compliance/identifiers.js';
+import { welcomeListEn } from '../support/conversation.js';
 
 let db: TestDatabase;
 let fake: FakeGraph;
@@ -41,24 +42,14 @@ afterAll(async () => {
 beforeEach(() => fake.setFaults(() => 'ok'));
 afterEach(() => fake.expectNoInvalidRequests());
 
-/** The welcome menu the app answers a first "Hello" with, exactly as it goes over the wire. */
+/** The welcome menu the app answers a first "Hello" with, exactly as it goes over the wire (no clinic is seeded here). */
 function welcomeMenu(recipient: { to: string } | { recipient: string }, callback: string) {
   return {
     messaging_product: 'whatsapp',
     recipient_type: 'individual',
     ...recipient,
     type: 'interactive',
-    interactive: {
-      type: 'button',
-      body: { text: 'Hello! Welcome to the clinic. How can we help you today?' },
-      action: {
-        buttons: [
-          { type: 'reply', reply: { id: 'menu:book', title: 'Book appointment' } },
-          { type: 'reply', reply: { id: 'menu:hours', title: 'Opening hours' } },
-          { type: 'reply', reply: { id: 'menu:question', title: 'Ask a question' } },
-        ],
-      },
-    },
+    interactive: welcomeListEn('Your clinic'),
     biz_opaque_callback_data: callback,
   };
 }

@@ -15,6 +15,9 @@ import { staff } from './0010-staff.js';
 import { consent } from './0011-consent.js';
 import { identifiers } from './0012-identifiers.js';
 import { conversation } from './0013-conversation.js';
+import { inbox } from './0014-inbox.js';
+import { faq } from './0015-faq.js';
+import { crisisLine } from './0016-crisis-line.js';
 import { appointments } from './0017-appointments.js';
 
 function statements(list: readonly string[]): Migration {
@@ -39,5 +42,8 @@ export const migrations: Record<string, Migration> = {
   '0011-consent': statements(consent),
   '0012-identifiers': statements(identifiers),
   '0013-conversation': statements(conversation),
+  '0014-inbox': statements(inbox),
+  '0015-faq': statements(faq),
+  '0016-crisis-line': statements(crisisLine),
   '0017-appointments': statements(appointments),
 };

@@ -1,0 +1,86 @@
+// Which of the six languages a message is in. eld (n-grams, restricted to our six) decides on sentences; on
+// short chat messages ("merci", "ok", "rdv demain") n-grams say little, so the words the classifiers were
+// trained on vote too (a word's vote is shared between the languages whose training uses it, by how often:
+// "hi" is mostly English), and the patient's known language wins ties, texts with no evidence ("ok",
+// "120/80") and short texts whose every word it uses too ("no", "stop", "cancelar").
+import { eld } from 'eld/large';
+import { foldText, words } from './normalize.js';
+import { perLanguage, type Corpus } from './training-data.js';
+import { LANGUAGES, type Language } from './types.js';
+
+export interface DetectedLanguage {
+  language: Language;
+  /** 0..1 */
+  confidence: number;
+}
+
+/** The n-gram detector, restricted to our six languages once (its subset is instance state). */
+const detector = eld.newInstance();
+detector.setLanguageSubset([...LANGUAGES]);
+
+/** How much the patient's known language weighs against the evidence: it decides near-ties only. */
+const PREFERENCE_BONUS = 0.12;
+
+export class LanguageDetector {
+  /** folded word → how often each language's training utterances use it. */
+  private readonly lexicon = new Map<string, Partial<Record<Language, number>>>();
+
+  constructor(corpus: Corpus) {
+    for (const language of LANGUAGES) {
+      for (const u of corpus[language]) {
+        for (const w of words(foldText(u.text))) {
+          const counts = this.lexicon.get(w) ?? {};
+          counts[language] = (counts[language] ?? 0) + 1;
+          this.lexicon.set(w, counts);
+        }
+      }
+    }
+  }
+
+  detect(text: string, preference?: Language): DetectedLanguage {
+    const folded = foldText(text);
+    const ws = words(folded).filter((w) => /\p{L}/u.test(w));
+    const fallback: Language = preference ?? 'en';
+    if (ws.length === 0) return { language: fallback, confidence: preference ? 0.5 : 0 };
+
+    const score = perLanguage(() => 0);
+    // Lexicon vote: each word's weight is split between the languages that use it.
+    let known = 0;
+    let preferenceKnowsAll = preference !== undefined;
+    for (const w of ws) {
+      const counts = this.lexicon.get(w);
+      if (!counts || (preference && !counts[preference])) preferenceKnowsAll = false;
+      if (!counts) continue;
+      known += 1;
+      let total = 0;
+      for (const l of LANGUAGES) total += counts[l] ?? 0;
+      for (const l of LANGUAGES) score[l] += (counts[l] ?? 0) / total;
+    }
+    if (preference && preferenceKnowsAll && ws.length <= 3) return { language: preference, confidence: 0.5 };
+    const lexWeight = ws.length <= 3 ? 1 : 0.6;
+    for (const l of LANGUAGES) score[l] = ws.length ? (score[l] / ws.length) * lexWeight : 0;
+
+    // n-grams: eld's scores relative to its best, weighted more the longer the text.
+    const scores = detector.detect(text).getScores();
+    const best = Math.max(0, ...Object.values(scores));
+    const letters = folded.replace(/[^\p{L}]/gu, '').length;
+    const eldWeight = letters < 8 ? 0.3 : letters < 20 ? 0.7 : 1;
+    if (best > 0) {
+      for (const l of LANGUAGES) {
+        const s = scores[l] ?? 0;
+        // Only the languages close to the best count: the scale of eld's scores is not a probability.
+        score[l] += eldWeight * Math.max(0, (s / best - 0.85) / 0.15);
+      }
+    }
+    if (preference) score[preference] += PREFERENCE_BONUS;
+
+    let top: Language = fallback;
+    let total = 0;
+    for (const l of LANGUAGES) {
+      total += score[l];
+      if (score[l] > score[top]) top = l;
+    }
+    if (total === 0 || (known === 0 && best === 0)) return { language: fallback, confidence: preference ? 0.5 : 0 };
+    return { language: top, confidence: Math.min(1, score[top] / total) };
+  }
+}
