@@ -8,11 +8,13 @@
 //      one and two instances: sustained messages/s and the most in any 1 s and 5 s window, as % of the cap.
 //   4. (issue 13) The understanding layer (bench/nlu.ts): intent and language accuracy on the dev sets, emergency
 //      recall and specificity, the model's start-up time and the latency of one parse beside a trivial baseline.
+//   5. (issue 14, bench/slots.ts) Slot search for 20 practitioners over 30 days on PostgreSQL (p50, p99) beside
+//      bare selects of the same rows, and booking throughput under contention (no double booking).
 // Servers under test run in child processes (bench/target.ts); this process is the load generator. Prints
 // the machine and a Markdown table (also written to bench/results.md).
 //
 // Environment: BENCH_DURATION (s, default 20), BENCH_DATABASE_URL (a PostgreSQL server to create scratch
-// databases on; default postgres://postgres@127.0.0.1:5432/postgres), BENCH_ONLY=ingest|latency|sender|nlu (a
+// databases on; default postgres://postgres@127.0.0.1:5432/postgres), BENCH_ONLY=ingest|latency|sender|nlu|slots (a
 // comma-separated list), BENCH_SENDER_MPS (default 100), BENCH_SENDER_PATIENTS (default 1,500, scaled down
 // with BENCH_DURATION under 20 s), BENCH_SENDER_INSTANCES (default 1,2: one run per count),
 // BENCH_DB=pglite|postgres, BENCH_CPU_PROF=1 (write .cpuprofile files of the servers to bench/profiles/),
@@ -30,6 +32,7 @@ import { runIngest, type IngestResult } from './ingest.js';
 import { runNlu, type NluBench } from './nlu.js';
 import { LATENCY_PHONE_NUMBER_ID, runLatency, type LatencyResult } from './latency.js';
 import { runSender, SENDER_PHONE_NUMBER_ID, type SenderResult } from './sender.js';
+import { runSlots, slotsChecks, slotsTable, type SlotsResult } from './slots.js';
 import { createDeliveryPool, createMixPool, type MixKind } from './payloads.js';
 import { startFakeGraph } from '../test/support/fake-graph.js';
 import { backendCpu } from './pg-cpu.js';
@@ -45,7 +48,7 @@ const LATENCY_RATE = Number(env['BENCH_LATENCY_RATE'] ?? 50) || 50;
 const LATENCY_WARMUP = 25;
 const PG_BASE = env['BENCH_DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/postgres';
 const ONLY = (env['BENCH_ONLY'] ?? '').split(',').filter(Boolean);
-const runs = (what: 'ingest' | 'latency' | 'sender' | 'nlu') => ONLY.length === 0 || ONLY.includes(what);
+const runs = (what: 'ingest' | 'latency' | 'sender' | 'nlu' | 'slots') => ONLY.length === 0 || ONLY.includes(what);
 const SENDER_MPS = Number(env['BENCH_SENDER_MPS'] ?? 100) || 100;
 const SENDER_PATIENTS = Number(env['BENCH_SENDER_PATIENTS'] ?? 0) || Math.round(1500 * Math.min(1, DURATION_S / 20));
 const SENDER_INSTANCES = (env['BENCH_SENDER_INSTANCES'] ?? '1,2').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
@@ -176,6 +179,7 @@ async function main(): Promise<void> {
   const mixRows: MixRow[] = [];
   const latencyRows: LatencyRow[] = [];
   const senderRows: SenderResult[] = [];
+  let slotsResult: SlotsResult | undefined;
   const notes: string[] = [];
   try {
     if (runs('ingest') && INGEST.includes('texts')) {
@@ -282,6 +286,12 @@ async function main(): Promise<void> {
     } else if (runs('sender')) {
       notes.push('The sender-at-the-cap rows need a PostgreSQL server (BENCH_DATABASE_URL) and were skipped.');
     }
+    if (runs('slots') && kinds.includes('postgres')) {
+      const { url } = await scratch.database();
+      slotsResult = await runSlots({ databaseUrl: url, bookingSeconds: Math.min(DURATION_S, 10) });
+    } else if (runs('slots')) {
+      notes.push('The slot search and booking rows need a PostgreSQL server (BENCH_DATABASE_URL) and were skipped.');
+    }
   } finally {
     await scratch.cleanup();
   }
@@ -303,6 +313,7 @@ async function main(): Promise<void> {
     );
   }
   checks.push(...mixChecks(mixRows));
+  if (slotsResult) checks.push(...slotsChecks(slotsResult));
   for (const row of latencyRows) {
     const r = row.result;
     checks.push(
@@ -345,6 +356,7 @@ async function main(): Promise<void> {
     latencyRows.length ? stagesTable(latencyRows) : '',
     senderRows.length ? senderTable(senderRows) : '',
     nlu ? nlu.markdown : '',
+    slotsResult ? slotsTable(slotsResult) : '',
     checks.length ? targetsTable(checks) : '',
     'skipped' in pgInfo ? `PostgreSQL rows were skipped: ${pgInfo.skipped}.\n` : '',
     ...notes.map((n) => `${n}\n`),

@@ -59,6 +59,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: '0' }).databasePreparedStatements).toBe(false);
   });
 
+  it('VIDEO_URL_TEMPLATE defaults to Jitsi and must be https with {room}', () => {
+    expect(loadConfig({}).videoUrlTemplate).toBe('https://meet.jit.si/{room}');
+    expect(loadConfig({ VIDEO_URL_TEMPLATE: 'https://video.example.org/r/{room}?lang=fr' }).videoUrlTemplate).toBe('https://video.example.org/r/{room}?lang=fr');
+    for (const bad of ['http://video.example.org/{room}', 'https://video.example.org/fixed', 'not a url {room}']) {
+      expect(() => loadConfig({ VIDEO_URL_TEMPLATE: bad })).toThrow(ConfigError);
+    }
+  });
+
   it('treats empty values as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' }).port).toBe(3000);
   });

@@ -74,6 +74,11 @@ const envSchema = z.object({
   HTTP_MAX_CONNECTIONS: positiveInt(1_000_000).default(1_000),
   // Message content (inbound and outbound payloads, media, conversation state, webhook leftovers) is purged after this.
   RETENTION_MESSAGE_DAYS: positiveInt(36_500).default(365),
+  // The join link of a video visit: {room} becomes an unguessable 128-bit room name per appointment.
+  VIDEO_URL_TEMPLATE: z
+    .url({ protocol: /^https$/, message: 'must be an https URL such as https://meet.jit.si/{room}' })
+    .refine((v) => v.includes('{room}'), 'must contain {room} (replaced by the room name of each appointment)')
+    .default('https://meet.jit.si/{room}'),
   DATABASE_WORKER_CONNECTIONS: positiveInt(100).refine((v) => v >= 3, 'must be at least 3 (inbound processing, the sender and the other loops)').default(6),
 });
 
@@ -135,6 +140,8 @@ export interface Config {
   readonly workerConnections: number;
   /** Retention (src/compliance/retention.ts): days message content is kept. */
   readonly retention: { readonly messageDays: number };
+  /** VIDEO_URL_TEMPLATE (src/scheduling): an https URL containing {room}. */
+  readonly videoUrlTemplate: string;
 }
 
 function trustProxyOf(v: string): boolean | string[] {
@@ -221,6 +228,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     workerConnections: e.DATABASE_WORKER_CONNECTIONS,
     retention: { messageDays: e.RETENTION_MESSAGE_DAYS },
+    videoUrlTemplate: e.VIDEO_URL_TEMPLATE,
   };
   return Object.freeze(config);
 }

@@ -71,6 +71,15 @@ export function entryHash(e: Omit<AuditEntry, 'hash'>): string {
 
 const ACTION = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
 
+/**
+ * Takes the chain's lock now (it is held to the commit, as recordAudit holds it). For transactions that will
+ * audit and also take other locks (a practitioner's booking lock): taking this one first everywhere keeps the
+ * order of the two the same in every transaction, so they never deadlock.
+ */
+export async function holdAuditChain(tx: DbOrTx): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${CHAIN_LOCK})`.execute(tx);
+}
+
 /** Appends events to the chain in the caller's transaction (pass a transaction, not the pool). */
 export async function recordAudit(tx: DbOrTx, events: AuditEvent | readonly AuditEvent[]): Promise<void> {
   const list = Array.isArray(events) ? (events as readonly AuditEvent[]) : [events as AuditEvent];

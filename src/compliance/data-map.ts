@@ -331,6 +331,35 @@ export const DATA_MAP: readonly TableSpec[] = [
       ip: { class: 'audit', noExport: true, note: 'the staff member\'s address' }, details: audit, prev_hash: audit, hash: audit,
     },
   },
+  // Appointments (0017, src/scheduling): the patient's own records. Exported; deleted at erasure (their sealed
+  // video link and cancellation note are unreadable anyway once the key is shredded). No retention purge: they
+  // are care records, not messages.
+  {
+    table: 'appointments', owner: 'scheduling', relation: { kind: 'patient', column: 'patient_id' }, export: 'appointments',
+    erase: { action: 'delete' },
+    columns: {
+      id: op, patient_id: ref,
+      ...ops('clinic_id', 'location_id', 'practitioner_id', 'service_id', 'starts_at', 'ends_at', 'blocks_until', 'state', 'booked_by_type', 'booked_by_id',
+        'cancel_reason', 'cancelled_by_type', 'cancelled_by_id', 'rescheduled_to', 'created_at', 'updated_at'),
+      cancel_note: { class: 'phi_sealed', sealed: { key: 'patient', as: 'text' }, note: 'why the appointment was cancelled, in the words given' },
+      video_url: { class: 'phi_sealed', sealed: { key: 'patient', as: 'text' }, note: 'the video visit\'s join link' },
+    },
+  },
+  {
+    table: 'appointment_history', owner: 'scheduling', relation: { kind: 'patient', column: 'patient_id' }, export: 'appointmentHistory',
+    erase: { action: 'delete' },
+    columns: { id: op, appointment_id: op, patient_id: ref, ...ops('state', 'actor_type', 'actor_id', 'reason', 'at') },
+  },
+  {
+    table: 'waitlist_entries', owner: 'scheduling', relation: { kind: 'patient', column: 'patient_id' }, export: 'waitlist',
+    erase: { action: 'delete' },
+    columns: { id: op, patient_id: ref, ...ops('clinic_id', 'service_id', 'practitioner_id', 'from_date', 'to_date', 'part_of_day', 'state', 'appointment_id', 'created_at', 'updated_at') },
+  },
+  {
+    table: 'waitlist_offers', owner: 'scheduling', relation: { kind: 'patient', column: 'patient_id' }, export: 'waitlistOffers',
+    erase: { action: 'delete' },
+    columns: { id: op, entry_id: op, patient_id: ref, ...ops('service_id', 'location_id', 'practitioner_id', 'starts_at', 'ends_at', 'expires_at', 'outcome', 'appointment_id', 'created_at', 'decided_at') },
+  },
   { table: 'send_schedule', owner: 'whatsapp', relation: { kind: 'none', why: 'the number\'s throughput' }, erase: { action: 'keep', why: 'no personal data' }, columns: ops('id', 'next_slot') },
   { table: 'webhook_listeners', owner: 'whatsapp', relation: { kind: 'none', why: 'instances\' listening spans' }, erase: { action: 'keep', why: 'no personal data' }, columns: ops('instance', 'started_at', 'beat_at') },
   { table: 'sender_pause', owner: 'whatsapp', relation: { kind: 'none', why: 'the sender\'s pause' }, erase: { action: 'keep', why: 'no personal data' }, columns: ops('id', 'paused_until', 'reason') },
@@ -340,7 +369,8 @@ export const DATA_MAP: readonly TableSpec[] = [
   clinicTable('clinics', { id: op, ...clinicCols('code', 'name', 'default_language', 'languages', 'emergency_number', 'phone', 'email', 'website', 'crisis_line'), ...ops('created_at', 'updated_at') }),
   clinicTable('locations', { id: op, clinic_id: op, ...clinicCols('code', 'name', 'address_line1', 'address_line2', 'postal_code', 'city', 'country', 'time_zone', 'phone', 'emergency_number', 'languages', 'accessibility_notes', 'latitude', 'longitude'), ...ops('active', 'created_at', 'updated_at') }),
   clinicTable('practitioners', { id: op, clinic_id: op, ...clinicCols('code', 'display_name', 'title', 'specialties', 'languages'), ...ops('active', 'created_at', 'updated_at') }),
-  clinicTable('services', { id: op, clinic_id: op, ...clinicCols('code', 'name', 'instructions', 'duration_minutes', 'buffer_minutes', 'requires_referral'), ...ops('active', 'created_at', 'updated_at') }),
+  clinicTable('services', { id: op, clinic_id: op, ...clinicCols('code', 'name', 'instructions', 'duration_minutes', 'buffer_minutes', 'requires_referral', 'mode', 'lead_time_minutes', 'horizon_days', 'slot_step_minutes'), ...ops('active', 'created_at', 'updated_at') }),
+  clinicTable('availability_exceptions', { ...ops('id', 'clinic_id', 'location_id', 'practitioner_id'), ...clinicCols('starts_at', 'ends_at', 'reason'), created_at: op }),
   clinicTable('practitioner_services', ops('clinic_id', 'practitioner_id', 'service_id', 'location_id', 'created_at')),
   clinicTable('opening_hours', { ...ops('id', 'clinic_id', 'location_id', 'practitioner_id', 'service_id'), ...clinicCols('weekday', 'start_time', 'end_time', 'valid_from', 'valid_to'), created_at: op }),
   clinicTable('closures', { ...ops('id', 'clinic_id', 'location_id', 'practitioner_id'), ...clinicCols('starts_at', 'ends_at', 'reason'), created_at: op }),

@@ -12,7 +12,7 @@ import { createCipher, loadEncryptionKey } from './crypto.js';
 import { kekOf } from './keys.js';
 import { rotateKeys } from './rotate-key.js';
 
-export { recordAudit, listAudit, verifyAudit, SYSTEM, type AuditActor, type AuditEvent, type AuditDetails } from './audit.js';
+export { recordAudit, holdAuditChain, listAudit, verifyAudit, SYSTEM, type AuditActor, type AuditEvent, type AuditDetails } from './audit.js';
 export { actorOf } from './actor.js';
 export type { Cipher } from './crypto.js';
 export { PatientKeyMissingError, type KeyRing } from './keys.js';

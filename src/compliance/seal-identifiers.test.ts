@@ -10,7 +10,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../analytics/metrics.js';
 import { InboundWorker } from '../conversation/inbound-worker.js';
-import { migrate, openDatabase, type Database } from '../db/database.js';
+import { migrate, openDatabase, pgliteOptions, type Database } from '../db/database.js';
 import { migrations } from '../db/migrations/index.js';
 import { findPatientByPhone, readPatientCard } from '../patients/index.js';
 import { text } from '../whatsapp/outbound.js';
@@ -28,7 +28,7 @@ let crypt: Crypt;
 let patientId: string;
 
 beforeAll(async () => {
-  const pglite = await PGlite.create({ parsers: { 20: (v: string) => Number(v) } });
+  const pglite = await PGlite.create(pgliteOptions());
   database = await openDatabase({ pglite });
   const migrator = new Migrator({ db: database.db, provider: { getMigrations: async () => migrations }, migrationTableName: 'schema_migrations', migrationLockTableName: 'schema_migrations_lock' });
   const r = await migrator.migrateTo('0009-compliance-core');

@@ -2,7 +2,8 @@
 // with DATABASE_URL. Both are reached through Kysely<DB>; migrations run here.
 import fs from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import crypto from 'node:crypto';
 import { Kysely, PostgresDialect, sql, type PostgresCursor, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult, type Transaction } from 'kysely';
 import { Migrator } from 'kysely/migration';
@@ -38,6 +39,14 @@ export interface Database {
 
 // int8 (bigserial ids, counts) as JS numbers: our ids stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
+
+/**
+ * The options every embedded database is opened with: int8 as numbers, and btree_gist, which the
+ * appointments' no-double-booking constraint needs (migration 0017; on a server it is a trusted extension).
+ */
+export function pgliteOptions(extra: PGliteOptions = {}): PGliteOptions {
+  return { parsers: { 20: (v: string) => Number(v) }, extensions: { btree_gist }, ...extra };
+}
 
 export interface EmbeddedSession {
   readonly pglite: PGlite;
@@ -107,7 +116,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     release = lockDataDir(dir);
     try {
-      pglite = await PGlite.create(path.join(dir, 'pgdata'), { parsers: { 20: (v: string) => Number(v) } });
+      pglite = await PGlite.create(path.join(dir, 'pgdata'), pgliteOptions());
     } catch (e) {
       release();
       throw e;

@@ -456,6 +456,11 @@ export interface DB {
   faq_entries: FaqEntriesTable;
   faq_revisions: FaqRevisionsTable;
   clinic_seed_rows: ClinicSeedRowsTable;
+  availability_exceptions: AvailabilityExceptionsTable;
+  appointments: AppointmentsTable;
+  appointment_history: AppointmentHistoryTable;
+  waitlist_entries: WaitlistEntriesTable;
+  waitlist_offers: WaitlistOffersTable;
 }
 
 export type { Id };
@@ -531,6 +536,14 @@ export interface ServicesTable extends Timestamps {
   buffer_minutes: Generated<number>;
   requires_referral: Generated<boolean>;
   active: Generated<boolean>;
+  /** 0017: in person or a video visit (a join link per appointment). */
+  mode: ColumnType<ServiceMode, ServiceMode | undefined, ServiceMode>;
+  /** How soon before its start a slot may still be booked. */
+  lead_time_minutes: Generated<number>;
+  /** How many days ahead slots are offered. */
+  horizon_days: Generated<number>;
+  /** Slot starts every this many minutes; null: every duration. */
+  slot_step_minutes: number | null;
 }
 
 export interface PractitionerServicesTable {
@@ -602,4 +615,96 @@ export interface ClinicSeedRowsTable {
   /** md5 of the seeded columns as stored, when the seed last wrote the row. */
   content_hash: string;
   seeded_at: Generated<Date>;
+}
+
+// Appointments, availability exceptions, the waitlist (migration 0017, owned by src/scheduling).
+export type ServiceMode = 'in_person' | 'video';
+export type AppointmentState = 'booked' | 'confirmed' | 'cancelled' | 'rescheduled' | 'arrived' | 'noshow' | 'completed';
+/** Who did it: the patient (in chat), a staff user, an API token, the system. */
+export type SchedulingActorType = 'patient' | 'staff' | 'token' | 'system';
+export type CancelReason = 'patient_request' | 'clinic_request' | 'practitioner_unavailable' | 'duplicate' | 'other';
+export type PartOfDay = 'any' | 'morning' | 'afternoon';
+export type WaitlistState = 'waiting' | 'booked' | 'cancelled' | 'expired';
+export type OfferOutcome = 'pending' | 'accepted' | 'declined' | 'gone' | 'expired';
+
+/** Extra hours a practitioner works at a location besides their weekly sessions. */
+export interface AvailabilityExceptionsTable {
+  id: Generated<string>;
+  clinic_id: string;
+  location_id: string;
+  practitioner_id: string;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  reason: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface AppointmentsTable {
+  id: Generated<string>;
+  clinic_id: string;
+  location_id: string;
+  practitioner_id: string;
+  service_id: string;
+  patient_id: string;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  /** ends_at plus the service's buffer: the no-overlap constraint's range ends here. */
+  blocks_until: Timestamp;
+  state: ColumnType<AppointmentState, AppointmentState | undefined, AppointmentState>;
+  booked_by_type: SchedulingActorType;
+  booked_by_id: string | null;
+  cancel_reason: CancelReason | null;
+  cancelled_by_type: SchedulingActorType | null;
+  cancelled_by_id: string | null;
+  /** Free text about the cancellation, sealed with the patient's key (it may say why: PHI). */
+  cancel_note: Bytes | null;
+  rescheduled_to: string | null;
+  /** The video visit's join URL, sealed with the patient's key. */
+  video_url: Bytes | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface AppointmentHistoryTable {
+  id: Generated<number>;
+  appointment_id: string;
+  patient_id: string;
+  state: AppointmentState;
+  actor_type: SchedulingActorType;
+  actor_id: string | null;
+  /** A code (the cancel reason, 'rescheduled_from:<id>'), never free text. */
+  reason: string | null;
+  at: Timestamp;
+}
+
+export interface WaitlistEntriesTable {
+  id: Generated<string>;
+  clinic_id: string;
+  patient_id: string;
+  service_id: string;
+  practitioner_id: string | null;
+  /** Local dates in the location's zone, 'YYYY-MM-DD' (select as ::text). */
+  from_date: ColumnType<Date, string, string>;
+  to_date: ColumnType<Date, string, string>;
+  part_of_day: ColumnType<PartOfDay, PartOfDay | undefined, PartOfDay>;
+  state: ColumnType<WaitlistState, WaitlistState | undefined, WaitlistState>;
+  appointment_id: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface WaitlistOffersTable {
+  id: Generated<string>;
+  entry_id: string;
+  patient_id: string;
+  service_id: string;
+  location_id: string;
+  practitioner_id: string;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  expires_at: Timestamp;
+  outcome: ColumnType<OfferOutcome, OfferOutcome | undefined, OfferOutcome>;
+  appointment_id: string | null;
+  created_at: Generated<Date>;
+  decided_at: NullableTimestamp;
 }

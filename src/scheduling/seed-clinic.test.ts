@@ -94,11 +94,13 @@ async function useTheClinic(db: Db): Promise<void> {
   await db.insertInto('opening_hours').values({ clinic_id: clinic, location_id: here, practitioner_id: locum.id, weekday: 7, start_time: '10:00', end_time: '12:00' }).execute();
   await db.insertInto('closures').values({ clinic_id: clinic, practitioner_id: camille, starts_at: '2026-08-03T00:00:00Z', ends_at: '2026-08-17T00:00:00Z', reason: 'Holiday' }).execute();
 
-  await sql`create table if not exists appointments (
-    id serial primary key, clinic_id uuid not null, location_id uuid not null, practitioner_id uuid not null,
-    foreign key (clinic_id, location_id) references locations (clinic_id, id) on delete cascade,
-    foreign key (clinic_id, practitioner_id) references practitioners (clinic_id, id) on delete cascade)`.execute(db);
-  await sql`insert into appointments (clinic_id, location_id, practitioner_id) values (${clinic}, ${here}, ${marco}), (${clinic}, ${here}, ${locum.id})`.execute(db);
+  // Real appointments (0017): a re-seed must leave them, and everything they refer to, in place.
+  const patient = await db.insertInto('patients').values({ bsuid_index: 'seed-test-patient' }).returning('id').executeTakeFirstOrThrow();
+  const at = (iso: string, minutes: number) => ({ starts_at: new Date(iso), ends_at: new Date(Date.parse(iso) + minutes * 60_000), blocks_until: new Date(Date.parse(iso) + minutes * 60_000) });
+  await db.insertInto('appointments').values([
+    { clinic_id: clinic, location_id: here, practitioner_id: marco, service_id: followUp, patient_id: patient.id, booked_by_type: 'staff', booked_by_id: STAFF, ...at('2026-09-01T12:00:00Z', 15) },
+    { clinic_id: clinic, location_id: here, practitioner_id: locum.id, service_id: followUp, patient_id: patient.id, booked_by_type: 'staff', booked_by_id: STAFF, ...at('2026-09-06T08:00:00Z', 15) },
+  ]).execute();
 }
 
 /** The current demo clinic as a fresh seed writes it, with what useTheClinic changed. */

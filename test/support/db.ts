@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { migrate, openDatabase, type Database } from '../../src/db/database.js';
+import { migrate, openDatabase, pgliteOptions, type Database } from '../../src/db/database.js';
 import { JobQueue } from '../../src/jobs/queue.js';
 import { createLogger } from '../../src/lib/logger.js';
 
@@ -31,7 +31,7 @@ function migrationsHash(): string {
 async function pgliteTemplate(): Promise<Blob> {
   const file = path.join(os.tmpdir(), `patientline-test-template-${migrationsHash()}-${process.versions.node}.tar`);
   if (fs.existsSync(file)) return new Blob([fs.readFileSync(file)]);
-  const pglite = await PGlite.create({ parsers: { 20: (v: string) => Number(v) } });
+  const pglite = await PGlite.create(pgliteOptions());
   const database = await openDatabase({ pglite });
   await migrate(database.db);
   await (await JobQueue.open({ database, jobs: [], log: createLogger('silent') })).stop();
@@ -53,7 +53,7 @@ export function serverUrl(): string | null {
 export async function createTestDatabase(opts: { poolSize?: number; backgroundPoolSize?: number; preparedStatements?: boolean } = {}): Promise<TestDatabase> {
   const base = serverUrl();
   if (!base) {
-    const pglite = await PGlite.create({ loadDataDir: await pgliteTemplate(), parsers: { 20: (v: string) => Number(v) } });
+    const pglite = await PGlite.create(pgliteOptions({ loadDataDir: await pgliteTemplate() }));
     const database = await openDatabase({ pglite });
     await migrate(database.db); // a no-op on the template; keeps a stale template honest
     return { ...database, url: null };

@@ -18,6 +18,7 @@ import { conversation } from './0013-conversation.js';
 import { inbox } from './0014-inbox.js';
 import { faq } from './0015-faq.js';
 import { crisisLine } from './0016-crisis-line.js';
+import { appointments } from './0017-appointments.js';
 
 function statements(list: readonly string[]): Migration {
   return {
@@ -44,4 +45,5 @@ export const migrations: Record<string, Migration> = {
   '0014-inbox': statements(inbox),
   '0015-faq': statements(faq),
   '0016-crisis-line': statements(crisisLine),
+  '0017-appointments': statements(appointments),
 };
