@@ -7,8 +7,10 @@ import type { PatternInput, RulesFile } from './rules-schema.js';
 import { FUZZY_MIN, collapse, normaliseWords, tokenise, withinOneEdit, type Token } from './text.js';
 
 type Special = 'infant_age' | 'small_age' | 'fever_temp' | 'many' | 'weeks';
-/** `exact`: no typo tolerance (a short word close to common ones, written `=choke`). */
-type Word = { kind: 'lit' | 'prefix'; s: string; exact?: boolean } | { kind: 'special'; name: Special };
+/** `exact`: no typo tolerance (a short word close to common ones, written `=choke`). `solid`: words of the rules
+ * written together ("chestpain"), matched by one token only: two tokens are matched by the words themselves,
+ * and two tokens run together would collapse across the join ("kann ich" → "kanich" = "kann nich"). */
+type Word = { kind: 'lit' | 'prefix'; s: string; exact?: boolean; solid?: boolean } | { kind: 'special'; name: Special };
 /** Words that must follow each other directly. */
 type Alt = Word[];
 interface Slot {
@@ -85,7 +87,7 @@ function joined(alt: Alt): Alt | null {
   const last = alt[alt.length - 1]!;
   const s = alt.map((w) => (w.kind === 'special' ? '' : w.s)).join('');
   // Exact: a typo on top of a missing space reaches too far ("custa" + "ar" ≈ "custa").
-  return [{ kind: last.kind === 'prefix' ? 'prefix' : 'lit', s: collapse(s), exact: true }];
+  return [{ kind: last.kind === 'prefix' ? 'prefix' : 'lit', s: collapse(s), exact: true, solid: true }];
 }
 
 function withJoined(alts: Alt[]): Alt[] {
@@ -119,6 +121,49 @@ function splitElements(pattern: string, language: string): string[] {
   return out;
 }
 
+/** The file's aliases by the word they stand for: "non" → ["nn"]. */
+const ALIASES = new WeakMap<RulesFile, Map<string, string[]>>();
+function aliasesOf(file: RulesFile): Map<string, string[]> {
+  let map = ALIASES.get(file);
+  if (map === undefined) {
+    map = new Map();
+    for (const [short, word] of Object.entries(file.aliases ?? {})) {
+      const target = normaliseWords(word).map(collapse).join(' ');
+      const s = normaliseWords(short).map(collapse).join(' ');
+      if (target.length === 0 || s.length === 0 || s.includes(' ') || target.includes(' ')) continue;
+      map.set(target, [...(map.get(target) ?? []), s]);
+    }
+    ALIASES.set(file, map);
+  }
+  return map;
+}
+
+/** An alternative and its forms with one word written short ("non riesco" → "nn riesco"), exactly. */
+function withAliases(alt: Alt, aliases: Map<string, string[]>): Alt[] {
+  if (aliases.size === 0) return [alt];
+  const out = [alt];
+  alt.forEach((w, i) => {
+    if (w.kind !== 'lit') return;
+    for (const s of aliases.get(w.s) ?? []) out.push([...alt.slice(0, i), { kind: 'lit', s, exact: true }, ...alt.slice(i + 1)]);
+  });
+  return out;
+}
+
+/** Words and phrases with their short forms (negation cues, pseudo-negations, terminators). */
+function expandList(list: readonly string[], file: RulesFile): string[] {
+  const aliases = aliasesOf(file);
+  if (aliases.size === 0) return [...list];
+  const out: string[] = [];
+  for (const p of list) {
+    const words = normaliseWords(p).map(collapse);
+    out.push(p);
+    words.forEach((w, i) => {
+      for (const s of aliases.get(w) ?? []) out.push([...words.slice(0, i), s, ...words.slice(i + 1)].join(' '));
+    });
+  }
+  return out;
+}
+
 /** `strict`: every word exact (near-misses and past events must not reach further than written). */
 function compilePattern(input: PatternInput, file: RulesFile, strict = false): Pattern[] {
   const spec = typeof input === 'string' ? { pattern: input, anyOrder: false, within: 12, negatable: true, except: true } : input;
@@ -139,7 +184,8 @@ function compilePattern(input: PatternInput, file: RulesFile, strict = false): P
         alts.push(...list.map((p) => compileAlt(p, file.language, strict)));
       } else alts.push(group ? compileAlt(part, file.language, strict) : compileWord(part, file.language, strict));
     }
-    slots.push({ alts: withJoined(alts), gap });
+    const aliases = aliasesOf(file);
+    slots.push({ alts: withJoined(alts.flatMap((a) => withAliases(a, aliases))), gap });
     gap = DEFAULT_GAP;
   }
   if (slots.length === 0) throw new RulesError(file.language, `empty pattern "${spec.pattern}"`);
@@ -163,8 +209,8 @@ function compilePattern(input: PatternInput, file: RulesFile, strict = false): P
   return out;
 }
 
-function wordSet(list: readonly string[]): Set<string> {
-  return new Set(list.flatMap((p) => normaliseWords(p)).map(collapse));
+function wordSet(list: readonly string[], file?: RulesFile): Set<string> {
+  return new Set((file === undefined ? list : expandList(list, file)).flatMap((p) => normaliseWords(p)).map(collapse));
 }
 
 export function compileLanguage(file: RulesFile): CompiledLanguage {
@@ -181,11 +227,11 @@ export function compileLanguage(file: RulesFile): CompiledLanguage {
     language: file.language,
     kinds,
     history: file.history.flatMap((p) => compilePattern(p, file, true)),
-    cues: wordSet(file.negation.cues),
-    pseudo: file.negation.pseudo.map((p) => normaliseWords(p)),
+    cues: wordSet(file.negation.cues, file),
+    pseudo: expandList(file.negation.pseudo, file).map((p) => normaliseWords(p)),
     scope: file.negation.scope,
-    terminators: wordSet(file.negation.terminators),
-    continuers: wordSet(file.negation.continuers),
+    terminators: wordSet(file.negation.terminators, file),
+    continuers: wordSet(file.negation.continuers, file),
     numbers: new Map(Object.entries(file.numbers).flatMap(([w, n]) => normaliseWords(w).map((s) => [s, n] as const))),
     ageDays: wordSet(file.age.days),
     ageWeeks: wordSet(file.age.weeks),
@@ -366,7 +412,7 @@ export class Message {
     const key = wordKey(w);
     const ends: number[] = [];
     if (this.single[i]!.has(key)) ends.push(i + 1);
-    if (this.pair[i]?.has(key)) ends.push(i + 2);
+    if (w.solid !== true && this.pair[i]?.has(key)) ends.push(i + 2);
     return ends;
   }
 
