@@ -6,7 +6,7 @@ import type { Language, RedFlag, RedFlagKind } from '../types.js';
 import type { PatternInput, RulesFile } from './rules-schema.js';
 import { FUZZY_MIN, collapse, normaliseWords, tokenise, withinOneEdit, type Token } from './text.js';
 
-type Special = 'infant_age' | 'small_age' | 'fever_temp' | 'many' | 'weeks';
+type Special = 'infant_age' | 'small_age' | 'fever_temp' | 'many' | 'weeks' | 'year';
 /** `exact`: no typo tolerance (a short word close to common ones, written `=choke`). `solid`: words of the rules
  * written together ("chestpain"), matched by one token only: two tokens are matched by the words themselves,
  * and two tokens run together would collapse across the join ("kann ich" → "kanich" = "kann nich"). */
@@ -53,7 +53,7 @@ const DEFAULT_GAP = 3;
 /** One-letter words that are elisions (j'ai, l'air, n'arrive, d'air, s'étouffe, m', c', t'). */
 const ELIDED = new Set(['j', 'l', 'd', 'n', 's', 'm', 'c', 't']);
 const WIDE_GAP = 8;
-const SPECIALS = new Set<string>(['infant_age', 'small_age', 'fever_temp', 'many', 'weeks']);
+const SPECIALS = new Set<string>(['infant_age', 'small_age', 'fever_temp', 'many', 'weeks', 'year']);
 
 export class RulesError extends Error {
   constructor(language: string, message: string) {
@@ -439,6 +439,12 @@ export class Message {
       if (t.type !== 'number') return [];
       const v = Number(t.text);
       return (v >= 38 && v <= 43) || (v >= 100.4 && v <= 110) ? [i + 1] : [];
+    }
+    if (name === 'year') {
+      // A calendar year ("in 2015"): a past event in history patterns.
+      if (t.type !== 'number' || t.text.includes('.')) return [];
+      const y = Number(t.text);
+      return y >= 1920 && y <= 2099 ? [i + 1] : [];
     }
     if (name === 'many') {
       // A number of tablets worth an alarm: 8 or more ("took 20 paracetamol").
