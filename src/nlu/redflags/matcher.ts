@@ -168,7 +168,10 @@ function expandList(list: readonly string[], file: RulesFile): string[] {
 function compilePattern(input: PatternInput, file: RulesFile, strict = false): Pattern[] {
   const spec = typeof input === 'string' ? { pattern: input, anyOrder: false, within: 12, negatable: true, except: true } : input;
   const slots: Slot[] = [];
-  let gap = DEFAULT_GAP;
+  // Near-misses and past events are phrases: their words follow each other directly unless `...` says
+  // otherwise ("when i was" must not reach "when i got home he was unconscious").
+  const step = strict ? 0 : DEFAULT_GAP;
+  let gap = step;
   for (const el of splitElements(spec.pattern, file.language)) {
     if (el === '...') {
       gap = WIDE_GAP;
@@ -186,7 +189,7 @@ function compilePattern(input: PatternInput, file: RulesFile, strict = false): P
     }
     const aliases = aliasesOf(file);
     slots.push({ alts: withJoined(alts.flatMap((a) => withAliases(a, aliases))), gap });
-    gap = DEFAULT_GAP;
+    gap = step;
   }
   if (slots.length === 0) throw new RulesError(file.language, `empty pattern "${spec.pattern}"`);
   const base: Pattern = { slots, anyOrder: spec.anyOrder, within: spec.within, negatable: spec.negatable, excepted: spec.except };

@@ -144,6 +144,12 @@ describe('short forms, joins and past years (probe-rf)', () => {
     expect(kinds('my chest hurts since 20 minutes', 'en')).toContain('chest_pain');
   });
 
+  it('a past-event phrase is read word after word: it does not stretch over a story', () => {
+    expect(kinds('when i got home he was unconscious', 'en')).toContain('unconscious');
+    expect(kinds('als ich heimkam war er bewusstlos', 'de')).toContain('unconscious');
+    expect(kinds('as a teenager i had a stroke', 'en')).toEqual([]);
+  });
+
   it('childhood is a past event', () => {
     expect(kinds('als Kind hatte ich Krampfanfälle', 'de')).toEqual([]);
     expect(kinds('da bambino avevo le convulsioni', 'it')).toEqual([]);
