@@ -6,9 +6,11 @@ import type { Language, RedFlag, RedFlagKind } from '../types.js';
 import type { PatternInput, RulesFile } from './rules-schema.js';
 import { FUZZY_MIN, collapse, normaliseWords, tokenise, withinOneEdit, type Token } from './text.js';
 
-type Special = 'infant_age' | 'small_age' | 'fever_temp' | 'many' | 'weeks';
-/** `exact`: no typo tolerance (a short word close to common ones, written `=choke`). */
-type Word = { kind: 'lit' | 'prefix'; s: string; exact?: boolean } | { kind: 'special'; name: Special };
+type Special = 'infant_age' | 'small_age' | 'fever_temp' | 'many' | 'weeks' | 'year';
+/** `exact`: no typo tolerance (a short word close to common ones, written `=choke`). `solid`: words of the rules
+ * written together ("chestpain"), matched by one token only: two tokens are matched by the words themselves,
+ * and two tokens run together would collapse across the join ("kann ich" → "kanich" = "kann nich"). */
+type Word = { kind: 'lit' | 'prefix'; s: string; exact?: boolean; solid?: boolean } | { kind: 'special'; name: Special };
 /** Words that must follow each other directly. */
 type Alt = Word[];
 interface Slot {
@@ -51,7 +53,7 @@ const DEFAULT_GAP = 3;
 /** One-letter words that are elisions (j'ai, l'air, n'arrive, d'air, s'étouffe, m', c', t'). */
 const ELIDED = new Set(['j', 'l', 'd', 'n', 's', 'm', 'c', 't']);
 const WIDE_GAP = 8;
-const SPECIALS = new Set<string>(['infant_age', 'small_age', 'fever_temp', 'many', 'weeks']);
+const SPECIALS = new Set<string>(['infant_age', 'small_age', 'fever_temp', 'many', 'weeks', 'year']);
 
 export class RulesError extends Error {
   constructor(language: string, message: string) {
@@ -85,7 +87,7 @@ function joined(alt: Alt): Alt | null {
   const last = alt[alt.length - 1]!;
   const s = alt.map((w) => (w.kind === 'special' ? '' : w.s)).join('');
   // Exact: a typo on top of a missing space reaches too far ("custa" + "ar" ≈ "custa").
-  return [{ kind: last.kind === 'prefix' ? 'prefix' : 'lit', s: collapse(s), exact: true }];
+  return [{ kind: last.kind === 'prefix' ? 'prefix' : 'lit', s: collapse(s), exact: true, solid: true }];
 }
 
 function withJoined(alts: Alt[]): Alt[] {
@@ -119,11 +121,57 @@ function splitElements(pattern: string, language: string): string[] {
   return out;
 }
 
+/** The file's aliases by the word they stand for: "non" → ["nn"]. */
+const ALIASES = new WeakMap<RulesFile, Map<string, string[]>>();
+function aliasesOf(file: RulesFile): Map<string, string[]> {
+  let map = ALIASES.get(file);
+  if (map === undefined) {
+    map = new Map();
+    for (const [short, word] of Object.entries(file.aliases ?? {})) {
+      const target = normaliseWords(word).map(collapse).join(' ');
+      const s = normaliseWords(short).map(collapse).join(' ');
+      if (target.length === 0 || s.length === 0 || s.includes(' ') || target.includes(' ')) continue;
+      map.set(target, [...(map.get(target) ?? []), s]);
+    }
+    ALIASES.set(file, map);
+  }
+  return map;
+}
+
+/** An alternative and its forms with one word written short ("non riesco" → "nn riesco"), exactly. */
+function withAliases(alt: Alt, aliases: Map<string, string[]>): Alt[] {
+  if (aliases.size === 0) return [alt];
+  const out = [alt];
+  alt.forEach((w, i) => {
+    if (w.kind !== 'lit') return;
+    for (const s of aliases.get(w.s) ?? []) out.push([...alt.slice(0, i), { kind: 'lit', s, exact: true }, ...alt.slice(i + 1)]);
+  });
+  return out;
+}
+
+/** Words and phrases with their short forms (negation cues, pseudo-negations, terminators). */
+function expandList(list: readonly string[], file: RulesFile): string[] {
+  const aliases = aliasesOf(file);
+  if (aliases.size === 0) return [...list];
+  const out: string[] = [];
+  for (const p of list) {
+    const words = normaliseWords(p).map(collapse);
+    out.push(p);
+    words.forEach((w, i) => {
+      for (const s of aliases.get(w) ?? []) out.push([...words.slice(0, i), s, ...words.slice(i + 1)].join(' '));
+    });
+  }
+  return out;
+}
+
 /** `strict`: every word exact (near-misses and past events must not reach further than written). */
 function compilePattern(input: PatternInput, file: RulesFile, strict = false): Pattern[] {
   const spec = typeof input === 'string' ? { pattern: input, anyOrder: false, within: 12, negatable: true, except: true } : input;
   const slots: Slot[] = [];
-  let gap = DEFAULT_GAP;
+  // Near-misses and past events are phrases: their words follow each other directly unless `...` says
+  // otherwise ("when i was" must not reach "when i got home he was unconscious").
+  const step = strict ? 0 : DEFAULT_GAP;
+  let gap = step;
   for (const el of splitElements(spec.pattern, file.language)) {
     if (el === '...') {
       gap = WIDE_GAP;
@@ -139,8 +187,9 @@ function compilePattern(input: PatternInput, file: RulesFile, strict = false): P
         alts.push(...list.map((p) => compileAlt(p, file.language, strict)));
       } else alts.push(group ? compileAlt(part, file.language, strict) : compileWord(part, file.language, strict));
     }
-    slots.push({ alts: withJoined(alts), gap });
-    gap = DEFAULT_GAP;
+    const aliases = aliasesOf(file);
+    slots.push({ alts: withJoined(alts.flatMap((a) => withAliases(a, aliases))), gap });
+    gap = step;
   }
   if (slots.length === 0) throw new RulesError(file.language, `empty pattern "${spec.pattern}"`);
   const base: Pattern = { slots, anyOrder: spec.anyOrder, within: spec.within, negatable: spec.negatable, excepted: spec.except };
@@ -163,8 +212,8 @@ function compilePattern(input: PatternInput, file: RulesFile, strict = false): P
   return out;
 }
 
-function wordSet(list: readonly string[]): Set<string> {
-  return new Set(list.flatMap((p) => normaliseWords(p)).map(collapse));
+function wordSet(list: readonly string[], file?: RulesFile): Set<string> {
+  return new Set((file === undefined ? list : expandList(list, file)).flatMap((p) => normaliseWords(p)).map(collapse));
 }
 
 export function compileLanguage(file: RulesFile): CompiledLanguage {
@@ -181,11 +230,11 @@ export function compileLanguage(file: RulesFile): CompiledLanguage {
     language: file.language,
     kinds,
     history: file.history.flatMap((p) => compilePattern(p, file, true)),
-    cues: wordSet(file.negation.cues),
-    pseudo: file.negation.pseudo.map((p) => normaliseWords(p)),
+    cues: wordSet(file.negation.cues, file),
+    pseudo: expandList(file.negation.pseudo, file).map((p) => normaliseWords(p)),
     scope: file.negation.scope,
-    terminators: wordSet(file.negation.terminators),
-    continuers: wordSet(file.negation.continuers),
+    terminators: wordSet(file.negation.terminators, file),
+    continuers: wordSet(file.negation.continuers, file),
     numbers: new Map(Object.entries(file.numbers).flatMap(([w, n]) => normaliseWords(w).map((s) => [s, n] as const))),
     ageDays: wordSet(file.age.days),
     ageWeeks: wordSet(file.age.weeks),
@@ -366,7 +415,7 @@ export class Message {
     const key = wordKey(w);
     const ends: number[] = [];
     if (this.single[i]!.has(key)) ends.push(i + 1);
-    if (this.pair[i]?.has(key)) ends.push(i + 2);
+    if (w.solid !== true && this.pair[i]?.has(key)) ends.push(i + 2);
     return ends;
   }
 
@@ -393,6 +442,12 @@ export class Message {
       if (t.type !== 'number') return [];
       const v = Number(t.text);
       return (v >= 38 && v <= 43) || (v >= 100.4 && v <= 110) ? [i + 1] : [];
+    }
+    if (name === 'year') {
+      // A calendar year ("in 2015"): a past event in history patterns.
+      if (t.type !== 'number' || t.text.includes('.')) return [];
+      const y = Number(t.text);
+      return y >= 1920 && y <= 2099 ? [i + 1] : [];
     }
     if (name === 'many') {
       // A number of tablets worth an alarm: 8 or more ("took 20 paracetamol").

@@ -115,6 +115,49 @@ describe('how patients write', () => {
   });
 });
 
+describe('short forms, joins and past years (probe-rf)', () => {
+  it('an alias stands for its word everywhere the rules use it, negation cues included', () => {
+    expect(kinds('nn riesco a respirare', 'it')).toContain('breathing');
+    expect(kinds('nn ho dolore al petto', 'it')).toEqual([]);
+    expect(kinds('ich kann ned atmen', 'de')).toContain('breathing');
+    expect(kinds('je saigne bcp', 'fr')).toContain('bleeding');
+  });
+
+  it('words of a phrase run together match one token, not two tokens run together', () => {
+    // "kann nich" written together is "kannnich" → "kanich", the same letters as "kann ich" run together.
+    expect(kinds('kann ich mit einem Mitarbeiter sprechen', 'de')).toEqual([]);
+    expect(kinds('kann ich wieder normal atmen nach der OP', 'de')).toEqual([]);
+    expect(kinds('kannnich atmen', 'de')).toContain('breathing');
+    expect(kinds('chestpain', 'en')).toContain('chest_pain');
+  });
+
+  it('a typo reaches only the words of five letters or more after collapsing, and `=` stops it', () => {
+    // "Anfall" collapses to "anfal": it took one typo and matched "annual" / "anual".
+    expect(kinds('I need a blood test for my annual checkup', 'en')).toEqual([]);
+    expect(kinds('preciso do exame anual', 'pt')).toEqual([]);
+    expect(kinds('mein Kind hat einen Anfall', 'de')).toContain('seizure');
+  });
+
+  it('a calendar year in the same clause is a past event; a number that is no year is not', () => {
+    expect(kinds('my dad had a heart attack in 2015', 'en')).toEqual([]);
+    expect(kinds('ha avuto un ictus nel 2019', 'it')).toEqual([]);
+    expect(kinds('my chest hurts since 20 minutes', 'en')).toContain('chest_pain');
+  });
+
+  it('a past-event phrase is read word after word: it does not stretch over a story', () => {
+    expect(kinds('when i got home he was unconscious', 'en')).toContain('unconscious');
+    expect(kinds('als ich heimkam war er bewusstlos', 'de')).toContain('unconscious');
+    expect(kinds('as a teenager i had a stroke', 'en')).toEqual([]);
+  });
+
+  it('childhood is a past event', () => {
+    expect(kinds('als Kind hatte ich Krampfanfälle', 'de')).toEqual([]);
+    expect(kinds('da bambino avevo le convulsioni', 'it')).toEqual([]);
+    expect(kinds('mon enfant a des convulsions', 'fr')).toContain('seizure');
+    expect(kinds('mi niño tiene convulsiones', 'es')).toContain('seizure');
+  });
+});
+
 describe('hostile input', () => {
   const longAdversarial = 'a'.repeat(4096);
   const cases: [string, string][] = [

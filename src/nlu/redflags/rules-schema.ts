@@ -56,6 +56,9 @@ export const rulesFileSchema = z.strictObject({
     continuers: z.array(word).default([]),
   }),
   history: z.array(phrase).default([]),
+  /** Short forms patients write for a word of the rules (`nn: non`, `nich: nicht`): wherever the rules use
+   * the word (patterns, terms, negation cues, history), the short form matches too, exactly. */
+  aliases: z.record(word, word).default({}),
   terms: z.record(z.string().regex(/^[a-z_]+$/), z.array(phrase).min(1)),
   kinds: z.partialRecord(z.enum(RED_FLAG_KINDS), kindRulesSchema),
 });
