@@ -90,9 +90,11 @@ export async function createNlu(opts: CreateNluOptions = {}): Promise<LoadedNlu>
     const parts = segments(text);
     if (parts.length === 0) return whole;
     const ranked = parts.map((p) => ({ p, r: classify(p, language) }));
-    // "ok great, many thanks": a thanks next to short acknowledgements is a thanks.
+    // "ok great, many thanks", "Perfekt, danke! Schönen Abend noch.": a thanks next to short acknowledgements,
+    // greetings and self-introductions is a thanks.
     const thanks = ranked.find((x) => x.r[0]?.intent === 'thanks' && x.r[0].score >= 0.5);
-    if (thanks && ranked.every((x) => x === thanks || words(foldText(x.p)).length <= 2 && (!x.r[0] || SOCIAL.has(x.r[0].intent) || ACKNOWLEDGING.has(x.r[0].intent)))) return thanks.r;
+    const besideThanks = (x: (typeof ranked)[number]) => x === thanks || (x.r[0] !== undefined && SOCIAL.has(x.r[0].intent) && x.r[0].score >= 0.5) || isSelfIntroduction(x.p, language) || words(foldText(x.p)).length <= 2 && (!x.r[0] || SOCIAL.has(x.r[0].intent) || ACKNOWLEDGING.has(x.r[0].intent));
+    if (thanks && ranked.every(besideThanks)) return thanks.r;
     // What the message is about: its sentences and comma-set pieces less the greetings, thanks and
     // pleasantries ("Good afternoon, I hope you are well. … Many thanks in advance."), read together, so
     // that a fragment ("ideally in the morning", "confirmo a consulta") is read with the sentence it belongs to.
@@ -104,7 +106,14 @@ export async function createNlu(opts: CreateNluOptions = {}): Promise<LoadedNlu>
       // what is read only weakly is part of it.
       if (thanks && (!first || first.score < WEAK_BESIDE_THANKS)) return thanks.r;
       if ((!first || first.score < WEAK) && top && SOCIAL.has(top.intent) && top.intent !== 'other' && top.score >= 0.5) return whole;
-      if (first && !SOCIAL.has(first.intent) && first.score >= MIN_CONFIDENCE) return rest;
+      // The rest read together, or one of its sentences when that one is surer ("I've got a terrible migraine
+      // and I feel sick. What should I do?").
+      let pick = first && !SOCIAL.has(first.intent) && first.score >= MIN_CONFIDENCE ? rest : null;
+      for (const { r } of substance) {
+        const f = r[0];
+        if (f && !SOCIAL.has(f.intent) && f.score >= MIN_CONFIDENCE && (!pick || f.score > pick[0]!.score)) pick = r;
+      }
+      if (pick) return pick;
     }
     if (substance.length === ranked.length) {
       // Nothing social to set aside: the whole message, unless it reads as only a greeting, a thanks or
