@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cacheFile } from './model-cache.js';
-import { normalizeText } from './normalize.js';
-import { createNlu, segments, type LoadedNlu } from './nlu.js';
+import { normalizeText, WEEKDAY_TOKEN } from './normalize.js';
+import { createNlu, isSelfIntroduction, segments, type LoadedNlu } from './nlu.js';
 import { loadDevSet, loadTrainingData } from './training-data.js';
 import { INTENTS, LANGUAGES } from './types.js';
 
@@ -140,6 +140,37 @@ describe('classification', () => {
     expect(parse('xqzzv wplk').intent).toBe('other');
     expect(parse('what is the capital of spain').intent).toBe('other');
     expect(parse('1234').intent).toBe('other');
+  });
+
+  it('sets aside self-introductions, pleasantries and closings around what a message is about', () => {
+    expect(parse('Hello, I\'m Peter Jones. Could I cancel my appointment on Monday?').intent).toBe('cancel_appointment');
+    expect(parse('Buongiorno, mi chiamo Anna Verdi. Vorrei disdire la visita di martedì.').intent).toBe('cancel_appointment');
+    expect(parse('Hallo, hier ist Frau Keller. Ich brauche ein neues Rezept, danke').intent).toBe('prescription_renewal');
+    expect(parse('Good morning, hope you\'re keeping well. I\'d need a repeat prescription please. Thanks in advance').intent).toBe('prescription_renewal');
+    expect(parse('Thanks so much for your help, have a good evening').intent).toBe('thanks');
+    expect(parse('Merci pour tout, bonne soirée').intent).toBe('thanks');
+    expect(parse('Hi there, anyone around?').intent).toBe('greeting');
+    expect(parse('Hi, I\'m Maria').intent).toBe('greeting');
+  });
+
+  it('tells a self-introduction from a sentence that says more', () => {
+    expect(isSelfIntroduction("I'm Maria", 'en')).toBe(true);
+    expect(isSelfIntroduction('Hi, this is John Smith', 'en')).toBe(true);
+    expect(isSelfIntroduction("je m'appelle Sophie", 'fr')).toBe(true);
+    expect(isSelfIntroduction('hier ist Frau Weber', 'de')).toBe(true);
+    expect(isSelfIntroduction('Sou a Ana', 'pt')).toBe(true);
+    expect(isSelfIntroduction("I'm sick", 'en')).toBe(false);
+    expect(isSelfIntroduction('I am Diabetic and tired', 'en')).toBe(false);
+    expect(isSelfIntroduction('sono stanco', 'it')).toBe(false);
+  });
+
+  it('gives the classifier one token for every weekday, so the day named does not change the intent', () => {
+    expect(normalizeText('can we do Thursday instead', 'en')).toBe(`can we do ${WEEKDAY_TOKEN} instead`);
+    expect(normalizeText('Termin am Freitag', 'de')).toBe(`termin am ${WEEKDAY_TOKEN}`);
+    expect(normalizeText('na segunda-feira ou sábado', 'pt')).toBe(`na ${WEEKDAY_TOKEN} ou ${WEEKDAY_TOKEN}`);
+    expect(normalizeText('mercredi', 'en')).toBe('mercredi');
+    const intents = ['monday', 'thursday', 'saturday'].map((d) => parse(`can I book for ${d}`).intent);
+    expect(intents).toEqual(['book_appointment', 'book_appointment', 'book_appointment']);
   });
 
   it('splits a message into sentences and a greeting set off by a comma', () => {

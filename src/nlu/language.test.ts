@@ -44,6 +44,15 @@ describe('language', () => {
     expect(lang('manana no puedo ir')).toBe('es');
   });
 
+  it('reads the marked letters of very short texts ("sí" is Spanish, "sì" Italian, "já" Portuguese)', () => {
+    expect(lang('sí')).toBe('es');
+    expect(lang('sì')).toBe('it');
+    expect(lang('já')).toBe('pt');
+    expect(lang('não')).toBe('pt');
+    expect(lang('grüß dich')).toBe('de');
+    expect(lang('¿cita?')).toBe('es');
+  });
+
   it('gives a confidence in 0..1', () => {
     const r = detector.detect('bonjour, je voudrais un rendez-vous');
     expect(r.language).toBe('fr');

@@ -21,6 +21,23 @@ detector.setLanguageSubset([...LANGUAGES]);
 /** How much the patient's known language weighs against the evidence: it decides near-ties only. */
 const PREFERENCE_BONUS = 0.12;
 
+/**
+ * Letters with a diacritic that only some of our languages write: on a short text the fold (which the words'
+ * vote works on) loses them, and eld weighs little there, yet "sí" is Spanish and "sì" Italian, "não"
+ * Portuguese, "grüß" German. Each such letter votes for the languages that write it.
+ */
+const MARKED: Readonly<Record<string, readonly Language[]>> = {
+  ñ: ['es'], '¿': ['es'], '¡': ['es'],
+  ã: ['pt'], õ: ['pt'],
+  ß: ['de'], ä: ['de'], ö: ['de'], ü: ['de', 'es'],
+  ì: ['it'], ò: ['it'], ù: ['it', 'fr'], è: ['it', 'fr'],
+  í: ['es', 'pt'], ó: ['es', 'pt', 'it'], ú: ['es', 'pt'], á: ['es', 'pt'],
+  ê: ['fr', 'pt'], ô: ['fr', 'pt'], â: ['fr', 'pt'], ç: ['fr', 'pt'],
+  œ: ['fr'], ë: ['fr'], ï: ['fr'], î: ['fr'], û: ['fr'],
+};
+/** What the marked letters of a short text weigh together (a word's vote weighs 1 on short texts). */
+const MARKED_WEIGHT = 0.5;
+
 export class LanguageDetector {
   /** folded word → how often each language's training utterances use it. */
   private readonly lexicon = new Map<string, Partial<Record<Language, number>>>();
@@ -71,6 +88,10 @@ export class LanguageDetector {
         // Only the languages close to the best count: the scale of eld's scores is not a probability.
         score[l] += eldWeight * Math.max(0, (s / best - 0.85) / 0.15);
       }
+    }
+    if (ws.length <= 3) {
+      const marked = [...new Set(text.toLowerCase())].map((ch) => MARKED[ch]).filter((ls): ls is readonly Language[] => ls !== undefined);
+      for (const ls of marked) for (const l of ls) score[l] += MARKED_WEIGHT / marked.length / ls.length;
     }
     if (preference) score[preference] += PREFERENCE_BONUS;
 

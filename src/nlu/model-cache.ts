@@ -17,7 +17,7 @@ export interface ModelSource {
 }
 
 /** Bumped when the model's JSON or the features it is trained on change shape. */
-const MODEL_FORMAT = 'v1';
+const MODEL_FORMAT = 'v2';
 
 export function cacheFile(dir: string, hash: string): string {
   return path.join(dir, `patientline-nlu-${MODEL_FORMAT}-${hash.slice(0, 32)}.json`);

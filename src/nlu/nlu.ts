@@ -34,6 +34,10 @@ export interface LoadedNlu extends Nlu {
  * answer and still turns weak guesses (and words the training never saw) into 'other'.
  */
 export const MIN_CONFIDENCE = 0.4;
+/** Below this, what a message says beside its greeting or thanks does not outweigh them. */
+const WEAK = 0.5;
+/** After a thanks, what follows is mostly a closing ("…, have a nice day"): it has to be read more surely. */
+const WEAK_BESIDE_THANKS = 0.6;
 /** Intents that open or close a message rather than say what it is about. */
 const SOCIAL: ReadonlySet<Intent> = new Set(['greeting', 'thanks', 'other']);
 
@@ -46,6 +50,29 @@ export function segments(text: string): string[] {
   return parts.length > 1 ? parts : [];
 }
 
+/** How patients say who they are before a name, per language (folded, a greeting word before them allowed). */
+const INTRODUCTIONS: Record<Language, readonly string[]> = {
+  en: ["i'm", 'i am', 'im', 'my name is', "my name's", 'this is', "it's", 'its'],
+  fr: ['je suis', "je m'appelle", "moi c'est", "c'est", 'ici', 'mon nom est'],
+  it: ['sono', 'mi chiamo', 'il mio nome e', 'qui e', 'io sono'],
+  es: ['soy', 'me llamo', 'mi nombre es', 'aqui', 'yo soy', 'le escribe'],
+  pt: ['sou', 'sou o', 'sou a', 'eu sou', 'eu sou o', 'eu sou a', 'me chamo', 'meu nome e', 'aqui e', 'aqui e o', 'aqui e a', 'aqui'],
+  de: ['ich bin', 'ich heisse', 'mein name ist', 'hier ist', 'hier spricht', 'hier'],
+};
+const GREETING_WORD = /^(?:hi|hello|hey|bonjour|salut|coucou|ciao|salve|hola|buenas|ola|oi|hallo|servus|moin)[\s,!]+/u;
+
+/**
+ * "I'm Maria", "je m'appelle Sophie", "hier ist Frau Weber": a sentence that only says who writes (one or two
+ * capitalised words after the language's "I am"), set aside with the greetings — names are words the
+ * classifier never saw, and what it guesses for them outweighed the sentence that said what the patient wants.
+ */
+export function isSelfIntroduction(sentence: string, language: Language): boolean {
+  const m = /^(.*?)\s+(\p{Lu}[\p{L}'-]*\.?(?:\s+\p{Lu}[\p{L}'-]*){0,2})$/u.exec(sentence.trim());
+  if (!m) return false;
+  const lead = foldText(m[1]!).replace(GREETING_WORD, '');
+  return INTRODUCTIONS[language].includes(lead);
+}
+
 export async function createNlu(opts: CreateNluOptions = {}): Promise<LoadedNlu> {
   const data = loadTrainingData(opts.dataDir ?? DEFAULT_DATA_DIR);
   const { model, source } = await loadModel(data, opts.cacheDir === undefined ? undefined : opts.cacheDir);
@@ -53,18 +80,49 @@ export async function createNlu(opts: CreateNluOptions = {}): Promise<LoadedNlu>
 
   const classify = (text: string, language: Language): Scored[] => model.classify(language, normalizeText(text, language));
 
-  /** The whole message, unless a sentence of it says more than a greeting or thanks with enough confidence. */
+  /**
+   * The whole message, unless it has greetings, thanks or a self-introduction beside what it is about: then
+   * the rest of it, read together; or, when the whole reads as only social, its most confident sentence.
+   */
   const decide = (text: string, language: Language): Scored[] => {
     const whole = classify(text, language);
     const top = whole[0];
     const parts = segments(text);
     if (parts.length === 0) return whole;
     const ranked = parts.map((p) => ({ p, r: classify(p, language) }));
-    // "ok great, many thanks": a thanks next to short acknowledgements is a thanks.
+    // "ok great, many thanks", "Perfekt, danke! Schönen Abend noch.": a thanks next to short acknowledgements,
+    // greetings and self-introductions is a thanks.
     const thanks = ranked.find((x) => x.r[0]?.intent === 'thanks' && x.r[0].score >= 0.5);
-    if (thanks && ranked.every((x) => x === thanks || words(foldText(x.p)).length <= 2 && (!x.r[0] || SOCIAL.has(x.r[0].intent) || ACKNOWLEDGING.has(x.r[0].intent)))) return thanks.r;
+    const besideThanks = (x: (typeof ranked)[number]) => x === thanks || (x.r[0] !== undefined && SOCIAL.has(x.r[0].intent) && x.r[0].score >= 0.5) || isSelfIntroduction(x.p, language) || words(foldText(x.p)).length <= 2 && (!x.r[0] || SOCIAL.has(x.r[0].intent) || ACKNOWLEDGING.has(x.r[0].intent));
+    if (thanks && ranked.every(besideThanks)) return thanks.r;
+    // What the message is about: its sentences and comma-set pieces less the greetings, thanks and
+    // pleasantries ("Good afternoon, I hope you are well. … Many thanks in advance."), read together, so
+    // that a fragment ("ideally in the morning", "confirmo a consulta") is read with the sentence it belongs to.
+    const substance = ranked.filter((x) => !(x.r[0] && SOCIAL.has(x.r[0].intent) && x.r[0].intent !== 'other' && x.r[0].score >= 0.5) && !isSelfIntroduction(x.p, language));
+    if (substance.length > 0 && substance.length < ranked.length) {
+      const rest = classify(substance.map((x) => x.p).join('. '), language);
+      const first = rest[0];
+      // "Many thanks for your help, have a nice day", "Hello, anybody there??": beside a greeting or a thanks,
+      // what is read only weakly is part of it.
+      if (thanks && (!first || first.score < WEAK_BESIDE_THANKS)) return thanks.r;
+      if ((!first || first.score < WEAK) && top && SOCIAL.has(top.intent) && top.intent !== 'other' && top.score >= 0.5) return whole;
+      // The rest read together, or one of its sentences when that one is surer ("I've got a terrible migraine
+      // and I feel sick. What should I do?").
+      let pick = first && !SOCIAL.has(first.intent) && first.score >= MIN_CONFIDENCE ? rest : null;
+      for (const { r } of substance) {
+        const f = r[0];
+        if (f && !SOCIAL.has(f.intent) && f.score >= MIN_CONFIDENCE && (!pick || f.score > pick[0]!.score)) pick = r;
+      }
+      if (pick) return pick;
+    }
+    if (substance.length === ranked.length) {
+      // Nothing social to set aside: the whole message, unless it reads as only a greeting, a thanks or
+      // nothing and one of its sentences says more.
+      if (top && !SOCIAL.has(top.intent) && top.score >= MIN_CONFIDENCE) return whole;
+    }
     let best: Scored[] | null = null;
-    for (const { r } of ranked) {
+    for (const { p, r } of ranked) {
+      if (isSelfIntroduction(p, language)) continue;
       const first = r[0];
       if (!first || SOCIAL.has(first.intent) || first.score < MIN_CONFIDENCE) continue;
       if (!best || first.score > best[0]!.score) best = r;

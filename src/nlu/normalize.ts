@@ -51,6 +51,26 @@ const ABBREVIATIONS: Record<Language, Record<string, string>> = {
   },
 };
 
+/**
+ * The days of the week, per language (folded): the classifier sees one token for all of them. Which day a
+ * patient names is the dates entity's business, not the intent's, and with the names apart a weekday the
+ * training used mostly for one intent ("can't make it friday, could it be monday") pulled any message naming
+ * it towards that intent ("could I book something for thursday?").
+ */
+const WEEKDAYS: Record<Language, readonly string[]> = {
+  en: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday', 'mondays', 'tuesdays', 'wednesdays', 'thursdays', 'fridays', 'saturdays', 'sundays', 'mon', 'tue', 'tues', 'wed', 'weds', 'thu', 'thur', 'thurs', 'fri'],
+  fr: ['lundi', 'mardi', 'mercredi', 'jeudi', 'vendredi', 'samedi', 'dimanche', 'lundis', 'mardis', 'mercredis', 'jeudis', 'vendredis', 'samedis', 'dimanches'],
+  it: ['lunedi', 'martedi', 'mercoledi', 'giovedi', 'venerdi', 'sabato', 'domenica', 'sabati', 'domeniche'],
+  es: ['lunes', 'martes', 'miercoles', 'jueves', 'viernes', 'sabado', 'domingo', 'sabados', 'domingos'],
+  pt: ['segunda', 'terca', 'quarta', 'quinta', 'sexta', 'sabado', 'domingo', 'segunda-feira', 'terca-feira', 'quarta-feira', 'quinta-feira', 'sexta-feira', 'segundas', 'tercas', 'quartas', 'quintas', 'sextas', 'sabados', 'domingos'],
+  de: ['montag', 'dienstag', 'mittwoch', 'donnerstag', 'freitag', 'samstag', 'sonntag', 'sonnabend', 'montags', 'dienstags', 'mittwochs', 'donnerstags', 'freitags', 'samstags', 'sonntags'],
+};
+/** The one token the weekdays become. */
+export const WEEKDAY_TOKEN = 'weekday';
+const weekdaySets: Record<Language, ReadonlySet<string>> = {
+  en: new Set(WEEKDAYS.en), fr: new Set(WEEKDAYS.fr), it: new Set(WEEKDAYS.it), es: new Set(WEEKDAYS.es), pt: new Set(WEEKDAYS.pt), de: new Set(WEEKDAYS.de),
+};
+
 /** Lower case, no accents, no letter repeated three or more times, straight quotes, single spaces. */
 export function foldText(text: string): string {
   return text
@@ -73,9 +93,10 @@ export function expandAbbreviations(folded: string, language: Language): string 
   return folded.replace(WORD, (w) => (Object.prototype.hasOwnProperty.call(table, w) ? table[w]! : w));
 }
 
-/** What the classifier sees: folded, then the language's abbreviations spelled out. */
+/** What the classifier sees: folded, the language's abbreviations spelled out, the weekdays one token. */
 export function normalizeText(text: string, language: Language): string {
-  return expandAbbreviations(foldText(text), language);
+  const days = weekdaySets[language];
+  return expandAbbreviations(foldText(text), language).replace(WORD, (w) => (days.has(w) ? WEEKDAY_TOKEN : w));
 }
 
 /** The words of a folded text (letters and digits, apostrophes and hyphens inside words). */
