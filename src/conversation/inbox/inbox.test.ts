@@ -97,7 +97,7 @@ describe('staff inbox API', () => {
 
   it('lists a conversation and shows its thread decrypted, with delivery status; the view is audited without content', async () => {
     const p = phone();
-    await writes(p, 'My knee hurts since yesterday, can someone call me back?');
+    await writes(p, 'Hello there, good morning to you all!');
     const id = await patientOf(p);
     const list = (await call('GET', '/api/conversations?state=bot')).json();
     const item = list.items.find((i: { patientId: string }) => i.patientId === id);
@@ -109,7 +109,7 @@ describe('staff inbox API', () => {
     await waitFor(async () => (await call('GET', `/api/conversations/${id}`)).json().entries.some((e: { kind: string; delivery?: string }) => e.kind === 'out' && (e.delivery === 'delivered' || e.delivery === 'read')));
     const thread = (await call('GET', `/api/conversations/${id}`)).json();
     const inbound = thread.entries.filter((e: { kind: string }) => e.kind === 'in');
-    expect(inbound).toEqual([expect.objectContaining({ content: { type: 'text', text: 'My knee hurts since yesterday, can someone call me back?', media: false } })]);
+    expect(inbound).toEqual([expect.objectContaining({ content: { type: 'text', text: 'Hello there, good morning to you all!', media: false } })]);
     const out = thread.entries.find((e: { kind: string }) => e.kind === 'out');
     // The bot's answer (a menu, whatever the flows make of "call me back"), with the words it sent.
     expect(out.by).toBe('bot');
