@@ -58,6 +58,10 @@ const READ_LEAD_MS = 250;
  * leaving: sent late, it would crowd the slots after it.
  */
 const LATE_MS = 250;
+/** A send whose dispatch mark took it this far past its slot goes back unsent (see sendOne). */
+const MARK_LATE_MS = 1000;
+/** At most this many sends in a row go back for a late mark; then they leave late rather than never. */
+const MAX_LATE_STREAK = 200;
 
 /**
  * The most sends the schedule lets leave in any window of `windowMs` (by the dispatch mark, outbox.dispatched_at):
@@ -120,6 +124,8 @@ export class Sender {
   private readonly inFlight = new Set<Promise<void>>();
   /** Sends past their slot wait (requests under way): what maxInFlight bounds. */
   private active = 0;
+  /** Sends put back in a row because their dispatch mark made them late (bounded by MAX_LATE_STREAK). */
+  private lateStreak = 0;
   /** The schedule is full until then (ms, injected clock): no claim can get a slot before, so none is tried. */
   private scheduleFullUntil = 0;
   /** Until then sending is paused, as this instance last read it: sends waiting for a slot go back instead. */
@@ -271,9 +277,10 @@ export class Sender {
   }
 
   /** Gives a claimed row back without sending it: it did not leave, so it is not an attempt. */
-  private async release(row: Claim): Promise<void> {
+  /** Puts a claimed row back in the queue, unsent (`unmark`: its dispatch mark is withdrawn: it never left). */
+  private async release(row: Claim, o: { unmark?: boolean } = {}): Promise<void> {
     await (this.d.settleDb ?? this.d.db).updateTable('outbox')
-      .set((eb) => ({ state: 'pending', attempts: eb('attempts', '-', 1), next_attempt_at: this.d.clock.now() }))
+      .set((eb) => ({ state: 'pending', attempts: eb('attempts', '-', 1), next_attempt_at: this.d.clock.now(), ...(o.unmark ? { dispatched_at: null } : {}) }))
       .where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
   }
 
@@ -324,6 +331,17 @@ export class Sender {
         log.warn({ outboxId: row.id }, 'send lost its claim before it left (reconciled meanwhile): not sent');
         return;
       }
+      // The mark may have waited for the database (on the embedded one, behind another session's transaction):
+      // sends that were on time before it would then leave together. Late now, it goes back without leaving.
+      // Bounded: when every mark waits that long (a database overloaded for minutes), sends leave late rather
+      // than never.
+      if (clock.now().getTime() - row.slot > MARK_LATE_MS && this.lateStreak < MAX_LATE_STREAK) {
+        this.lateStreak++;
+        await this.release(row, { unmark: true });
+        metrics.outboundRequeued.inc({ reason: 'late' });
+        return;
+      }
+      this.lateStreak = 0;
       try {
         outcome = await this.d.graph.sendMessage(body);
       } catch {

@@ -215,7 +215,8 @@ describe('patients and media', () => {
 describe('faults', () => {
   it('retries 429 and 131000 with backoff until the message goes out, once', async () => {
     let n = 0;
-    fake.setFaults((b) => (b['status'] === 'read' ? 'ok' : ++n <= 2 ? (n === 1 ? '429' : '500') : 'ok'));
+    // Only this patient's sends fail: a message of an earlier test still on its way must not take the 429.
+    fake.setFaults((b) => (b['status'] === 'read' || String(b['to']) !== '+33600000010' ? 'ok' : ++n <= 2 ? (n === 1 ? '429' : '500') : 'ok'));
     await post(inboundText('33600000010', 'Hello'));
     const got = await waitFor(() => fake.delivered('33600000010').length > 0, 15_000);
     expect(got).toBe(true);
@@ -225,7 +226,7 @@ describe('faults', () => {
 
   it('settles a lost answer from the status webhooks and never sends twice', async () => {
     let n = 0;
-    fake.setFaults((b) => (b['status'] === 'read' ? 'ok' : ++n === 1 ? 'lost' : 'ok'));
+    fake.setFaults((b) => (b['status'] === 'read' || String(b['to']) !== '+33600000011' ? 'ok' : ++n === 1 ? 'lost' : 'ok'));
     await post(inboundText('33600000011', 'Hello'));
     const row = await waitFor(async () => {
       const r = await db.db.selectFrom('outbox').select(['state', 'status', 'wamid']).where('kind', '=', 'interactive').where(ofPatient(app.services.cipher, { phone: '33600000011' })).executeTakeFirst();
@@ -239,7 +240,7 @@ describe('faults', () => {
 
   it('resends a timed-out send that no status webhook confirms, after the reconciliation window', async () => {
     let n = 0;
-    fake.setFaults((b) => (b['status'] === 'read' ? 'ok' : ++n === 1 ? 'timeout' : 'ok'));
+    fake.setFaults((b) => (b['status'] === 'read' || String(b['to']) !== '+33600000012' ? 'ok' : ++n === 1 ? 'timeout' : 'ok'));
     await post(inboundText('33600000012', 'Hello'));
     const got = await waitFor(() => fake.delivered('33600000012').length > 0, 15_000);
     expect(got).toBe(true);
@@ -249,7 +250,7 @@ describe('faults', () => {
   });
 
   it('records a permanent failure from a status webhook with its code (131047)', async () => {
-    fake.setFaults((b) => (b['status'] === 'read' ? 'ok' : '131047'));
+    fake.setFaults((b) => (b['status'] === 'read' || String(b['to']) !== '+33600000013' ? 'ok' : '131047'));
     await post(inboundText('33600000013', 'Hello'));
     const row = await waitFor(async () => {
       const r = await db.db.selectFrom('outbox').selectAll().where('kind', '=', 'interactive').where(ofPatient(app.services.cipher, { phone: '33600000013' })).executeTakeFirst();
