@@ -70,7 +70,7 @@ describe('throughput cap', () => {
   it(`keeps WHATSAPP_MPS=${MPS} over every 1 s and 5 s window, and answers everyone`, { timeout: 120_000 }, async () => {
     const patients = Array.from({ length: PATIENTS }, (_, i) => `3374000${String(i).padStart(4, '0')}`);
     const statuses = await Promise.all(patients.map((p) => postWebhook(server.base, inboundText(p, 'Hello'), APP_SECRET)));
-    expect(statuses.filter((s) => s !== 200), "webhook answers other than 200").toEqual([]);
+    expect(statuses.filter((s) => s !== 200), 'webhook answers other than 200').toEqual([]);
     const messages = () => fake.received.filter((r) => r.path.endsWith('/messages'));
     // Read receipts, which yield to replies when the budget is short, follow.
     const done = await waitFor(() => messages().length >= patients.length * 2, 90_000, 50);
