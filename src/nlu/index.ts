@@ -3,14 +3,22 @@
 //   const nlu = await createNlu();  …  modules: [..., nluModule(nlu)]
 import type { AppModule } from '../lib/module.js';
 import { nluRoutes } from './routes.js';
+import type { CreateNluOptions, LoadedNlu } from './nlu.js';
 import type { Nlu } from './types.js';
 
 export * from './types.js';
 export { detectRedFlags } from './redflags/index.js';
-export { createNlu, MIN_CONFIDENCE, type CreateNluOptions, type LoadedNlu } from './nlu.js';
-export { extractEntities, type EntityOptions } from './entities/index.js';
-export { foldText, normalizeText } from './normalize.js';
+export type { CreateNluOptions, LoadedNlu } from './nlu.js';
+export type { EntityOptions } from './entities/index.js';
 export { DEFAULT_TIME_ZONE } from './routes.js';
+
+/**
+ * Loads the model (trained, or from its cache). The classifier, the language packs and the date parsers are
+ * imported here, on first use: a CLI command that never understands a message does not pay for them.
+ */
+export async function createNlu(opts?: CreateNluOptions): Promise<LoadedNlu> {
+  return (await import('./nlu.js')).createNlu(opts);
+}
 
 /** POST /api/nlu/parse, answered by `nlu`. */
 export function nluModule(nlu: Nlu): AppModule {
