@@ -358,7 +358,7 @@ export const DATA_MAP: readonly TableSpec[] = [
   {
     table: 'waitlist_offers', owner: 'scheduling', relation: { kind: 'patient', column: 'patient_id' }, export: 'waitlistOffers',
     erase: { action: 'delete' },
-    columns: { id: op, entry_id: op, patient_id: ref, ...ops('service_id', 'location_id', 'practitioner_id', 'starts_at', 'ends_at', 'expires_at', 'outcome', 'appointment_id', 'created_at', 'decided_at') },
+    columns: { id: op, entry_id: op, patient_id: ref, ...ops('service_id', 'location_id', 'practitioner_id', 'starts_at', 'ends_at', 'expires_at', 'outcome', 'appointment_id', 'created_at', 'decided_at', 'notified_at', 'gone_notified_at') },
   },
   { table: 'send_schedule', owner: 'whatsapp', relation: { kind: 'none', why: 'the number\'s throughput' }, erase: { action: 'keep', why: 'no personal data' }, columns: ops('id', 'next_slot') },
   { table: 'webhook_listeners', owner: 'whatsapp', relation: { kind: 'none', why: 'instances\' listening spans' }, erase: { action: 'keep', why: 'no personal data' }, columns: ops('instance', 'started_at', 'beat_at') },
@@ -369,7 +369,7 @@ export const DATA_MAP: readonly TableSpec[] = [
   clinicTable('clinics', { id: op, ...clinicCols('code', 'name', 'default_language', 'languages', 'emergency_number', 'phone', 'email', 'website', 'crisis_line'), ...ops('created_at', 'updated_at') }),
   clinicTable('locations', { id: op, clinic_id: op, ...clinicCols('code', 'name', 'address_line1', 'address_line2', 'postal_code', 'city', 'country', 'time_zone', 'phone', 'emergency_number', 'languages', 'accessibility_notes', 'latitude', 'longitude'), ...ops('active', 'created_at', 'updated_at') }),
   clinicTable('practitioners', { id: op, clinic_id: op, ...clinicCols('code', 'display_name', 'title', 'specialties', 'languages'), ...ops('active', 'created_at', 'updated_at') }),
-  clinicTable('services', { id: op, clinic_id: op, ...clinicCols('code', 'name', 'instructions', 'duration_minutes', 'buffer_minutes', 'requires_referral', 'mode', 'lead_time_minutes', 'horizon_days', 'slot_step_minutes'), ...ops('active', 'created_at', 'updated_at') }),
+  clinicTable('services', { id: op, clinic_id: op, ...clinicCols('code', 'name', 'instructions', 'duration_minutes', 'buffer_minutes', 'requires_referral', 'mode', 'lead_time_minutes', 'horizon_days', 'slot_step_minutes', 'keywords'), ...ops('active', 'created_at', 'updated_at') }),
   clinicTable('availability_exceptions', { ...ops('id', 'clinic_id', 'location_id', 'practitioner_id'), ...clinicCols('starts_at', 'ends_at', 'reason'), created_at: op }),
   clinicTable('practitioner_services', ops('clinic_id', 'practitioner_id', 'service_id', 'location_id', 'created_at')),
   clinicTable('opening_hours', { ...ops('id', 'clinic_id', 'location_id', 'practitioner_id', 'service_id'), ...clinicCols('weekday', 'start_time', 'end_time', 'valid_from', 'valid_to'), created_at: op }),

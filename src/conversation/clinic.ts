@@ -27,11 +27,13 @@ export interface ClinicFacts {
   phone: string | null;
   hours: WeeklyHours[];
   closures: { startsAt: Date; endsAt: Date }[];
+  /** A clinic row exists (appointments can be booked with it). */
+  configured: boolean;
 }
 
 /** When no clinic is configured: the European emergency number, every language, always "open" (unknown hours). */
 export const UNCONFIGURED: ClinicFacts = {
-  name: '', emergencyNumber: '112', crisisLine: null, timeZone: 'UTC', languages: [...LANGUAGES], defaultLanguage: 'en', phone: null, hours: [], closures: [],
+  name: '', emergencyNumber: '112', crisisLine: null, timeZone: 'UTC', languages: [...LANGUAGES], defaultLanguage: 'en', phone: null, hours: [], closures: [], configured: false,
 };
 
 const STEP_MS = 15 * 60_000;
@@ -103,6 +105,7 @@ export async function loadClinicFacts(db: DbOrTx, now: Date): Promise<ClinicFact
     languages: languages.length > 0 ? languages : [...LANGUAGES],
     defaultLanguage: isLanguage(clinic.default_language) ? clinic.default_language : 'en',
     phone: location?.phone ?? clinic.phone,
+    configured: true,
     hours: [],
     closures: [],
   };

@@ -16,6 +16,7 @@ const FACTS: ClinicFacts = {
   languages: ['en', 'fr', 'it', 'es', 'pt', 'de'], defaultLanguage: 'en', phone: null,
   hours: [1, 2, 3, 4, 5].map((weekday) => ({ weekday, start: '08:00', end: '18:00', validFrom: null, validTo: null })),
   closures: [],
+  configured: true,
 };
 const OPEN = new Date('2026-12-01T10:00:00Z'); // Tuesday 11:00 in Paris
 const CLOSED = new Date('2026-12-01T20:00:00Z'); // Tuesday 21:00
@@ -187,9 +188,9 @@ describe('the router', () => {
     expect(r.session).toMatchObject({ flow: 'count', state: { n: 1 }, flowVersion: 2 });
   });
 
-  it('a booking intent says reception arranges it here and opens a handoff', async () => {
+  it('without a clinic to book with, a booking intent says reception arranges it here and opens a handoff', async () => {
     const r = await step(NEW_SESSION, input(said('can I book for tomorrow?'), nlu('book_appointment')), ctx());
-    expect(bodyOf(r.outbound[0])).toContain(translator('en')('booking.book'));
+    expect(bodyOf(r.outbound[0])).toContain(translator('en')('booking.handoffBook'));
     expect(r.effects).toEqual([{ type: 'handoff.open', reason: 'requested', priority: 'normal' }]);
   });
 

@@ -65,6 +65,86 @@ export interface HandoffView {
   priority: HandoffPriority;
 }
 
+/** A service as the booking flow offers it, named in the patient's language. */
+export interface ServiceChoice {
+  id: string;
+  /** The clinic's slug for it ('blood-test'): the triage flow's offer to book names it. */
+  code: string;
+  name: string;
+  /** Its names in every language and the clinic's keywords for it (service matching on free text). */
+  terms: readonly string[];
+  durationMinutes: number;
+  mode: 'in_person' | 'video';
+  practitionerIds: readonly string[];
+}
+
+export interface PractitionerChoice {
+  id: string;
+  name: string;
+  specialties: readonly string[];
+  languages: readonly string[];
+}
+
+export interface SlotChoice {
+  serviceId: string;
+  practitionerId: string;
+  start: Date;
+  end: Date;
+}
+
+/** One of the patient's appointments, with what a confirmation says (in the patient's language). */
+export interface AppointmentView {
+  id: string;
+  serviceId: string;
+  serviceName: string;
+  practitionerId: string;
+  practitionerName: string;
+  start: Date;
+  end: Date;
+  state: string;
+  mode: 'in_person' | 'video';
+  /** The location's address (in person), or null. */
+  address: string | null;
+  /** The join link (video visits), or null. */
+  videoUrl: string | null;
+  /** Preparation instructions, or null. */
+  instructions: string | null;
+}
+
+export type BookingRefusal = 'slot_taken' | 'outside_availability' | 'outside_booking_window' | 'unknown_service' | 'unknown_patient' | 'not_found' | 'invalid_transition';
+export type AppointmentOutcome = { ok: true; appointment: AppointmentView } | { ok: false; code: BookingRefusal };
+
+/**
+ * Scheduling as the booking flow sees it, bound to the patient and the message's transaction. Reads are
+ * reads; the commands (book, cancel, reschedule, confirm, the waitlist, the patient's particulars) write in
+ * the message's transaction, each in its own savepoint where the database may refuse it, and answer a typed
+ * outcome the flow turns into words: the one place a flow writes, because whether a slot could be had is
+ * only known by trying. Everything commits with the reply, or nothing does.
+ */
+export interface SchedulingPort {
+  services(): Promise<ServiceChoice[]>;
+  practitioners(serviceId: string): Promise<PractitionerChoice[]>;
+  /** Free slots, earliest first; `practitionerId` null: anyone who gives the service. */
+  slots(q: { serviceId: string; practitionerId: string | null; from: Date; to: Date; limit: number }): Promise<SlotChoice[]>;
+  /** The free slots nearest an instant, or inside a window (then nearest to it). */
+  nearest(q: { serviceId: string; practitionerId: string | null; target: Date | { from: Date; to: Date }; limit: number }): Promise<SlotChoice[]>;
+  /** The patient's booked or confirmed appointments still to come, soonest first. */
+  upcoming(): Promise<AppointmentView[]>;
+  /** Whether the patient's name and date of birth are on file. */
+  identity(): Promise<{ name: boolean; dateOfBirth: boolean }>;
+  saveIdentity(p: { name: string; dateOfBirth: string }): Promise<void>;
+  book(s: { serviceId: string; practitionerId: string; start: Date }): Promise<AppointmentOutcome>;
+  /** Cancels the patient's own appointment; the freed time is offered to the waitlist. */
+  cancel(appointmentId: string, note: string | null): Promise<AppointmentOutcome>;
+  /** Moves the patient's own appointment; the old time is freed only when the new one is taken. */
+  reschedule(appointmentId: string, to: { practitionerId: string; start: Date }): Promise<AppointmentOutcome>;
+  confirm(appointmentId: string): Promise<AppointmentOutcome>;
+  joinWaitlist(w: { serviceId: string; practitionerId: string | null; fromDate: string; toDate: string; partOfDay: 'any' | 'morning' | 'afternoon' }): Promise<boolean>;
+  /** Takes a waitlist offer made to this patient; `gone` when someone else was quicker or it expired. */
+  acceptOffer(offerId: string): Promise<AppointmentOutcome | { ok: false; code: 'gone' }>;
+  declineOffer(offerId: string): Promise<boolean>;
+}
+
 export interface FlowContext {
   clinic: ClinicView;
   patient: PatientView;
@@ -75,6 +155,8 @@ export interface FlowContext {
   tIn(language: Language): Translate;
   faq: FaqLookup;
   handoff: HandoffView | null;
+  /** Booking (null where no clinic is configured: reception arranges appointments through a handoff). */
+  scheduling: SchedulingPort | null;
 }
 
 /** What a step asks the engine to do besides answering. Each is applied in the message's transaction. */

@@ -24,6 +24,7 @@ import type { Effect, FaqLookup, HandoffView } from './flow.js';
 import { activeHandoff, openHandoff, raiseAlert, touchHandoff } from './handoff.js';
 import type { FlowRegistry } from './router.js';
 import { loadSession, saveSession } from './state.js';
+import { schedulingPort, type SchedulingPortDeps } from './scheduling-port.js';
 import { errorSummary } from '../lib/logger.js';
 import { InboundParseError, inboundText, parseContact, parseInboundMessage, wantsReadReceipt, type InboundMessage } from '../whatsapp/inbound-model.js';
 import { enqueue } from '../whatsapp/outbox.js';
@@ -64,6 +65,8 @@ export interface EngineDeps {
   emergencyReply: EmergencyReply;
   /** For `job` effects; without it a flow's job effect fails the message. */
   jobs?: JobQueue;
+  /** Booking in chat (src/conversation/scheduling-port.ts); without it reception books through a handoff. */
+  scheduling?: SchedulingPortDeps;
 }
 
 /** A message parsed ahead of its claim, outside any transaction. */
@@ -234,6 +237,9 @@ export class InboundWorker {
       tIn: (l) => translator(l, clinic.timeZone),
       flows: engine.flows,
       emergencyReply: engine.emergencyReply,
+      scheduling: engine.scheduling && facts.configured
+        ? (answerIn) => schedulingPort(tx, engine.scheduling!, { patientId: patient.id, language: answerIn, defaultLanguage: clinic.defaultLanguage, now })
+        : null,
     });
     await this.apply(tx, patient.id, handoff, result.effects, now);
     if (!nothingToAnswer(message)) await saveSession(tx, keys, patient.id, result.session);

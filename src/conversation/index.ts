@@ -13,6 +13,7 @@ import type { FaqLookup } from './flow.js';
 import type { ConversationHandler } from './handler.js';
 import { faqEntriesLookup } from './faq-entries.js';
 import { InboundWorker } from './inbound-worker.js';
+import { WaitlistNotifier } from './waitlist-notifier.js';
 
 export type { ConversationHandler, HandlerInput } from './handler.js';
 export { loadConversationState, saveConversationState, loadSession, saveSession, type ConversationState } from './state.js';
@@ -22,6 +23,9 @@ export { clinicView, loadClinicFacts, type ClinicFacts } from './clinic.js';
 export { activeHandoff, openHandoff, touchHandoff, closeHandoff, raiseAlert } from './handoff.js';
 export { faqEntriesLookup } from './faq-entries.js';
 export type * from './flow.js';
+
+/** The worker that sends waitlist offers (woken after a message freed time). */
+export const WAITLIST = 'waitlist-notifier';
 
 export interface ConversationOptions {
   /** A fixed answer instead of the engine (tests about transport and ordering). */
@@ -46,13 +50,17 @@ export function conversationModule(opts: ConversationOptions = {}): AppModule {
         db: database.background, cipher, keys, clock, metrics,
         log: log.child({ worker: 'inbound' }),
         ...(opts.handler ? { handler: opts.handler } : {}),
-        engine: { nlu: opts.nlu ?? null, faq, flows: FLOWS, emergencyReply, jobs },
+        engine: { nlu: opts.nlu ?? null, faq, flows: FLOWS, emergencyReply, jobs, scheduling: { keys, cipher, videoUrlTemplate: ctx.config.videoUrlTemplate } },
         concurrency: database.concurrency,
         onReplies: () => wake.wake(SENDER),
         onMedia: () => wake.wake(MEDIA),
         instanceId: `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`,
       });
-      return [loopWorker({ name: INBOUND, pollMs: 250, log, wake, before: () => ctx.intake.calm(), tick: () => inbound.tick() })];
+      const notifier = new WaitlistNotifier({ db: database.background, cipher, keys, clock, log: log.child({ worker: WAITLIST }), onQueued: () => wake.wake(SENDER) });
+      return [
+        loopWorker({ name: INBOUND, pollMs: 250, log, wake, before: () => ctx.intake.calm(), tick: () => inbound.tick() }),
+        loopWorker({ name: WAITLIST, pollMs: 2000, log, wake, tick: () => notifier.tick() }),
+      ];
     },
   };
 }

@@ -544,6 +544,8 @@ export interface ServicesTable extends Timestamps {
   horizon_days: Generated<number>;
   /** Slot starts every this many minutes; null: every duration. */
   slot_step_minutes: number | null;
+  /** 0018: what patients call it besides its names, any language (the chat's service matching). */
+  keywords: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 export interface PractitionerServicesTable {
@@ -707,4 +709,8 @@ export interface WaitlistOffersTable {
   appointment_id: string | null;
   created_at: Generated<Date>;
   decided_at: NullableTimestamp;
+  /** 0018: queued to the patient (src/conversation/waitlist-notifier.ts). */
+  notified_at: NullableTimestamp;
+  /** 0018: the patient was told someone else took the time. */
+  gone_notified_at: NullableTimestamp;
 }

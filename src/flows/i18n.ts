@@ -17,6 +17,11 @@ export const CATALOGUES: Readonly<Record<Language, Record<string, Record<string,
 /** The locale each language's dates are written in (en: day before month, 24-hour clock, as in Europe). */
 const LOCALE: Record<Language, string> = { en: 'en-GB', fr: 'fr-FR', it: 'it-IT', es: 'es-ES', pt: 'pt-PT', de: 'de-DE' };
 
+/** The BCP 47 locale a language's dates and names are written in. */
+export function localeOf(language: Language): string {
+  return LOCALE[language];
+}
+
 /** "Tuesday 2 December at 15:00" in the language, in `timeZone`. */
 export function formatWhen(at: Date, language: Language, timeZone: string): string {
   return new Intl.DateTimeFormat(LOCALE[language], { timeZone, weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', hour12: false }).format(at);

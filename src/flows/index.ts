@@ -1,7 +1,7 @@
 // The flows the router knows, by the prefix of their button ids, and the emergency reply the engine sends
 // first on every red flag.
 import type { FlowRegistry } from '../conversation/router.js';
-import { bookingFlow } from './booking.js';
+import { bookingFlow } from './booking/index.js';
 import { consentFlow } from './consent.js';
 import { faqFlow } from './faq.js';
 import { handoffFlow } from './handoff.js';

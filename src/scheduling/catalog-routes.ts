@@ -12,7 +12,7 @@ import type { Db, Tx } from '../db/database.js';
 import { ANY_ROLE, type Role } from '../http/api.js';
 import { AppError } from '../lib/errors.js';
 import type { ModuleContext } from '../lib/module.js';
-import { e164, emergencyNumber, languageList, localizedText, slug, timeZone, weeklyRule } from './schemas.js';
+import { e164, emergencyNumber, languageList, localizedText, serviceKeywords, slug, timeZone, weeklyRule } from './schemas.js';
 
 const ADMIN: readonly Role[] = ['admin'];
 const ROTA: readonly Role[] = ['admin', 'reception'];
@@ -57,6 +57,7 @@ const serviceBody = z.object({
   horizonDays: z.number().int().min(1).max(730).default(90),
   slotStepMinutes: z.number().int().min(5).max(480).nullable().default(null),
   requiresReferral: z.boolean().default(false),
+  keywords: serviceKeywords,
   active: z.boolean().default(true),
 });
 const serviceOut = serviceBody.extend({ id: z.uuid() });
@@ -107,10 +108,10 @@ const locationCols = (b: Partial<z.infer<typeof locationBody>>) => ({
   ...(b.active !== undefined ? { active: b.active } : {}),
 });
 
-type ServiceRow = { id: string; code: string; name: Record<string, string>; instructions: Record<string, string> | null; duration_minutes: number; buffer_minutes: number; mode: 'in_person' | 'video'; lead_time_minutes: number; horizon_days: number; slot_step_minutes: number | null; requires_referral: boolean; active: boolean };
+type ServiceRow = { id: string; code: string; name: Record<string, string>; instructions: Record<string, string> | null; duration_minutes: number; buffer_minutes: number; mode: 'in_person' | 'video'; lead_time_minutes: number; horizon_days: number; slot_step_minutes: number | null; requires_referral: boolean; keywords: string[]; active: boolean };
 const serviceJson = (r: ServiceRow) => ({
   id: r.id, code: r.code, name: r.name, instructions: r.instructions, durationMinutes: r.duration_minutes, bufferMinutes: r.buffer_minutes, mode: r.mode,
-  leadTimeMinutes: r.lead_time_minutes, horizonDays: r.horizon_days, slotStepMinutes: r.slot_step_minutes, requiresReferral: r.requires_referral, active: r.active,
+  leadTimeMinutes: r.lead_time_minutes, horizonDays: r.horizon_days, slotStepMinutes: r.slot_step_minutes, requiresReferral: r.requires_referral, keywords: r.keywords, active: r.active,
 });
 const serviceCols = (b: Partial<z.infer<typeof serviceBody>>) => ({
   ...(b.code !== undefined ? { code: b.code } : {}), ...(b.name !== undefined ? { name: JSON.stringify(b.name) } : {}),
@@ -118,9 +119,9 @@ const serviceCols = (b: Partial<z.infer<typeof serviceBody>>) => ({
   ...(b.durationMinutes !== undefined ? { duration_minutes: b.durationMinutes } : {}), ...(b.bufferMinutes !== undefined ? { buffer_minutes: b.bufferMinutes } : {}),
   ...(b.mode !== undefined ? { mode: b.mode } : {}), ...(b.leadTimeMinutes !== undefined ? { lead_time_minutes: b.leadTimeMinutes } : {}),
   ...(b.horizonDays !== undefined ? { horizon_days: b.horizonDays } : {}), ...(b.slotStepMinutes !== undefined ? { slot_step_minutes: b.slotStepMinutes } : {}),
-  ...(b.requiresReferral !== undefined ? { requires_referral: b.requiresReferral } : {}), ...(b.active !== undefined ? { active: b.active } : {}),
+  ...(b.requiresReferral !== undefined ? { requires_referral: b.requiresReferral } : {}), ...(b.keywords !== undefined ? { keywords: b.keywords } : {}), ...(b.active !== undefined ? { active: b.active } : {}),
 });
-const serviceSelect = ['id', 'code', 'name', 'instructions', 'duration_minutes', 'buffer_minutes', 'mode', 'lead_time_minutes', 'horizon_days', 'slot_step_minutes', 'requires_referral', 'active'] as const;
+const serviceSelect = ['id', 'code', 'name', 'instructions', 'duration_minutes', 'buffer_minutes', 'mode', 'lead_time_minutes', 'horizon_days', 'slot_step_minutes', 'requires_referral', 'keywords', 'active'] as const;
 
 type PractitionerRow = { id: string; code: string; display_name: string; title: string | null; specialties: string[]; languages: string[]; active: boolean };
 const practitionerCols = (b: Partial<z.infer<typeof practitionerBody>>) => ({
@@ -208,7 +209,7 @@ export function catalogRoutes(ctx: ModuleContext): FastifyPluginAsync {
         const row = await guarded(() => tx.insertInto('services').values({
           clinic_id: clinic, code: b.code, name: JSON.stringify(b.name), instructions: b.instructions ? JSON.stringify(b.instructions) : null, duration_minutes: b.durationMinutes,
           buffer_minutes: b.bufferMinutes, mode: b.mode, lead_time_minutes: b.leadTimeMinutes, horizon_days: b.horizonDays, slot_step_minutes: b.slotStepMinutes,
-          requires_referral: b.requiresReferral, active: b.active,
+          requires_referral: b.requiresReferral, keywords: b.keywords, active: b.active,
         }).returning(serviceSelect).executeTakeFirstOrThrow());
         await audit(tx, req, 'catalog.service.create', `service:${row.id}`);
         return row;

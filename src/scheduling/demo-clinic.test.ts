@@ -17,7 +17,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const LANGUAGES = ['en', 'fr', 'it', 'es', 'pt', 'de'];
 // Pinned so that the holidays (2026 and 2027) and the DST checks below are reproducible.
 const NOW = new Date('2026-06-01T10:00:00Z');
-const EXPECTED = { locations: 1, practitioners: 4, services: 4, practitionerServices: 7, openingHours: 47, closures: 22, faqEntries: 42 };
+const EXPECTED = { locations: 1, practitioners: 4, services: 5, practitionerServices: 9, openingHours: 47, closures: 22, faqEntries: 42 };
 /** Every row the seed writes: the clinic and the counts above. */
 const ROWS = 1 + Object.values(EXPECTED).reduce((a, b) => a + b, 0);
 

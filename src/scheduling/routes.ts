@@ -173,13 +173,13 @@ export function schedulingRoutes(ctx: ModuleContext): FastifyPluginAsync {
         response: { 200: listSchema(z.object({
           id: z.uuid(), code: z.string(), name: z.string(), names: z.record(z.string(), z.string()), instructions: z.record(z.string(), z.string()).nullable(),
           durationMinutes: z.number(), bufferMinutes: z.number(), mode: z.enum(['in_person', 'video']), leadTimeMinutes: z.number(), horizonDays: z.number(),
-          slotStepMinutes: z.number(), requiresReferral: z.boolean(), active: z.boolean(),
+          slotStepMinutes: z.number(), requiresReferral: z.boolean(), keywords: z.array(z.string()), active: z.boolean(),
           givenBy: z.array(z.object({ practitionerId: z.uuid(), locationId: z.uuid() })),
         })) },
       },
     }, async (req) => {
       const rows = await db.selectFrom('services as s').innerJoin('clinics as c', 'c.id', 's.clinic_id')
-        .select(['s.id', 's.code', 's.name', 's.instructions', 's.duration_minutes', 's.buffer_minutes', 's.mode', 's.lead_time_minutes', 's.horizon_days', 's.slot_step_minutes', 's.requires_referral', 's.active', 'c.default_language'])
+        .select(['s.id', 's.code', 's.name', 's.instructions', 's.duration_minutes', 's.buffer_minutes', 's.mode', 's.lead_time_minutes', 's.horizon_days', 's.slot_step_minutes', 's.requires_referral', 's.keywords', 's.active', 'c.default_language'])
         .$if(!req.query.includeInactive, (q) => q.where('s.active', '=', true))
         .orderBy('s.code').execute();
       const given = rows.length ? await db.selectFrom('practitioner_services').select(['service_id', 'practitioner_id', 'location_id']).where('service_id', 'in', rows.map((r) => r.id)).execute() : [];
@@ -187,7 +187,7 @@ export function schedulingRoutes(ctx: ModuleContext): FastifyPluginAsync {
         items: rows.map((r) => ({
           id: r.id, code: r.code, name: r.name[r.default_language] ?? Object.values(r.name)[0]!, names: r.name, instructions: r.instructions,
           durationMinutes: r.duration_minutes, bufferMinutes: r.buffer_minutes, mode: r.mode, leadTimeMinutes: r.lead_time_minutes, horizonDays: r.horizon_days,
-          slotStepMinutes: r.slot_step_minutes ?? r.duration_minutes, requiresReferral: r.requires_referral, active: r.active,
+          slotStepMinutes: r.slot_step_minutes ?? r.duration_minutes, requiresReferral: r.requires_referral, keywords: r.keywords, active: r.active,
           givenBy: given.filter((g) => g.service_id === r.id).map((g) => ({ practitionerId: g.practitioner_id, locationId: g.location_id })),
         })),
         nextCursor: null,

@@ -95,6 +95,9 @@ const practitionerDefinition = z.object({
   at: z.array(z.object({ location: slug, services: z.array(slug).min(1), sessions: z.array(weeklyRule).min(1) })).min(1),
 });
 
+/** Words patients use for a service, lower case (the chat matches them without accents or case anyway). */
+export const serviceKeywords = z.array(z.string().trim().toLowerCase().min(2).max(60)).max(60).default([]);
+
 const serviceDefinition = z.object({
   code: slug,
   name: localizedText,
@@ -102,6 +105,10 @@ const serviceDefinition = z.object({
   durationMinutes: z.number().int().min(1).max(480),
   bufferMinutes: z.number().int().min(0).max(240).default(0),
   requiresReferral: z.boolean().default(false),
+  /** A video visit: each appointment gets a join link (VIDEO_URL_TEMPLATE). */
+  mode: z.enum(['in_person', 'video']).default('in_person'),
+  /** What patients call it besides its names, in any language (matched in chat). */
+  keywords: serviceKeywords,
   /** Only given in these windows at these locations (e.g. fasting blood tests in the morning). */
   windows: z.array(z.object({ location: slug }).and(weeklyRule)).default([]),
 });

@@ -54,7 +54,8 @@ const COLUMNS: Record<Seeded, readonly string[]> = {
     'emergency_number', 'languages', 'accessibility_notes', 'latitude', 'longitude', 'active',
   ],
   practitioners: ['code', 'display_name', 'title', 'specialties', 'languages', 'active'],
-  services: ['code', 'name', 'instructions', 'duration_minutes', 'buffer_minutes', 'requires_referral', 'active'],
+  // mode and keywords since 0018, which rehashed the ledger's service rows.
+  services: ['code', 'name', 'instructions', 'duration_minutes', 'buffer_minutes', 'requires_referral', 'active', 'mode', 'keywords'],
   opening_hours: ['location_id', 'practitioner_id', 'service_id', 'weekday', 'start_time', 'end_time', 'valid_from', 'valid_to'],
   closures: ['location_id', 'practitioner_id', 'starts_at', 'ends_at', 'reason'],
   // variants and link since 0015, which rehashed the ledger's FAQ rows.
@@ -308,6 +309,8 @@ export async function seedClinic(tx: Tx, def: ClinicDefinition, opts: SeedClinic
       buffer_minutes: s.bufferMinutes,
       requires_referral: s.requiresReferral,
       active: true,
+      mode: s.mode,
+      keywords: s.keywords,
     });
     serviceIds.set(s.code, id);
   }

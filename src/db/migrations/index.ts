@@ -19,6 +19,7 @@ import { inbox } from './0014-inbox.js';
 import { faq } from './0015-faq.js';
 import { crisisLine } from './0016-crisis-line.js';
 import { appointments } from './0017-appointments.js';
+import { serviceTerms } from './0018-service-terms.js';
 
 function statements(list: readonly string[]): Migration {
   return {
@@ -46,4 +47,5 @@ export const migrations: Record<string, Migration> = {
   '0015-faq': statements(faq),
   '0016-crisis-line': statements(crisisLine),
   '0017-appointments': statements(appointments),
+  '0018-service-terms': statements(serviceTerms),
 };

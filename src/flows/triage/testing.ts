@@ -58,6 +58,7 @@ export function flowContext(language: Language, clinic: ClinicView = demoClinic(
     tIn: translator,
     faq: noFaq,
     handoff: null,
+    scheduling: null,
   };
 }
 
