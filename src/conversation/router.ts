@@ -132,6 +132,9 @@ export async function route(flows: FlowRegistry, session: RouterSession, input: 
   if (intent === 'symptoms') return begin(flows, flows.triage ? 'triage' : 'handoff', session, input, ctx);
   if (intent === 'talk_to_human' || intent === 'lab_results' || intent === 'prescription_renewal') return begin(flows, 'handoff', session, input, ctx);
   if (intent === 'opt_out' || intent === 'opt_in') return begin(flows, 'consent', session, input, ctx);
+  // Not understood, but it names a day or a time ("extraccion de sangre lunes por la manana"): a booking,
+  // whose flow reads the service from the words and otherwise asks which.
+  if (intent === 'other' && (nlu.entities.dates?.length ?? 0) > 0 && ctx.scheduling && flows.booking) return begin(flows, 'booking', session, input, ctx);
   const faq = await ctx.faq.match(input.text, ctx.language, nlu);
   if (faq) return finished(answerWith(ctx, faq), null);
   return miss(session, input, ctx);

@@ -481,7 +481,11 @@ async function onIntent(ctx: FlowContext, input: StepInput, intent: Intent): Pro
     case 'appointment_status': return status(ctx);
     case 'confirm_appointment': return confirmNext(ctx);
     case 'cancel_appointment': return whichOne(ctx, 'booking:cancel', t('booking.whichCancelBody'), (a) => askReason(ctx, a));
-    case 'reschedule_appointment': return whichOne(ctx, 'booking:resched', t('booking.whichMoveBody'), (a) => offerMove(ctx, input, a, want));
+    case 'reschedule_appointment': {
+      // "Move" with nothing booked, naming a service and a time, is a booking ("teleconsultation mercredi à 11h").
+      if ((await port(ctx).upcoming()).length === 0 && matchService(input.text ?? '', await port(ctx).services())) return bookFromWords(ctx, input, want);
+      return whichOne(ctx, 'booking:resched', t('booking.whichMoveBody'), (a) => offerMove(ctx, input, a, want));
+    }
     default: return bookFromWords(ctx, input, want);
   }
 }

@@ -37,6 +37,8 @@ function sameWord(said: string, term: string, lenient: boolean): boolean {
   if (said === term) return true;
   const allowed = lenient && term.length >= 4 ? Math.max(1, tolerance(term.length)) : tolerance(term.length);
   if (allowed > 0 && editDistance(said, term, allowed) <= allowed) return true;
+  // An inflected or foreign form of a short word of a longer term: "prise de sangue", "analyses".
+  if (lenient && term.length >= 4 && said.startsWith(term) && said.length - term.length <= 2) return true;
   // "dermatologue" / "dermatologo" / "dermatologische": a shared stem of seven letters or more.
   const stem = Math.min(said.length, term.length);
   return stem >= 7 && said.slice(0, 7) === term.slice(0, 7) && Math.abs(said.length - term.length) <= 6;
@@ -63,8 +65,9 @@ export function termScore(said: readonly string[], term: string): number {
     if (said.some((s) => sameWord(s, w, needed.length > 1))) matched++;
   }
   if (matched < needed.length) return 0;
-  if (needed.length > 1 && exact === 0) return 0;
   const letters = needed.reduce((n, w) => n + w.length, 0);
+  // Every word of a several-word term misspelt ("bood tset"): only a long enough term, and it counts less.
+  if (needed.length > 1 && exact === 0) return letters >= 8 ? letters * 0.6 : 0;
   return exact === needed.length ? letters : letters * 0.8;
 }
 

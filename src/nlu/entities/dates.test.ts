@@ -14,6 +14,37 @@ const one = (language: Language, text: string, now = TUESDAY_8AM, timeZone = PAR
   return found[0]!;
 };
 
+describe('a time named without morning or afternoon, in clinic hours', () => {
+  const now = new Date('2026-12-01T09:00:00Z'); // Tuesday 10:00 in Paris
+  const at = (language: Parameters<typeof extractDates>[1]['language'], text: string) => extractDates(text, { language, now, timeZone: PARIS })[0]?.time;
+  it('1 to 6 o\'clock is the afternoon ("vendredi à 3", "a las 5"), in every language', () => {
+    expect(at('fr', 'vendredi à 3h')).toBe('15:00');
+    expect(at('es', 'el viernes a las 5')).toBe('17:00');
+    expect(at('en', 'monday at 3')).toBe('15:00');
+    expect(at('it', 'martedì alle 4')).toBe('16:00');
+  });
+  it('but not when written as 24-hour time, said to be in the morning, or with am', () => {
+    expect(at('fr', 'vendredi à 03h00')).toBe('03:00');
+    expect(at('en', 'monday at 3am')).toBe('03:00');
+    expect(at('fr', 'lundi à 9h')).toBe('09:00');
+    expect(at('en', 'monday at 10')).toBe('10:00');
+  });
+});
+
+describe('weekdays typed without accents, and German "Montag Morgen"', () => {
+  const now = new Date('2026-12-01T09:00:00Z');
+  const one = (language: Parameters<typeof extractDates>[1]['language'], text: string) => extractDates(text, { language, now, timeZone: PARIS })[0];
+  it('pt "terca a tarde", es "miercoles", it "giovedi" are those weekdays', () => {
+    expect(one('pt', 'consulta terca a tarde')).toMatchObject({ date: '2026-12-01', partOfDay: 'afternoon' });
+    expect(one('es', 'el miercoles por la manana')).toMatchObject({ date: '2026-12-02', partOfDay: 'morning' });
+    expect(one('it', 'giovedi mattina')).toMatchObject({ date: '2026-12-03', partOfDay: 'morning' });
+  });
+  it('"Montag Morgen" is Monday morning, "morgen früh" still tomorrow morning', () => {
+    expect(one('de', 'Bluttest Montag Morgen')).toMatchObject({ date: '2026-12-07', partOfDay: 'morning' });
+    expect(one('de', 'morgen früh')).toMatchObject({ date: '2026-12-02', partOfDay: 'morning' });
+  });
+});
+
 describe('dates and times', () => {
   it('fr: "demain à 15h", "jeudi vers 10h", "demain matin", "ce soir", "dans 2 semaines", "après-demain après-midi"', () => {
     expect(one('fr', 'je voudrais un rdv demain à 15h')).toMatchObject({ date: '2026-12-02', time: '15:00', start: '2026-12-02T14:00:00.000Z', dayOnly: false });
@@ -87,7 +118,7 @@ describe('dates and times', () => {
     expect(one('en', 'tomorrow', saturday)).toMatchObject({ date: '2027-03-28', start: '2027-03-27T23:00:00.000Z' });
     expect(one('en', 'monday at 10', saturday)).toMatchObject({ date: '2027-03-29', start: '2027-03-29T08:00:00.000Z' });
     // 02:30 does not exist that night: it comes out an hour later (03:30 CEST).
-    expect(one('fr', 'dimanche à 2h30', saturday)).toMatchObject({ start: '2027-03-28T01:30:00.000Z' });
+    expect(one('fr', 'dimanche à 02h30', saturday)).toMatchObject({ start: '2027-03-28T01:30:00.000Z' });
     expect(offsetMinutes(new Date('2027-03-28T00:30:00Z'), PARIS)).toBe(60);
     expect(offsetMinutes(new Date('2027-03-28T01:30:00Z'), PARIS)).toBe(120);
     expect(fromLocal(2027, 10, 31, 12, 0, PARIS).toISOString()).toBe('2027-10-31T11:00:00.000Z');

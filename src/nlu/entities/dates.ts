@@ -67,6 +67,8 @@ const PARTS: Record<Language, { re: RegExp; part: PartOfDay | 'by-word' }[]> = {
   de: [
     { re: /\b(?<p>(?:am |gegen |heute |morgen )?(?<w>vormittags?|nachmittags?|abends?|morgens|fruh))\b/g, part: 'by-word' },
     { re: /(?<=\bheute )(?<p>(?<w>morgen))\b/g, part: 'by-word' },
+    // "Montag Morgen": after a weekday, "Morgen" is the morning, not tomorrow.
+    { re: /(?<=\b(?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag) )(?<p>(?<w>morgen))\b/g, part: 'by-word' },
   ],
 };
 
@@ -116,6 +118,14 @@ function unitDays(unit: string): { days: number; months: number } {
   if (/^(week|semain|settiman|seman|woche)/.test(unit)) return { days: 7, months: 0 };
   return { days: 0, months: 1 };
 }
+
+/** Same length as what they replace: the rewrite's character origins stay true. */
+const UNACCENTED: Record<Language, readonly [RegExp, string][]> = {
+  en: [], fr: [], de: [],
+  it: [[/\b(lune|marte|mercole|giove|vener)di\b/gi, '$1dì']],
+  es: [[/\bmiercoles\b/gi, 'miércoles'], [/\bsabado\b/gi, 'sábado']],
+  pt: [[/\bterca\b/gi, 'terça'], [/\bsabado\b/gi, 'sábado']],
+};
 
 const PARSERS: Record<Language, chrono.Chrono> = { en: chrono.en.casual, fr: chrono.fr.casual, it: chrono.it.casual, es: chrono.es.casual, pt: chrono.pt.casual, de: chrono.de.casual };
 
@@ -223,6 +233,8 @@ export function extractDates(text: string, o: DateOptions): DateEntity[] {
   let prepared = rewritten.text;
   // Portuguese without accents: "amanha as 15:00" (chrono wants "às").
   if (o.language === 'pt') prepared = prepared.replace(/\bas(?= \d)/gi, 'às');
+  // Weekdays typed without their accents, which chrono knows only with them ("terca a tarde", "miercoles").
+  for (const [re, to] of UNACCENTED[o.language]) prepared = prepared.replace(re, to);
   const reference = { instant: o.now, timezone: offsetMinutes(o.now, o.timeZone) };
   let results = PARSERS[o.language].parse(prepared, reference, { forwardDate: true });
   if (results.length === 0 && o.language !== 'en') results = PARSERS.en.parse(prepared, reference, { forwardDate: true }).filter((r) => ENGLISH_FALLBACK.test(r.text));
@@ -244,6 +256,8 @@ export function extractDates(text: string, o: DateOptions): DateEntity[] {
     let hour = hasTime ? s.get('hour') ?? 0 : undefined;
     const minute = hasTime ? s.get('minute') ?? 0 : undefined;
     if (hour !== undefined && part && !s.isCertain('meridiem') && part.part !== 'morning' && hour < 12) hour += 12;
+    // "vendredi à 3", "a las 5": a clinic's 3 is in the afternoon, unless written 03:00 or said "in the morning".
+    else if (hour !== undefined && hour >= 1 && hour <= 6 && !part && !s.isCertain('meridiem') && !/(?:^|[^\d:.])0[1-6](?:\s?[:h.]|\b)/i.test(text.slice(from, to))) hour += 12;
     const laterToday = (h: number, m: number) => h * 60 + m > local.hour * 60 + local.minute;
     let date: { year: number; month: number; day: number };
     let timeOnly = false;
