@@ -4,8 +4,9 @@
 // a receptionist books a new patient at 09:00 with Dr Camille Laurent (the grid and the API show it), moves
 // it to 10:00 (09:00 free again, 10:00 held, the history says booked → rescheduled and booked), marks it
 // arrived, cancels another appointment with a reason, and meets a 409 when a slot is taken through the API
-// while the form is open. The services page lists the demo services; an admin edits a duration and the list
-// shows it; the practitioners page shows weekly sessions and takes a leave. Screenshots: test-artifacts/calendar/.
+// while the form is open; the week and all-practitioner views place the same block. The services page lists
+// the demo services; the practitioners page shows weekly sessions and takes a leave; an admin edits a
+// service's duration and a practitioner's languages and the lists show them. Screenshots: test-artifacts/calendar/.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -307,7 +308,7 @@ describe.skipIf(skip)('calendar, services and practitioners pages (Chromium)', (
     expect((await json<{ items: unknown[] }>(await admin('GET', `/api/practitioners/${ids.camille}/exceptions?from=${dayFrom}`))).items).toEqual([]);
   }, 60_000);
 
-  it('an admin edits a service\'s duration and the list shows it', async () => {
+  it('an admin edits a service\'s duration and a practitioner\'s languages, and the lists show them', async () => {
     await context.close();
     await newPage();
     await signIn(app.config.adminEmail!, app.config.adminPassword!);
@@ -326,6 +327,20 @@ describe.skipIf(skip)('calendar, services and practitioners pages (Chromium)', (
     expect(followUp.durationMinutes).toBe(25);
     expect(followUp.names['fr']).toBe('Consultation de suivi');
     await shot('07-service-edited');
+
+    // And a practitioner: a language more; the services they give stay.
+    await nav('Practitioners').click();
+    await poll(() => heading().textContent()).toBe('Practitioners');
+    await page.getByRole('button', { name: 'Edit Julia Weber' }).click();
+    const form = page.locator('section', { has: page.locator('#practitioner-editor') });
+    expect(await form.getByLabel('Blood test').isChecked()).toBe(true);
+    await form.getByLabel('Languages').fill('de, fr, en, it');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved: Julia Weber.' }).waitFor();
+    await poll(() => page.locator('tr[data-practitioner="julia-weber"] td:nth-child(3)').textContent()).toBe('de, fr, en, it');
+    const julia = (await json<{ items: { code: string; languages: string[]; givesServices: unknown[] }[] }>(await admin('GET', '/api/practitioners'))).items.find((p) => p.code === 'julia-weber')!;
+    expect(julia.languages).toEqual(['de', 'fr', 'en', 'it']);
+    expect(julia.givesServices).toHaveLength(1);
     expect(problems).toEqual([]);
   }, 90_000);
 });

@@ -79,7 +79,12 @@ export function weekStart(day: string): string {
   return addDays(day, 1 - weekdayOf(day));
 }
 
-export const isDayKey = (s: string | null | undefined): s is string => typeof s === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`));
+/** A real calendar day as YYYY-MM-DD (not 2027-02-30, which Date would roll over into March). */
+export function isDayKey(s: string | null | undefined): s is string {
+  if (typeof s !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const t = Date.parse(`${s}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === s;
+}
 
 /** Formats in the location's zone, in the staff's language. */
 export function zonedFormats(locale: string, zone: string) {
