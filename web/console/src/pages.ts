@@ -18,6 +18,8 @@ export interface PageDef {
 }
 
 const PATIENT_ROLES: readonly Role[] = ['admin', 'clinician', 'reception'];
+/** The appointment routes' DESK roles (src/scheduling/routes.ts); the catalogue is read by every role. */
+const DESK_ROLES: readonly Role[] = PATIENT_ROLES;
 
 export const PAGES: readonly PageDef[] = [
   { path: '/', titleKey: 'nav.home', roles: ROLES, nav: true, component: lazy(() => import('./pages/home')) },
@@ -25,6 +27,9 @@ export const PAGES: readonly PageDef[] = [
   { path: '/patients/:id', titleKey: 'patient.title', roles: PATIENT_ROLES, nav: false, component: lazy(() => import('./pages/patient')) },
   { path: '/inbox', titleKey: 'nav.inbox', roles: PATIENT_ROLES, nav: true, component: lazy(() => import('./pages/inbox')) },
   { path: '/inbox/:patientId', titleKey: 'nav.inbox', roles: PATIENT_ROLES, nav: false, component: lazy(() => import('./pages/inbox')) },
+  { path: '/calendar', titleKey: 'nav.calendar', roles: DESK_ROLES, nav: true, component: lazy(() => import('./pages/calendar')) },
+  { path: '/services', titleKey: 'nav.services', roles: ROLES, nav: true, component: lazy(() => import('./pages/services')) },
+  { path: '/practitioners', titleKey: 'nav.practitioners', roles: ROLES, nav: true, component: lazy(() => import('./pages/practitioners')) },
   { path: '/faq', titleKey: 'nav.faq', roles: ROLES, nav: true, component: lazy(() => import('./pages/faq')) },
   { path: '/users', titleKey: 'nav.users', roles: ['admin'], nav: true, component: lazy(() => import('./pages/users')) },
   { path: '/audit', titleKey: 'nav.audit', roles: ['admin'], nav: true, component: lazy(() => import('./pages/audit')) },

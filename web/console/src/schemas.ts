@@ -87,3 +87,66 @@ export const auditEntrySchema = z.object({
   details: z.unknown().optional(),
 });
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
+
+// Scheduling: the catalogue (GET /api/services, /api/practitioners, /api/locations), free slots and appointments.
+export const MODES = ['in_person', 'video'] as const;
+
+export const serviceSchema = z.object({
+  id: z.string(),
+  code: z.string(),
+  name: z.string(),
+  names: z.record(z.string(), z.string()),
+  instructions: z.record(z.string(), z.string()).nullable(),
+  durationMinutes: z.number(),
+  bufferMinutes: z.number(),
+  mode: z.enum(MODES),
+  leadTimeMinutes: z.number(),
+  horizonDays: z.number(),
+  slotStepMinutes: z.number(),
+  requiresReferral: z.boolean(),
+  active: z.boolean(),
+  givenBy: z.array(z.object({ practitionerId: z.string(), locationId: z.string() })),
+});
+export type Service = z.infer<typeof serviceSchema>;
+
+export const practitionerSchema = z.object({
+  id: z.string(),
+  code: z.string(),
+  displayName: z.string(),
+  title: z.string().nullable(),
+  specialties: z.array(z.string()),
+  languages: z.array(z.string()),
+  active: z.boolean(),
+  givesServices: z.array(z.object({ serviceId: z.string(), locationId: z.string() })),
+});
+export type Practitioner = z.infer<typeof practitionerSchema>;
+
+export const locationSchema = z.object({ id: z.string(), code: z.string(), name: z.string(), timeZone: z.string(), active: z.boolean() });
+export type Location = z.infer<typeof locationSchema>;
+
+export const slotSchema = z.object({ practitionerId: z.string(), locationId: z.string(), serviceId: z.string(), start: instant, end: instant });
+export type Slot = z.infer<typeof slotSchema>;
+
+export const APPOINTMENT_STATES = ['booked', 'confirmed', 'cancelled', 'rescheduled', 'arrived', 'noshow', 'completed'] as const;
+export const CANCEL_REASONS = ['patient_request', 'clinic_request', 'practitioner_unavailable', 'duplicate', 'other'] as const;
+
+export const appointmentSchema = z.object({
+  id: z.string(),
+  serviceId: z.string(),
+  practitionerId: z.string(),
+  locationId: z.string(),
+  patientId: z.string(),
+  start: instant,
+  end: instant,
+  state: z.enum(APPOINTMENT_STATES),
+  cancelReason: z.string().nullable().optional(),
+  rescheduledTo: z.string().nullable().optional(),
+  videoUrl: z.string().nullable().optional(),
+});
+export type Appointment = z.infer<typeof appointmentSchema>;
+
+export const sessionRuleSchema = z.object({ id: z.string(), locationId: z.string(), weekday: z.number(), start: z.string(), end: z.string() });
+export type SessionRule = z.infer<typeof sessionRuleSchema>;
+
+export const exceptionSchema = z.object({ id: z.string(), kind: z.enum(['extra_hours', 'leave']), locationId: z.string().nullable(), start: instant, end: instant, reason: z.string().nullable() });
+export type AvailabilityException = z.infer<typeof exceptionSchema>;

@@ -35,13 +35,17 @@ export function Field({ label, hint, children }: { label: string; hint?: string;
   );
 }
 
-export function useDate(): (iso: string | null | undefined) => string {
+/** The locale for dates: the browser's regional variant when it speaks the chosen language (en-GB dates for a British browser). */
+export function useLocale(): string {
   const { i18n } = useTranslation();
+  return navigator.language.toLowerCase().startsWith(i18n.language) ? navigator.language : i18n.language;
+}
+
+export function useDate(): (iso: string | null | undefined) => string {
+  const locale = useLocale();
   return (iso) => {
     if (!iso) return '—';
     const d = new Date(iso);
-    // The browser's regional variant when it speaks the chosen language (en-GB dates for a British browser).
-    const locale = navigator.language.toLowerCase().startsWith(i18n.language) ? navigator.language : i18n.language;
     return Number.isNaN(d.getTime()) ? iso : new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'short' }).format(d);
   };
 }
