@@ -168,7 +168,7 @@ export function demoClinic(now: Date): ClinicDefinitionInput {
           de: 'Allgemeinmedizinische Sprechstunde',
         },
         keywords: [
-          'general practitioner', 'gp', 'doctor', 'check-up', 'checkup', 'consultation', 'appointment with a doctor',
+          'general practitioner', 'gp', 'doctor', 'check-up', 'checkup', 'appointment with a doctor',
           'médecin', 'médecin généraliste', 'généraliste', 'docteur', 'medecine generale',
           'medico', 'medico di base', 'medico di famiglia', 'medicina generale', 'visita medica', 'dottore',
           'médico', 'médico de cabecera', 'médico de familia', 'medicina general', 'consulta médica',

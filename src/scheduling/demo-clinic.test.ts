@@ -145,7 +145,7 @@ describe('the demo clinic', () => {
   });
   afterAll(() => shared.close());
 
-  it('is the clinic of ARCHITECTURE.md: Europe/Paris, 112, six languages, the four services', async () => {
+  it('is the clinic of ARCHITECTURE.md: Europe/Paris, 112, six languages, the four services and a video consultation', async () => {
     const clinic = await db.selectFrom('clinics').selectAll().executeTakeFirstOrThrow();
     expect(clinic).toMatchObject({ emergency_number: '112', languages: LANGUAGES, default_language: 'en' });
     const location = await db.selectFrom('locations').selectAll().executeTakeFirstOrThrow();
@@ -156,8 +156,13 @@ describe('the demo clinic', () => {
       ['dermatology', 30],
       ['follow-up', 15],
       ['general-consultation', 20],
+      ['video-consultation', 15],
     ]);
     for (const s of services) expect(Object.keys(s.name).sort()).toEqual([...LANGUAGES].sort());
+    const modes = await db.selectFrom('services').select(['code', 'mode', 'keywords']).orderBy('code').execute();
+    expect(modes.filter((m) => m.mode === 'video').map((m) => m.code)).toEqual(['video-consultation']);
+    // Every service has words patients use for it, in every language the clinic speaks.
+    for (const m of modes) expect(m.keywords.length, m.code).toBeGreaterThanOrEqual(12);
     const spoken = new Set((await db.selectFrom('practitioners').select('languages').execute()).flatMap((p) => p.languages));
     for (const l of LANGUAGES) expect(spoken, `a practitioner speaks ${l}`).toContain(l);
   });

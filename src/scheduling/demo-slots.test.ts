@@ -18,7 +18,7 @@ describe('demo clinic slots', () => {
   it('every demo service has free slots on several days of the next 14', async () => {
     const now = new Date();
     const services = await database.db.selectFrom('services').select(['id', 'code', 'lead_time_minutes']).where('active', '=', true).execute();
-    expect(services.map((s) => s.code).sort()).toEqual(['blood-test', 'dermatology', 'follow-up', 'general-consultation']);
+    expect(services.map((s) => s.code).sort()).toEqual(['blood-test', 'dermatology', 'follow-up', 'general-consultation', 'video-consultation']);
     for (const s of services) {
       const found = await searchSlots(database.db, { serviceId: s.id, from: now, to: new Date(now.getTime() + 14 * 86_400_000), limit: 10_000, now });
       const days = new Set(found.map((f) => f.start.toLocaleDateString('en-CA', { timeZone: 'Europe/Paris' })));

@@ -189,7 +189,7 @@ describe('re-seeding a demo clinic that staff and patients use', () => {
     const again = await seedDemoClinic(db, { reset: true, now: NOW });
     expect(again).toMatchObject({ seeded: true, created: false, rows: { written: 0, kept: 3, skipped: 2 } });
     if (!again.seeded) throw new Error('expected a seed');
-    expect(again.rows.current).toBe(128 - 3 - 2);
+    expect(again.rows.current).toBe(131 - 3 - 2);
   });
 
   it('a row staff edited stays edited even when a later seed changes the same row', async () => {
@@ -230,11 +230,11 @@ describe('re-seeding a demo clinic that staff and patients use', () => {
     expect(kept).toMatchObject({ seeded: true, counts: { practitioners: 3, faqEntries: 41 }, rows: { written: 0, kept: 1, skipped: 9 } });
 
     const restored = await seedDemoClinic(db, { reset: true, now: NOW, restoreDeleted: true });
-    expect(restored).toMatchObject({ seeded: true, counts: { practitioners: 4, practitionerServices: 7, openingHours: 47, faqEntries: 42 }, rows: { written: 9, kept: 1, skipped: 0 } });
+    expect(restored).toMatchObject({ seeded: true, counts: { practitioners: 4, practitionerServices: 9, openingHours: 47, faqEntries: 42 }, rows: { written: 9, kept: 1, skipped: 0 } });
     const insurance = await db.selectFrom('faq_entries').select('answer').where('intent', '=', 'insurance').where('language', '=', 'en').executeTakeFirstOrThrow();
     expect(insurance.answer).toBe('Ours.');
     // Restored rows are the seed's again: a plain re-seed finds them current.
-    expect(await seedDemoClinic(db, { reset: true, now: NOW })).toMatchObject({ rows: { written: 0, current: 127, kept: 1, skipped: 0 } });
+    expect(await seedDemoClinic(db, { reset: true, now: NOW })).toMatchObject({ rows: { written: 0, current: 130, kept: 1, skipped: 0 } });
   });
 
   it('next year adds its public holidays beside the ones already there', async () => {
@@ -250,7 +250,7 @@ describe('re-seeding a demo clinic that staff and patients use', () => {
     await seedDemoClinic(db, { reset: true, now: NOW });
     await db.deleteFrom('clinic_seed_rows').execute();
     const r = await seedDemoClinic(db, { reset: true, now: NOW });
-    expect(r).toMatchObject({ seeded: true, counts: { openingHours: 47, closures: 22, faqEntries: 42 }, rows: { written: 0, current: 128, kept: 0, skipped: 0 } });
+    expect(r).toMatchObject({ seeded: true, counts: { openingHours: 47, closures: 22, faqEntries: 42 }, rows: { written: 0, current: 131, kept: 0, skipped: 0 } });
     expect(sortFaq(await snapshot(db))).toEqual(sortFaq(fresh));
   });
 

@@ -271,9 +271,9 @@ describe.skipIf(skip)('calendar, services and practitioners pages (Chromium)', (
     await nav('Services').click();
     await poll(() => heading().textContent()).toBe('Services');
     const rows = page.locator('tbody tr[data-service]');
-    await poll(() => rows.count()).toBe(4);
+    await poll(() => rows.count()).toBe(5);
     const names = await page.locator('tbody tr[data-service] td:first-child').allTextContents();
-    expect(names.sort()).toEqual(['Blood test', 'Dermatology consultation', 'Follow-up visit', 'General consultation']);
+    expect(names.sort()).toEqual(['Blood test', 'Dermatology consultation', 'Follow-up visit', 'General consultation', 'Video consultation']);
     expect(await page.locator('tr[data-service="follow-up"] td[data-col="duration"]').textContent()).toBe('15 min');
     expect(await page.locator('tr[data-service="follow-up"]').textContent()).toContain('Dr Ana Ferreira');
     expect(await page.getByRole('button', { name: /^Edit/ }).count()).toBe(0);

@@ -126,12 +126,15 @@ describe.each(Object.keys(SCRIPT) as Language[])('a conversation in %s', (lang) 
     expect(ids(replies[2])).toEqual(['menu:faq', 'menu:book', 'handoff:human']);
   });
 
-  it('a booking intent is handed to reception (a handoff) and the patient is told so', async () => {
+  it('a booking intent starts booking: the services to choose from, in the language, no handoff', async () => {
     const p = phone();
     const replies = await repliesTo(await say(p, s.book));
-    expect(bodyText(replies[1])).toContain(t('booking.book'));
-    const h = await db.db.selectFrom('handoffs').select(['reason', 'priority', 'state']).where('patient_id', '=', (await patientOf(p)).id).execute();
-    expect(h).toEqual([{ reason: 'requested', priority: 'normal', state: 'open' }]);
+    expect(bodyText(replies[1])).toBe(t('booking.serviceBody'));
+    const rows = ids(replies[1]);
+    expect(rows).toHaveLength(5);
+    expect(rows.every((id) => id.startsWith('booking:svc:'))).toBe(true);
+    const h = await db.db.selectFrom('handoffs').select('id').where('patient_id', '=', (await patientOf(p)).id).execute();
+    expect(h).toEqual([]);
   });
 
   it('the opt-out keyword is recorded and confirmed with exactly one message in the language', async () => {
