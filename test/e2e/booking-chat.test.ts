@@ -59,8 +59,8 @@ async function freeSlots(service: string, from: Date, to: Date): Promise<Slot[]>
   const out: Slot[] = [];
   let cursor: string | null = null;
   do {
-    const q = new URLSearchParams({ serviceId: service, from: from.toISOString(), to: to.toISOString(), limit: '200', ...(cursor ? { cursor } : {}) });
-    const r = await api<{ items: Slot[]; nextCursor: string | null }>('GET', `/slots?${q}`);
+    const q: URLSearchParams = new URLSearchParams({ serviceId: service, from: from.toISOString(), to: to.toISOString(), limit: '200', ...(cursor ? { cursor } : {}) });
+    const r: { status: number; json: { items: Slot[]; nextCursor: string | null } } = await api<{ items: Slot[]; nextCursor: string | null }>('GET', `/slots?${q}`);
     expect(r.status).toBe(200);
     out.push(...r.json.items);
     cursor = r.json.nextCursor;
