@@ -111,7 +111,7 @@ export interface AppointmentView {
   instructions: string | null;
 }
 
-export type BookingRefusal = 'slot_taken' | 'outside_availability' | 'outside_booking_window' | 'unknown_service' | 'unknown_patient' | 'not_found' | 'invalid_transition';
+export type BookingRefusal = 'patient_busy' | 'slot_taken' | 'outside_availability' | 'outside_booking_window' | 'unknown_service' | 'unknown_patient' | 'not_found' | 'invalid_transition';
 export type AppointmentOutcome = { ok: true; appointment: AppointmentView } | { ok: false; code: BookingRefusal };
 
 /**
@@ -133,6 +133,7 @@ export interface SchedulingPort {
   /** Whether the patient's name and date of birth are on file. */
   identity(): Promise<{ name: boolean; dateOfBirth: boolean }>;
   saveIdentity(p: { name: string; dateOfBirth: string }): Promise<void>;
+  /** Books the slot; `patient_busy` when the patient already has an appointment at that time. */
   book(s: { serviceId: string; practitionerId: string; start: Date }): Promise<AppointmentOutcome>;
   /** Cancels the patient's own appointment; the freed time is offered to the waitlist. */
   cancel(appointmentId: string, note: string | null): Promise<AppointmentOutcome>;

@@ -9,12 +9,12 @@ import type { Cipher } from '../compliance/crypto.js';
 import type { BlindIndex } from '../compliance/identifiers.js';
 import { holdAuditChain, recordAudit, type AuditDetails } from '../compliance/audit.js';
 import type { Tx } from '../db/database.js';
-import type { LocalizedText } from '../db/schema.js';
 import { updatePatient } from '../patients/index.js';
 import {
   acceptOffer, bookAppointment, cancelAppointment, declineOffer, getAppointment, joinWaitlist, markAppointment, nearestSlots, offerFreedSlot,
   rescheduleAppointment, searchSlots, upcomingAppointments, type Appointment, type AppointmentDeps, type FreeSlot,
 } from '../scheduling/index.js';
+import { appointmentView, pickText } from '../scheduling/appointment-view.js';
 import { splitName } from '../scheduling/routes.js';
 import type { AppointmentOutcome, AppointmentView, PractitionerChoice, SchedulingPort, ServiceChoice, SlotChoice } from './flow.js';
 
@@ -24,8 +24,6 @@ export interface SchedulingPortDeps {
   videoUrlTemplate: string;
 }
 
-const pick = (t: LocalizedText | null, language: string, fallback: string): string | null =>
-  t ? (t[language] ?? t[fallback] ?? Object.values(t)[0] ?? null) : null;
 
 const slotOf = (s: FreeSlot): SlotChoice => ({ serviceId: s.serviceId, practitionerId: s.practitionerId, start: s.start, end: s.end });
 
@@ -35,22 +33,7 @@ export function schedulingPort(tx: Tx, d: SchedulingPortDeps, o: { patientId: st
   const { now, patientId } = o;
   let services: Promise<ServiceChoice[]> | null = null;
 
-  async function view(a: Appointment): Promise<AppointmentView> {
-    const r = await tx.selectFrom('services as s')
-      .innerJoin('practitioners as p', (j) => j.on('p.id', '=', a.practitionerId))
-      .innerJoin('locations as l', (j) => j.on('l.id', '=', a.locationId))
-      .select(['s.name', 's.instructions', 's.mode', 'p.display_name', 'l.name as location', 'l.address_line1', 'l.address_line2', 'l.postal_code', 'l.city'])
-      .where('s.id', '=', a.serviceId)
-      .executeTakeFirstOrThrow();
-    const video = r.mode === 'video';
-    return {
-      id: a.id, serviceId: a.serviceId, serviceName: pick(r.name, o.language, o.defaultLanguage) ?? '', practitionerId: a.practitionerId, practitionerName: r.display_name,
-      start: a.start, end: a.end, state: a.state, mode: r.mode,
-      address: video ? null : [r.location, r.address_line1, r.address_line2, `${r.postal_code} ${r.city}`].filter(Boolean).join(', '),
-      videoUrl: video ? a.videoUrl : null,
-      instructions: pick(r.instructions, o.language, o.defaultLanguage),
-    };
-  }
+  const view = (a: Appointment): Promise<AppointmentView> => appointmentView(tx, a, o.language, o.defaultLanguage);
 
   /** The patient's own appointment, locked, or null. */
   async function own(id: string): Promise<Appointment | null> {
@@ -62,6 +45,17 @@ export function schedulingPort(tx: Tx, d: SchedulingPortDeps, o: { patientId: st
   async function freed(a: Appointment): Promise<number> {
     const offers = await offerFreedSlot(tx, { serviceId: a.serviceId, practitionerId: a.practitionerId, locationId: a.locationId, start: a.start, end: a.end }, { now });
     return offers.length;
+  }
+
+  /** Whether the patient already has an appointment that overlaps this service at this time. */
+  async function busy(serviceId: string, start: Date): Promise<boolean> {
+    const s = await tx.selectFrom('services').select('duration_minutes').where('id', '=', serviceId).executeTakeFirst();
+    if (!s) return false;
+    const end = new Date(start.getTime() + s.duration_minutes * 60_000);
+    const hit = await tx.selectFrom('appointments').select('id')
+      .where('patient_id', '=', patientId).where('state', 'in', ['booked', 'confirmed'])
+      .where('starts_at', '<', end).where('ends_at', '>', start).executeTakeFirst();
+    return hit !== undefined;
   }
 
   const audit = (action: string, appointmentId: string, details?: AuditDetails) =>
@@ -79,7 +73,7 @@ export function schedulingPort(tx: Tx, d: SchedulingPortDeps, o: { patientId: st
           .map((r) => ({
             id: r.id,
             code: r.code,
-            name: pick(r.name, o.language, o.defaultLanguage) ?? r.code,
+            name: pickText(r.name, o.language, o.defaultLanguage) ?? r.code,
             terms: [...Object.values(r.name), ...r.keywords, r.code.replaceAll('-', ' ')],
             durationMinutes: r.duration_minutes,
             mode: r.mode,
@@ -125,6 +119,7 @@ export function schedulingPort(tx: Tx, d: SchedulingPortDeps, o: { patientId: st
     },
 
     async book(s): Promise<AppointmentOutcome> {
+      if (await busy(s.serviceId, s.start)) return { ok: false, code: 'patient_busy' };
       // The audit chain's lock before the practitioner's booking lock, as everywhere (appointments.ts).
       await holdAuditChain(tx);
       const r = await bookAppointment(tx, deps, { serviceId: s.serviceId, practitionerId: s.practitionerId, start: s.start, patientId, by, now });

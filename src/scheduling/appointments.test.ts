@@ -159,11 +159,16 @@ describe('booking on a patient\'s behalf', () => {
     const second = await book('2027-01-06T10:00:00Z', { phone: tel });
     expect(second.json().notified).toEqual({ sent: true, reason: 'queued' });
     const out = await database.db.selectFrom('outbox').select(['kind', 'purpose', 'payload']).where('patient_id', '=', patientId).execute();
-    expect(out.map((o) => [o.kind, o.purpose])).toEqual([['text', 'care']]);
+    expect(out.map((o) => [o.kind, o.purpose])).toEqual([['interactive', 'care']]);
     const own = await api.services.keys.forPatient(database.db, patientId);
-    const msg = own.decryptJson(out[0]!.payload) as { text: { body: string } };
-    expect(msg.text.body).toContain('Dr Camille Laurent');
-    expect(msg.text.body).toContain('11:00'); // local time
+    // The chat's confirmation, with the buttons the booking flow takes.
+    const msg = own.decryptJson(out[0]!.payload) as { interactive: { body: { text: string }; action: { buttons: { reply: { id: string } }[] } } };
+    expect(msg.interactive.body.text).toContain('Your appointment is booked.');
+    expect(msg.interactive.body.text).toContain('with Dr Camille Laurent');
+    expect(msg.interactive.body.text).not.toContain('Dr Dr');
+    expect(msg.interactive.body.text).toContain('11:00'); // local time
+    expect(msg.interactive.body.text).toContain('42 rue du Faubourg Saint-Martin');
+    expect(msg.interactive.action.buttons.map((b) => b.reply.id)).toEqual([`booking:resched:${second.json().id}`, `booking:cancel:${second.json().id}`]);
   });
 
   it('is for desk roles: analysts get 403; bad bodies 400', async () => {

@@ -33,7 +33,6 @@ export { HOLDING_STATES, nearestSlots, searchSlots, serviceRules, type FreeSlot,
 export { acceptOffer, declineOffer, joinWaitlist, leaveWaitlist, offerFreedSlot, partOfDayOf, waitlistOf, type AcceptResult, type FreedSlot, type JoinWaitlistInput, type WaitlistEntry, type WaitlistOffer } from './waitlist.js';
 export { availability, slots, type AvailabilityInput, type SlotRules } from './slots.js';
 export { localDateOf, localToInstant, localDaysInterval, parseLocalDate, formatLocalDate, type Interval, type LocalDate } from './intervals.js';
-export { confirmationText } from './confirmation.js';
 
 export function schedulingModule(): AppModule {
   return {

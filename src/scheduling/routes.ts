@@ -12,13 +12,15 @@ import { ANY_ROLE, decodeCursor, listSchema, page, principalOf, type Role } from
 import { AppError } from '../lib/errors.js';
 import type { ModuleContext } from '../lib/module.js';
 import { findPatientsByPhone, phoneDigits, updatePatient } from '../patients/index.js';
-import { text } from '../whatsapp/outbound.js';
 import { enqueue } from '../whatsapp/outbox.js';
 import {
   APPOINTMENT_STATES, bookAppointment, cancelAppointment, CANCEL_REASONS, getAppointment, listAppointments, markAppointment, rescheduleAppointment,
   type Appointment, type AppointmentDeps, type BookingFailure, type SchedulingActor,
 } from './appointments.js';
-import { confirmationText } from './confirmation.js';
+import { confirmationMessage } from '../flows/booking/format.js';
+import { appointmentView } from './appointment-view.js';
+import { translator } from '../flows/i18n.js';
+import { isLanguage } from '../nlu/types.js';
 import { searchSlots } from './slot-search.js';
 import { offerFreedSlot } from './waitlist.js';
 
@@ -147,18 +149,14 @@ export function schedulingRoutes(ctx: ModuleContext): FastifyPluginAsync {
     if (!consents.care?.granted) return { sent: false, reason: 'no_consent' };
     const p = await tx.selectFrom('patients').select(['last_inbound_at', 'language']).where('id', '=', a.patientId).executeTakeFirstOrThrow();
     if (!p.last_inbound_at || now.getTime() - p.last_inbound_at.getTime() >= DAY) return { sent: false, reason: 'window_closed' };
-    const info = await tx.selectFrom('appointments as a')
-      .innerJoin('services as s', 's.id', 'a.service_id').innerJoin('practitioners as pr', 'pr.id', 'a.practitioner_id')
-      .innerJoin('locations as l', 'l.id', 'a.location_id').innerJoin('clinics as c', 'c.id', 'a.clinic_id')
-      .select(['s.name', 's.instructions', 'pr.display_name', 'pr.title', 'l.time_zone', 'l.address_line1', 'l.postal_code', 'l.city', 'c.default_language'])
-      .where('a.id', '=', a.id).executeTakeFirstOrThrow();
-    const body = confirmationText({
-      language: p.language ?? info.default_language, defaultLanguage: info.default_language, zone: info.time_zone, start: a.start,
-      service: info.name, instructions: info.instructions, practitioner: [info.title, info.display_name].filter(Boolean).join(' '),
-      address: `${info.address_line1}, ${info.postal_code} ${info.city}`, videoUrl: a.videoUrl,
-    });
+    const clinic = await tx.selectFrom('clinics').select('default_language').where('id', '=', a.clinicId).executeTakeFirstOrThrow();
+    const zone = await tx.selectFrom('locations').select('time_zone').where('id', '=', a.locationId).executeTakeFirstOrThrow();
+    // The chat's own confirmation (src/flows/booking), in the patient's language and the location's zone.
+    const tag = p.language?.toLowerCase().split(/[-_]/)[0];
+    const language = isLanguage(tag) ? tag : isLanguage(clinic.default_language) ? clinic.default_language : 'en';
+    const message = confirmationMessage(translator(language, zone.time_zone), await appointmentView(tx, a, language, clinic.default_language), 'booking.bookedBody');
     const own = await ctx.keys.forPatient(tx, a.patientId);
-    await enqueue(tx, own, { patientId: a.patientId, phone, bsuid: null }, [text(body)], { purpose: 'care', idempotencyKey: `appointment-booked:${a.id}` });
+    await enqueue(tx, own, { patientId: a.patientId, phone, bsuid: null }, [message], { purpose: 'care', idempotencyKey: `appointment-booked:${a.id}` });
     return { sent: true, reason: 'queued' };
   }
 

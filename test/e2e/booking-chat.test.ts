@@ -144,13 +144,19 @@ describe('booking in chat', () => {
     expect(bodyText(last(r))).toContain('your appointment is confirmed');
     expect((await api<Appointment>('GET', `/appointments/${appointmentId}`)).json.state).toBe('confirmed');
 
-    // A second booking does not ask for the particulars again.
+    // A second booking does not ask for the particulars again; one at the same time as hers is refused.
     r = await alice.say('I need a blood test');
     const day = await alice.choose(last(r), 'booking:day:');
-    const slot = choices(last(day)).find((c) => c.id.startsWith('booking:slot:'))!;
+    const overlaps = (c: { id: string }) => Math.abs(Date.parse(slotStart(c.id)) - Date.parse(booked.start)) < 20 * 60_000;
+    const slot = choices(last(day)).find((c) => c.id.startsWith('booking:slot:') && !overlaps(c))!;
     r = await alice.tap(slot, 'list');
     expect(bodyText(last(r))).toContain('Your appointment is booked.');
     expect(bodyText(last(r))).toContain('Before you come:');
+    expect(await patientAppointments(alice)).toHaveLength(2);
+    // A time she already has an appointment at is refused, with other times offered.
+    const blood = await serviceId('blood-test');
+    r = await alice.tap({ id: `booking:slot:new:${blood}:${slot.id.split(':')[4]}:${Math.round(Date.parse(booked.start) / 60_000)}`, title: 'x' });
+    expect(bodyText(last(r))).toContain('You already have an appointment at that time.');
     expect(await patientAppointments(alice)).toHaveLength(2);
     fake.expectNoInvalidRequests();
   });

@@ -1,7 +1,8 @@
 // How the booking flow writes times, days, practitioners and appointments: in the clinic's time zone and the
 // patient's language, within the Cloud API's limits (button titles 20 characters, list rows 24, row
 // descriptions 72, interactive bodies 1,024).
-import type { AppointmentView, FlowContext } from '../../conversation/flow.js';
+import type { AppointmentView, FlowContext, Translate } from '../../conversation/flow.js';
+import { replyButtons, type OutboundMessage } from '../../whatsapp/outbound.js';
 import { localeOf } from '../i18n.js';
 
 /** Cuts a text to `n` characters (code points), with an ellipsis when it was longer. */
@@ -67,10 +68,27 @@ export function languagesSpoken(ctx: FlowContext, codes: readonly string[]): str
 
 /** What an appointment is: service, when, with whom, where or the video link, how to prepare. */
 export function details(ctx: FlowContext, a: AppointmentView): string {
-  const { t } = ctx;
+  return appointmentDetails(ctx.t, a);
+}
+
+/** The same, with a translator bound to the patient's language and the location's zone. */
+export function appointmentDetails(t: Translate, a: AppointmentView): string {
   const lines = [t('booking.detailsLine', { service: a.serviceName, at: a.start, practitioner: a.practitionerName })];
   if (a.mode === 'video') lines.push(a.videoUrl ? t('booking.videoLine', { link: a.videoUrl }) : t('booking.videoLater'));
   else if (a.address) lines.push(t('booking.addressLine', { address: a.address }));
   if (a.instructions) lines.push(t('booking.prepareLine', { instructions: a.instructions }));
   return lines.join('\n');
+}
+
+export type ConfirmationKey = 'booking.bookedBody' | 'booking.movedBody' | 'booking.confirmedBody';
+
+/** The confirmation: what happened, the appointment, and Reschedule / Cancel buttons the booking flow takes. */
+export function confirmationMessage(t: Translate, a: AppointmentView, key: ConfirmationKey): OutboundMessage {
+  return replyButtons({
+    body: fit(`${t(key)}\n\n${appointmentDetails(t, a)}\n\n${t('booking.changeHint')}`, 1024),
+    buttons: [
+      { id: `booking:resched:${a.id}`, title: t('booking.rescheduleButton') },
+      { id: `booking:cancel:${a.id}`, title: t('booking.cancelButton') },
+    ],
+  });
 }

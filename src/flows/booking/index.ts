@@ -14,7 +14,7 @@ import type { Intent } from '../../nlu/types.js';
 import { list, replyButtons, text, type OutboundMessage } from '../../whatsapp/outbound.js';
 import { tappedId } from '../common.js';
 import { handTo } from '../handoff.js';
-import { dayLabel, details, fit, languagesSpoken, localDay, slotLabel, timeOf } from './format.js';
+import { confirmationMessage, dayLabel, details, fit, languagesSpoken, localDay, slotLabel, timeOf, type ConfirmationKey } from './format.js';
 import { matchPractitioner, matchService, parseDateOfBirth, parseName, wantOf, wantTarget, type Want } from './understand.js';
 
 const MINUTE = 60_000;
@@ -276,20 +276,14 @@ async function booked(ctx: FlowContext, input: StepInput, r: AppointmentOutcome,
   if (r.ok) return reply([confirmation(ctx, r.appointment, mode === 'new' ? 'booking.bookedBody' : 'booking.movedBody')]);
   const service = await serviceById(ctx, pick.serviceId);
   if (r.code === 'not_found' || r.code === 'invalid_transition') return status(ctx, t('booking.cannotChange'));
+  if (r.code === 'patient_busy' && service) return offerNearest(ctx, input, mode, service, 'any', { at: pick.start }, t('booking.patientBusy'));
   if (!service) return askService(ctx, input, null, 0, t('booking.serviceGone'));
   // Taken meanwhile, or no longer bookable (the lead time passed): the nearest free times instead.
   return offerNearest(ctx, input, mode, service, 'any', { at: pick.start }, t('booking.slotGone'));
 }
 
-function confirmation(ctx: FlowContext, a: AppointmentView, key: 'booking.bookedBody' | 'booking.movedBody' | 'booking.confirmedBody'): OutboundMessage {
-  const { t } = ctx;
-  return replyButtons({
-    body: body(`${t(key)}\n\n${details(ctx, a)}\n\n${t('booking.changeHint')}`),
-    buttons: [
-      { id: `booking:resched:${a.id}`, title: t('booking.rescheduleButton') },
-      { id: `booking:cancel:${a.id}`, title: t('booking.cancelButton') },
-    ],
-  });
+function confirmation(ctx: FlowContext, a: AppointmentView, key: ConfirmationKey): OutboundMessage {
+  return confirmationMessage(ctx.t, a, key);
 }
 
 // ---- The waitlist -----------------------------------------------------------------------------------
