@@ -31,6 +31,23 @@ describe('a time named without morning or afternoon, in clinic hours', () => {
   });
 });
 
+describe('day words with typos', () => {
+  const now = new Date('2026-12-01T09:00:00Z');
+  const one = (language: Parameters<typeof extractDates>[1]['language'], text: string) => extractDates(text, { language, now, timeZone: PARIS })[0];
+  it('"wendesday", "tomorow afternon", "mecredi", "mierkoles", "donerstag nachmitag" are the days they misspell', () => {
+    expect(one('en', 'wendesday at 10')).toMatchObject({ date: '2026-12-02', time: '10:00' });
+    expect(one('en', 'tomorow afternon')).toMatchObject({ date: '2026-12-02', partOfDay: 'afternoon' });
+    expect(one('fr', 'mecredi matin')).toMatchObject({ date: '2026-12-02', partOfDay: 'morning' });
+    expect(one('es', 'el mierkoles por la tarde')).toMatchObject({ date: '2026-12-02', partOfDay: 'afternoon' });
+    expect(one('de', 'donerstag nachmitag')).toMatchObject({ date: '2026-12-03', partOfDay: 'afternoon' });
+    expect(one('it', 'giovedi pomeriggo')).toMatchObject({ date: '2026-12-03', partOfDay: 'afternoon' });
+  });
+  it('leaves short words and other words alone', () => {
+    expect(extractDates('mon mari est malade', { language: 'fr', now, timeZone: PARIS })).toEqual([]);
+    expect(extractDates('I need money', { language: 'en', now, timeZone: PARIS })).toEqual([]);
+  });
+});
+
 describe('weekdays typed without accents, and German "Montag Morgen"', () => {
   const now = new Date('2026-12-01T09:00:00Z');
   const one = (language: Parameters<typeof extractDates>[1]['language'], text: string) => extractDates(text, { language, now, timeZone: PARIS })[0];

@@ -13,6 +13,7 @@
 // still ahead, else tomorrow. Parts of the day: morning 08–12, afternoon 12–18, evening 18–21 local.
 import * as chrono from 'chrono-node';
 import type { DateEntity, Language } from '../types.js';
+import { correctDateTypos } from './date-typos.js';
 import { addDays, fromLocal, isoDate, offsetMinutes, pad2, toLocal, type LocalTime } from './time-zone.js';
 
 export interface DateOptions {
@@ -203,8 +204,10 @@ interface Resolved extends Span {
   timeOnly?: boolean;
 }
 
-export function extractDates(text: string, o: DateOptions): DateEntity[] {
-  if (!/\d|\p{L}{3}/u.test(text)) return [];
+export function extractDates(said: string, o: DateOptions): DateEntity[] {
+  if (!/\d|\p{L}{3}/u.test(said)) return [];
+  // "tusday", "mecredi": read as the day words they misspell (the entity's text is the corrected words).
+  const text = correctDateTypos(said, o.language);
   const local = toLocal(o.now, o.timeZone);
   const folded = foldKeepingLength(text);
   const parts = partMentions(folded, o.language);
