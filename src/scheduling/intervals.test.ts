@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   dateOfDay, dayNumber, expandWeekly, firstEndingAfter, instantOfDay, isoWeekday, localDateOf, localDayOf, localToInstant, normalize,
-  subtract, weekdayOfDay, zoneOffset, type Interval,
+  normalized, subtract, weekdayOfDay, zoneOffset, type Interval,
 } from './intervals.js';
 
 const MINUTE = 60_000;
@@ -153,6 +153,15 @@ describe('sorted interval lists', () => {
     const out = normalize(input);
     out[0]!.end = 99;
     expect(input).toEqual([{ start: 0, end: 10 }, { start: 5, end: 20 }]);
+  });
+
+  it('normalized returns a normalized list itself, and normalizes any other', () => {
+    const ok = [{ start: 0, end: 10 }, { start: 11, end: 20 }];
+    expect(normalized(ok)).toBe(ok);
+    for (const bad of [[{ start: 0, end: 10 }, { start: 10, end: 20 }], [{ start: 5, end: 10 }, { start: 0, end: 3 }], [{ start: 0, end: 0 }], [{ start: 0, end: 10 }, { start: 2, end: 4 }]]) {
+      expect(normalized(bad)).not.toBe(bad);
+      expect(normalized(bad)).toEqual(normalize(bad));
+    }
   });
 
   it('firstEndingAfter finds the first interval ending after an instant', () => {

@@ -209,14 +209,23 @@ export function normalize(list: readonly Interval[]): Interval[] {
   return out;
 }
 
+/** The list itself when it is normalized already (sorted, disjoint, not touching, none empty), else normalize(list). For lists only read. */
+export function normalized(list: readonly Interval[]): readonly Interval[] {
+  for (let k = 0; k < list.length; k++) {
+    const i = list[k]!;
+    if (!(i.end > i.start) || (k > 0 && i.start <= list[k - 1]!.end)) return normalize(list);
+  }
+  return list;
+}
+
 export function union(...lists: readonly (readonly Interval[])[]): Interval[] {
   return normalize(lists.length === 1 ? lists[0]! : lists.flat());
 }
 
 /** The instants in both lists. */
 export function intersect(a: readonly Interval[], b: readonly Interval[]): Interval[] {
-  const x = normalize(a);
-  const y = normalize(b);
+  const x = normalized(a);
+  const y = normalized(b);
   const out: Interval[] = [];
   let i = 0;
   let j = 0;
@@ -244,9 +253,9 @@ export function firstEndingAfter(list: readonly Interval[], t: number): number {
 
 /** The instants of `a` not in `b`. */
 export function subtract(a: readonly Interval[], b: readonly Interval[]): Interval[] {
-  const pieces = normalize(a);
-  if (pieces.length === 0) return pieces;
-  const cut = normalize(b);
+  const pieces = normalized(a);
+  if (pieces.length === 0) return [];
+  const cut = normalized(b);
   const out: Interval[] = [];
   // Both lists are sorted and disjoint: a cut that ends before a piece ends before every later piece too.
   let k = firstEndingAfter(cut, pieces[0]!.start);

@@ -1,6 +1,8 @@
 // Slot search: loads a service's rules (who gives it where, the location's hours, the practitioners'
 // sessions and extra hours, the service's windows, closures and leave, the appointments that hold time) in
-// a handful of queries and hands them to the pure maths of slots.ts. The caller passes `now` (its clock).
+// two or three round trips and hands them to the pure maths of slots.ts, once per setting and slice of
+// time (a first page's days, the rest of the range; for nearestSlots, rings around the target), never per
+// day. The caller passes `now` (its clock).
 import { sql } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
 import type { ServiceMode } from '../db/schema.js';
@@ -9,7 +11,7 @@ import { availability, freeTime, stepSlots, type SlotRules } from './slots.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
-/** How much time a slot search computes at once. */
+/** The days a first page reads and computes before the rest of the range. */
 const CHUNK = 3 * DAY;
 
 /** States whose time stays taken (the exclusion constraint's predicate, migration 0017). */
@@ -289,7 +291,7 @@ async function search(source: SettingsSource, service: ServiceRules, q: Omit<Slo
   const found = await slice(w.start, firstEnd);
   if (found.length < q.limit && firstEnd < w.end) {
     await source.cover({ start: anchor, end: w.end });
-    found.push(...(await slice(firstEnd, w.end)));
+    for (const f of await slice(firstEnd, w.end)) found.push(f);
   }
   return found.sort(byStart).slice(0, q.limit).map((f) => freeSlot(settings, service.id, f));
 }

@@ -2,7 +2,7 @@
 // hours, ∩ the service's windows, minus closures and leave) and the bookable slots inside it once booked
 // appointments and buffers are taken out, within the service's lead time and horizon. The repository
 // (slot-search.ts) loads the rules and appointments and calls these; tests call them on pinned dates.
-import { expandWeekly, firstEndingAfter, intersect, normalize, overlaps, subtract, union, type Interval, type WeeklyRule } from './intervals.js';
+import { expandWeekly, firstEndingAfter, intersect, normalized, overlaps, subtract, union, type Interval, type WeeklyRule } from './intervals.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -67,7 +67,7 @@ export function stepSlots(free: readonly Interval[], a: Pick<AvailabilityInput, 
   const step = (s.stepMinutes ?? s.durationMinutes) * MINUTE;
   const earliest = a.now + s.leadTimeMinutes * MINUTE;
   const latest = a.now + s.horizonDays * DAY;
-  const busy = normalize(a.busy);
+  const busy = normalized(a.busy);
   const out: Interval[] = [];
   let b = free.length > 0 ? firstEndingAfter(busy, free[0]!.start) : 0;
   for (const piece of free) {
