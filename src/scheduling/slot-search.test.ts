@@ -127,7 +127,11 @@ describe('searchSlots', () => {
         const expected = (await oneComputation({ ...scope, from, to })).map(key);
         if (from === now) expect(expected.length, scope.name).toBeGreaterThan(0);
         expect((await searchSlots(database.db, { ...scope, from, to, limit: 100_000, now })).map(key), `${scope.name} ${from.toISOString()}`).toEqual(expected);
-        expect((await searchSlots(database.db, { ...scope, from, to, limit: 50, now })).map(key), `${scope.name} ${from.toISOString()}, first 50`).toEqual(expected.slice(0, 50));
+        // 50: a first page; 300: more than the first days hold, so the rest is read and computed after them
+        // (100,000: more than the first days could hold, read at once).
+        for (const limit of [50, 300]) {
+          expect((await searchSlots(database.db, { ...scope, from, to, limit, now })).map(key), `${scope.name} ${from.toISOString()}, first ${limit}`).toEqual(expected.slice(0, limit));
+        }
       }
     }
   });
@@ -137,8 +141,11 @@ describe('searchSlots', () => {
     for (const scope of scopes()) {
       const service = (await serviceRules(database.db, scope.serviceId))!;
       const boundary = now.getTime() + service.leadTimeMinutes * MINUTE + 3 * DAY; // a first page's three days
-      const found = await searchSlots(database.db, { ...scope, from: now, to: new Date(now.getTime() + 7 * DAY), limit: 100_000, now });
-      const expected = (await oneComputation({ ...scope, from: now, to: new Date(now.getTime() + 7 * DAY) })).filter((s) => s.start.getTime() < boundary && s.end.getTime() > boundary);
+      // 300: a first page's days, then the rest (100,000 would read and compute the week at once).
+      const found = await searchSlots(database.db, { ...scope, from: now, to: new Date(now.getTime() + 7 * DAY), limit: 300, now });
+      const whole = await oneComputation({ ...scope, from: now, to: new Date(now.getTime() + 7 * DAY) });
+      expect(found.map(key), scope.name).toEqual(whole.slice(0, 300).map(key));
+      const expected = whole.filter((s) => s.start.getTime() < boundary && s.end.getTime() > boundary);
       expect(found.map(key), scope.name).toEqual(expect.arrayContaining(expected.map(key)));
       straddling.push(...expected.map((s) => `${scope.name} ${s.start.toISOString()}`));
     }

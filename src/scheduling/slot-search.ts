@@ -285,8 +285,12 @@ async function search(source: SettingsSource, service: ServiceRules, q: Omit<Slo
   const anchor = w.start - DAY;
   const slice = async (a: number, b: number) => (await slotsBetween(source, { a, b, anchor, hi: w.end, now, service })).filter(wanted);
   // A first page reads the rules and appointments of its first days only, and is usually found there; a
-  // search that goes on reads the rest of the range in one go (one more round trip).
-  const firstEnd = Math.min(w.end, w.start + CHUNK);
+  // search that goes on reads the rest of the range in one go (one more round trip). A search for more slots
+  // than the first days could hold (a setting's free stretches, at least a duration long, each give at most
+  // one slot per step and one more) reads the whole range at once.
+  const step = (service.stepMinutes ?? service.durationMinutes) * MINUTE;
+  const most = settings.length * (Math.ceil(CHUNK / step) + Math.ceil(CHUNK / (service.durationMinutes * MINUTE)) + 2);
+  const firstEnd = q.limit > most ? w.end : Math.min(w.end, w.start + CHUNK);
   await source.cover({ start: anchor, end: firstEnd });
   const found = await slice(w.start, firstEnd);
   if (found.length < q.limit && firstEnd < w.end) {
