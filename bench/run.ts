@@ -9,7 +9,8 @@
 //   4. (issue 13) The understanding layer (bench/nlu.ts): intent and language accuracy on the dev sets, emergency
 //      recall and specificity, the model's start-up time and the latency of one parse beside a trivial baseline.
 //   5. (issue 14, bench/slots.ts) Slot search for 20 practitioners over 30 days on PostgreSQL (p50, p99) beside
-//      bare selects of the same rows, and booking throughput under contention (no double booking).
+//      bare selects of the same rows, nearestSlots as the chat flow calls it, and booking throughput under
+//      contention (no double booking).
 // Servers under test run in child processes (bench/target.ts); this process is the load generator. Prints
 // the machine and a Markdown table (also written to bench/results.md).
 //

@@ -55,20 +55,65 @@ function offsetFromIntl(zone: string, instant: number): number {
   return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - instant;
 }
 
-// Offsets change only at quarter-hour instants (zones' offsets and change times are whole quarter hours), so
-// one look-up per zone and quarter hour serves every instant in it: a bounded cache of the tz database.
+// A bounded cache of the tz database, per zone (numeric keys: no string is built per look-up).
+//   quarters: offsets change only at quarter-hour instants (zones' offsets and change times are whole quarter
+//     hours), so one Intl look-up per quarter hour serves every instant in it.
+//   days: for a local date (as a day number), the zone's one offset when it is the same a day before and
+//     two days after the date's midnight (no change near: every wall time of the date maps by it), else NaN.
+interface ZoneCache {
+  quarters: Map<number, number>;
+  days: Map<number, number>;
+}
 const QUARTER = 15 * MINUTE;
-const offsetCache = new Map<string, number>();
+const zoneCaches = new Map<string, ZoneCache>();
+function zoneCache(zone: string): ZoneCache {
+  let z = zoneCaches.get(zone);
+  if (!z) {
+    z = { quarters: new Map(), days: new Map() };
+    zoneCaches.set(zone, z);
+  }
+  return z;
+}
 
 /** The zone's offset from UTC at `instant`, in milliseconds (Paris in summer: +7,200,000). */
 export function zoneOffset(zone: string, instant: number): number {
-  const bucket = Math.floor(instant / QUARTER) * QUARTER;
-  const key = `${zone}|${bucket}`;
-  let v = offsetCache.get(key);
+  const bucket = Math.floor(instant / QUARTER);
+  const quarters = zoneCache(zone).quarters;
+  let v = quarters.get(bucket);
   if (v === undefined) {
-    v = offsetFromIntl(zone, bucket);
-    if (offsetCache.size >= 50_000) offsetCache.clear();
-    offsetCache.set(key, v);
+    v = offsetFromIntl(zone, bucket * QUARTER);
+    if (quarters.size >= 50_000) quarters.clear();
+    quarters.set(bucket, v);
+  }
+  return v;
+}
+
+/** A local date as a day number: days since 1970-01-01 (negative before). */
+export function dayNumber(date: LocalDate): number {
+  return Math.round(Date.UTC(date.year, date.month - 1, date.day) / DAY);
+}
+
+/** The local date of a day number. */
+export function dateOfDay(day: number): LocalDate {
+  const t = new Date(day * DAY);
+  return { year: t.getUTCFullYear(), month: t.getUTCMonth() + 1, day: t.getUTCDate() };
+}
+
+/** ISO weekday of a day number: 1 = Monday … 7 = Sunday (day 0, 1970-01-01, was a Thursday). */
+export function weekdayOfDay(day: number): number {
+  return ((((day + 3) % 7) + 7) % 7) + 1;
+}
+
+/** The zone's offset throughout a local date's wall times when no change is near it, else NaN (cached). */
+function steadyOffset(zone: string, day: number): number {
+  const days = zoneCache(zone).days;
+  let v = days.get(day);
+  if (v === undefined) {
+    const midnight = day * DAY;
+    const before = zoneOffset(zone, midnight - DAY);
+    v = before === zoneOffset(zone, midnight + 2 * DAY) ? before : Number.NaN;
+    if (days.size >= 20_000) days.clear();
+    days.set(day, v);
   }
   return v;
 }
@@ -79,28 +124,26 @@ export function zoneOffset(zone: string, instant: number): number {
  * spring-forward gap) is moved forward by the gap, as clocks are (02:30 in Paris on 2027-03-28 → 03:30).
  */
 export function localToInstant(zone: string, date: LocalDate, minuteOfDay: number): number {
-  const wall = Date.UTC(date.year, date.month - 1, date.day) + minuteOfDay * MINUTE;
-  const [before, after] = dayOffsets(zone, date);
+  return instantOfDay(zone, dayNumber(date), minuteOfDay);
+}
+
+/** localToInstant with the date as a day number. */
+export function instantOfDay(zone: string, day: number, minuteOfDay: number): number {
+  const wall = day * DAY + minuteOfDay * MINUTE;
   // No change of offset within a day either side: the common case, no further look-up.
-  if (before === after && minuteOfDay >= 0 && minuteOfDay <= 1440) return wall - before;
+  const steady = steadyOffset(zone, day);
+  if (!Number.isNaN(steady) && minuteOfDay >= 0 && minuteOfDay <= 1440) return wall - steady;
+  const midnight = day * DAY;
+  const before = zoneOffset(zone, midnight - DAY);
+  const after = zoneOffset(zone, midnight + 2 * DAY);
   const candidates = [...new Set([wall - before, wall - after])].filter((t) => wallAsUtc(zone, t) === wall).sort((a, b) => a - b);
   if (candidates.length > 0) return candidates[0]!;
   return wall - before;
 }
 
-// The zone's offsets a day before and a day after a date's midnight: equal unless a change is near. A cache
-// of a pure function of the tz database (bounded), since slot searches ask the same days again and again.
-const dayOffsetCache = new Map<string, readonly [number, number]>();
-function dayOffsets(zone: string, date: LocalDate): readonly [number, number] {
-  const key = `${zone}|${date.year}-${date.month}-${date.day}`;
-  let v = dayOffsetCache.get(key);
-  if (!v) {
-    const midnight = Date.UTC(date.year, date.month - 1, date.day);
-    v = [zoneOffset(zone, midnight - DAY), zoneOffset(zone, midnight + 2 * DAY)];
-    if (dayOffsetCache.size >= 20_000) dayOffsetCache.clear();
-    dayOffsetCache.set(key, v);
-  }
-  return v;
+/** The local day number in `zone` at `instant`. */
+export function localDayOf(zone: string, instant: number): number {
+  return Math.floor(wallAsUtc(zone, instant) / DAY);
 }
 
 /** The local date in `zone` at `instant`. */
@@ -143,11 +186,22 @@ export function minuteOfDay(time: string): number {
   return Number(m[1]) * 60 + Number(m[2]);
 }
 
-/** Sorts and merges overlapping or touching intervals; drops empty ones. */
+/** Sorts and merges overlapping or touching intervals; drops empty ones. The result's intervals are new objects. */
 export function normalize(list: readonly Interval[]): Interval[] {
-  const sorted = list.filter((i) => i.end > i.start).sort((a, b) => a.start - b.start || a.end - b.end);
+  // Lists are usually sorted already (rows read in order, the output of the functions below): no sort then.
+  let sorted = true;
+  for (let k = 1; k < list.length; k++) {
+    const p = list[k - 1]!;
+    const i = list[k]!;
+    if (i.start < p.start || (i.start === p.start && i.end < p.end)) {
+      sorted = false;
+      break;
+    }
+  }
+  const ordered = sorted ? list : list.filter((i) => i.end > i.start).sort((a, b) => a.start - b.start || a.end - b.end);
   const out: Interval[] = [];
-  for (const i of sorted) {
+  for (const i of ordered) {
+    if (!(i.end > i.start)) continue;
     const last = out[out.length - 1];
     if (last && i.start <= last.end) last.end = Math.max(last.end, i.end);
     else out.push({ start: i.start, end: i.end });
@@ -155,14 +209,23 @@ export function normalize(list: readonly Interval[]): Interval[] {
   return out;
 }
 
+/** The list itself when it is normalized already (sorted, disjoint, not touching, none empty), else normalize(list). For lists only read. */
+export function normalized(list: readonly Interval[]): readonly Interval[] {
+  for (let k = 0; k < list.length; k++) {
+    const i = list[k]!;
+    if (!(i.end > i.start) || (k > 0 && i.start <= list[k - 1]!.end)) return normalize(list);
+  }
+  return list;
+}
+
 export function union(...lists: readonly (readonly Interval[])[]): Interval[] {
-  return normalize(lists.flat());
+  return normalize(lists.length === 1 ? lists[0]! : lists.flat());
 }
 
 /** The instants in both lists. */
 export function intersect(a: readonly Interval[], b: readonly Interval[]): Interval[] {
-  const x = normalize(a);
-  const y = normalize(b);
+  const x = normalized(a);
+  const y = normalized(b);
   const out: Interval[] = [];
   let i = 0;
   let j = 0;
@@ -176,17 +239,34 @@ export function intersect(a: readonly Interval[], b: readonly Interval[]): Inter
   return out;
 }
 
+/** The index of the first interval of a normalized list that ends after `t` (the list's length if none). */
+export function firstEndingAfter(list: readonly Interval[], t: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.end <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** The instants of `a` not in `b`. */
 export function subtract(a: readonly Interval[], b: readonly Interval[]): Interval[] {
-  const cut = normalize(b);
+  const pieces = normalized(a);
+  if (pieces.length === 0) return [];
+  const cut = normalized(b);
   const out: Interval[] = [];
-  for (const piece of normalize(a)) {
+  // Both lists are sorted and disjoint: a cut that ends before a piece ends before every later piece too.
+  let k = firstEndingAfter(cut, pieces[0]!.start);
+  for (const piece of pieces) {
+    while (k < cut.length && cut[k]!.end <= piece.start) k++;
     let start = piece.start;
-    for (const c of cut) {
-      if (c.end <= start) continue;
-      if (c.start >= piece.end) break;
-      if (c.start > start) out.push({ start, end: c.start });
-      start = Math.max(start, c.end);
+    for (let c = k; c < cut.length; c++) {
+      const x = cut[c]!;
+      if (x.start >= piece.end) break;
+      if (x.start > start) out.push({ start, end: x.start });
+      start = Math.max(start, x.end);
       if (start >= piece.end) break;
     }
     if (start < piece.end) out.push({ start, end: piece.end });
@@ -198,6 +278,19 @@ export function overlaps(a: Interval, b: Interval): boolean {
   return a.start < b.end && b.start < a.end;
 }
 
+/** Weekly rules by ISO weekday (index 1…7), times in minutes and validity as day numbers. */
+function compile(rules: readonly WeeklyRule[]): { start: number; end: number; from: number; to: number }[][] {
+  const byWeekday: { start: number; end: number; from: number; to: number }[][] = [[], [], [], [], [], [], [], []];
+  for (const r of rules) {
+    byWeekday[r.weekday]?.push({
+      start: minuteOfDay(r.start), end: minuteOfDay(r.end),
+      from: r.validFrom ? dayNumber(parseLocalDate(r.validFrom)) : -Infinity,
+      to: r.validTo ? dayNumber(parseLocalDate(r.validTo)) : Infinity,
+    });
+  }
+  return byWeekday;
+}
+
 /**
  * Weekly rules as concrete intervals within `range`, each day's wall-clock times turned into instants in
  * `zone`: an 08:00–12:00 session is 07:00–11:00 UTC in Paris in winter and 06:00–10:00 UTC in summer, and on
@@ -205,22 +298,19 @@ export function overlaps(a: Interval, b: Interval): boolean {
  */
 export function expandWeekly(rules: readonly WeeklyRule[], zone: string, range: Interval): Interval[] {
   if (rules.length === 0 || range.end <= range.start) return [];
+  const byWeekday = compile(rules);
   const out: Interval[] = [];
   // A day either side: a local day's hours may fall outside the UTC range's dates.
-  const last = addDays(localDateOf(zone, range.end), 1);
-  for (let d = addDays(localDateOf(zone, range.start), -1); formatLocalDate(d) <= formatLocalDate(last); d = addDays(d, 1)) {
-    const wd = isoWeekday(d);
-    const iso = formatLocalDate(d);
-    for (const r of rules) {
-      if (r.weekday !== wd) continue;
-      if (r.validFrom && iso < r.validFrom) continue;
-      if (r.validTo && iso > r.validTo) continue;
-      const start = localToInstant(zone, d, minuteOfDay(r.start));
-      const end = localToInstant(zone, d, minuteOfDay(r.end));
+  const last = localDayOf(zone, range.end) + 1;
+  for (let d = localDayOf(zone, range.start) - 1; d <= last; d++) {
+    for (const r of byWeekday[weekdayOfDay(d)]!) {
+      if (d < r.from || d > r.to) continue;
+      const start = Math.max(range.start, instantOfDay(zone, d, r.start));
+      const end = Math.min(range.end, instantOfDay(zone, d, r.end));
       if (end > start) out.push({ start, end });
     }
   }
-  return intersect(normalize(out), [range]);
+  return normalize(out);
 }
 
 /** A local date range [from, to] (inclusive days) in `zone` as one interval of instants. */

@@ -2,7 +2,7 @@
 // hours, ∩ the service's windows, minus closures and leave) and the bookable slots inside it once booked
 // appointments and buffers are taken out, within the service's lead time and horizon. The repository
 // (slot-search.ts) loads the rules and appointments and calls these; tests call them on pinned dates.
-import { expandWeekly, intersect, normalize, overlaps, subtract, union, type Interval, type WeeklyRule } from './intervals.js';
+import { expandWeekly, firstEndingAfter, intersect, normalized, overlaps, subtract, union, type Interval, type WeeklyRule } from './intervals.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -46,21 +46,30 @@ export function availability(a: Omit<AvailabilityInput, 'busy' | 'now' | 'servic
   return subtract(windowed, a.closures);
 }
 
+/** The free time in which slots are stepped: availability minus the appointments' busy time. */
+export function freeTime(a: Omit<AvailabilityInput, 'now' | 'service'>): Interval[] {
+  return subtract(availability(a), a.busy);
+}
+
 /**
  * The bookable slots: stepped from the start of each free stretch of availability, each one's time plus the
  * service's buffer clear of every appointment's [start, end + buffer), inside the lead time and horizon.
  */
 export function slots(a: AvailabilityInput): Interval[] {
+  return stepSlots(freeTime(a), a);
+}
+
+/** slots() on free time already computed (freeTime of the same input). */
+export function stepSlots(free: readonly Interval[], a: Pick<AvailabilityInput, 'range' | 'now' | 'service' | 'busy'>): Interval[] {
   const s = a.service;
   const dur = s.durationMinutes * MINUTE;
   const buf = s.bufferMinutes * MINUTE;
   const step = (s.stepMinutes ?? s.durationMinutes) * MINUTE;
   const earliest = a.now + s.leadTimeMinutes * MINUTE;
   const latest = a.now + s.horizonDays * DAY;
-  const busy = normalize(a.busy);
-  const free = subtract(availability(a), busy);
+  const busy = normalized(a.busy);
   const out: Interval[] = [];
-  let b = 0;
+  let b = free.length > 0 ? firstEndingAfter(busy, free[0]!.start) : 0;
   for (const piece of free) {
     for (let t = piece.start; t + dur <= piece.end; t += step) {
       if (t < earliest || t < a.range.start) continue;
