@@ -356,6 +356,13 @@ export const DATA_MAP: readonly TableSpec[] = [
     columns: { id: op, patient_id: ref, ...ops('clinic_id', 'service_id', 'practitioner_id', 'from_date', 'to_date', 'part_of_day', 'state', 'appointment_id', 'created_at', 'updated_at') },
   },
   {
+    table: 'reminders', owner: 'reminders', relation: { kind: 'patient', column: 'patient_id' }, export: 'reminders',
+    erase: { action: 'delete' },
+    columns: { id: op, patient_id: ref, ...ops('appointment_id', 'kind', 'offset_minutes', 'due_at', 'state', 'reason', 'outbox_id', 'via', 'created_at', 'decided_at') },
+  },
+  { table: 'message_templates', owner: 'whatsapp', relation: { kind: 'none', why: 'the clinic\'s message templates and their review by Meta' }, erase: { action: 'keep', why: 'no personal data' }, columns: ops('name', 'language', 'meta_language', 'category', 'status', 'meta_id', 'reason', 'definition_hash', 'created_at', 'updated_at', 'synced_at') },
+  clinicTable('reminder_settings', { ...ops('clinic_id', 'appointment_offsets_minutes', 'quiet_start', 'quiet_end', 'updated_at'), updated_by: { class: 'operational', note: 'a staff user id' } }),
+  {
     table: 'waitlist_offers', owner: 'scheduling', relation: { kind: 'patient', column: 'patient_id' }, export: 'waitlistOffers',
     erase: { action: 'delete' },
     columns: { id: op, entry_id: op, patient_id: ref, ...ops('service_id', 'location_id', 'practitioner_id', 'starts_at', 'ends_at', 'expires_at', 'outcome', 'appointment_id', 'created_at', 'decided_at', 'notified_at', 'gone_notified_at') },

@@ -461,6 +461,9 @@ export interface DB {
   appointment_history: AppointmentHistoryTable;
   waitlist_entries: WaitlistEntriesTable;
   waitlist_offers: WaitlistOffersTable;
+  message_templates: MessageTemplatesTable;
+  reminder_settings: ReminderSettingsTable;
+  reminders: RemindersTable;
 }
 
 export type { Id };
@@ -713,4 +716,48 @@ export interface WaitlistOffersTable {
   notified_at: NullableTimestamp;
   /** 0018: the patient was told someone else took the time. */
   gone_notified_at: NullableTimestamp;
+}
+
+// Templates and reminders (migration 0019, issue 15).
+export interface MessageTemplatesTable {
+  name: string;
+  /** Our language code (en, fr…). */
+  language: string;
+  /** Meta's (pt_PT…). */
+  meta_language: string;
+  category: 'UTILITY' | 'MARKETING' | 'AUTHENTICATION';
+  status: ColumnType<string, string | undefined, string>;
+  meta_id: string | null;
+  reason: string | null;
+  definition_hash: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  synced_at: NullableTimestamp;
+}
+
+export interface ReminderSettingsTable {
+  clinic_id: string;
+  appointment_offsets_minutes: ColumnType<number[], number[] | undefined, number[]>;
+  /** 'HH:MM' local, or null (no quiet hours). */
+  quiet_start: string | null;
+  quiet_end: string | null;
+  updated_by: string | null;
+  updated_at: Generated<Date>;
+}
+
+export type ReminderState = 'scheduled' | 'sent' | 'cancelled' | 'skipped';
+
+export interface RemindersTable {
+  id: Generated<string>;
+  appointment_id: string;
+  patient_id: string;
+  kind: ColumnType<'appointment', 'appointment' | undefined, 'appointment'>;
+  offset_minutes: number;
+  due_at: Timestamp;
+  state: ColumnType<ReminderState, ReminderState | undefined, ReminderState>;
+  reason: string | null;
+  outbox_id: number | null;
+  via: 'template' | 'message' | null;
+  created_at: Generated<Date>;
+  decided_at: NullableTimestamp;
 }

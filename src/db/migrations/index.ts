@@ -20,6 +20,7 @@ import { faq } from './0015-faq.js';
 import { crisisLine } from './0016-crisis-line.js';
 import { appointments } from './0017-appointments.js';
 import { serviceTerms } from './0018-service-terms.js';
+import { templatesReminders } from './0019-templates-reminders.js';
 
 function statements(list: readonly string[]): Migration {
   return {
@@ -48,4 +49,5 @@ export const migrations: Record<string, Migration> = {
   '0016-crisis-line': statements(crisisLine),
   '0017-appointments': statements(appointments),
   '0018-service-terms': statements(serviceTerms),
+  '0019-templates-reminders': statements(templatesReminders),
 };
