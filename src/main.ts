@@ -26,6 +26,7 @@ import { Wakeups, type AppModule, type ModuleContext, type Worker } from './lib/
 import { patientsModule } from './patients/index.js';
 import { clinicName, sandboxModule, type SandboxHandle } from './sandbox/index.js';
 import { schedulingModule } from './scheduling/index.js';
+import { remindersModule } from './reminders/index.js';
 import { staffModule } from './staff/index.js';
 import { GraphClient, whatsappModule } from './whatsapp/index.js';
 import { BEAT_MS, beat, startListening } from './whatsapp/listeners.js';
@@ -85,6 +86,7 @@ export function appModules(o: ModuleOptions): AppModule[] {
     conversationModule({ faq: clinicFaq, ...o.conversation, ...(o.handler ? { handler: o.handler } : {}) }),
     inboxModule(),
     schedulingModule(),
+    remindersModule(),
     ...(o.conversation?.nlu ? [nluModule(o.conversation.nlu)] : []),
     faqModule(),
     ...(o.sandbox ? [sandboxModule(o.sandboxHandle)] : []),

@@ -341,15 +341,25 @@ function parseStored(plain: Buffer): { message: InboundMessage; contact: ReturnT
 }
 
 /**
+ * Due by `now`, to the microsecond: the database stamps a stored message with its microseconds, the clock has
+ * milliseconds, so a message stored in the current millisecond is due too (else a worker woken at once by the
+ * intake would find it "not yet due" and wait for its next poll).
+ */
+function dueBy(now: Date): Date {
+  return new Date(now.getTime() + 1);
+}
+
+/**
  * The messages `claim` would take next, read without locks (outside any transaction), with the language
  * their sender prefers: the candidates `prepare` parses ahead of the claim.
  */
 async function peek(db: Db, now: Date, limit: number): Promise<{ id: number; payload: Uint8Array; language: string | null }[]> {
+  const due = dueBy(now);
   const r = await sql<{ id: number; payload: Uint8Array; language: string | null }>`
     select m.id, m.payload,
            (select pt.language from patients pt where pt.bsuid_index = m.bsuid_index or pt.wa_id_index = m.wa_id_index limit 1) as language
       from inbound_messages m
-     where m.state = 'pending' and m.next_attempt_at <= ${now}
+     where m.state = 'pending' and m.next_attempt_at < ${due}
        and not exists (select 1 from inbound_messages p where p.bsuid_index = m.bsuid_index and p.state = 'pending' and p.id < m.id)
        and not exists (select 1 from inbound_messages p where p.wa_id_index = m.wa_id_index and p.state = 'pending' and p.id < m.id)
      order by m.id
@@ -365,10 +375,11 @@ async function peek(db: Db, now: Date, limit: number): Promise<{ id: number; pay
  * even though SKIP LOCKED skips it. Each test walks a partial index of pending rows (0005, on the blind indexes since 0012).
  */
 async function claim(tx: Tx, now: Date): Promise<Claimed | undefined> {
+  const due = dueBy(now);
   const r = await sql<Claimed>`
     with next as (
       select m.id from inbound_messages m
-       where m.state = 'pending' and m.next_attempt_at <= ${now}
+       where m.state = 'pending' and m.next_attempt_at < ${due}
          and not exists (select 1 from inbound_messages p where p.bsuid_index = m.bsuid_index and p.state = 'pending' and p.id < m.id)
          and not exists (select 1 from inbound_messages p where p.wa_id_index = m.wa_id_index and p.state = 'pending' and p.id < m.id)
          and not exists (

@@ -14,6 +14,9 @@ import { replyButtons, text, type OutboundMessage } from '../whatsapp/outbound.j
 
 export type FlowRegistry = Readonly<Record<string, Flow<unknown>>>;
 
+/** The flow a template's quick-reply payload goes to (`confirm:<appointment id>`, src/whatsapp/templates.ts). */
+const PAYLOAD_TARGETS: Record<string, string> = { confirm: 'booking', reschedule: 'booking', cancel: 'booking' };
+
 /** The flow a menu entry opens. */
 const MENU_TARGETS: Record<string, string> = { 'menu:book': 'booking', 'menu:faq': 'faq', 'menu:symptoms': 'triage', 'menu:language': 'lang', 'menu:staff': 'handoff' };
 
@@ -99,7 +102,8 @@ export async function route(flows: FlowRegistry, session: RouterSession, input: 
   if (id === 'menu:language' || (id === null && words !== null && LANGUAGE_WORDS.has(words))) return begin(flows, 'lang', session, input, ctx);
   if (id !== null) {
     if (id === 'menu:main') return plain([mainMenu(ctx)]);
-    const name = MENU_TARGETS[id] ?? id.split(':')[0]!;
+    const prefix = id.split(':')[0]!;
+    const name = MENU_TARGETS[id] ?? PAYLOAD_TARGETS[prefix] ?? prefix;
     return begin(flows, name, session, input, ctx);
   }
 

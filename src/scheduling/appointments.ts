@@ -10,6 +10,7 @@ import type { KeyRing } from '../compliance/keys.js';
 import type { DbOrTx, Tx } from '../db/database.js';
 import type { AppointmentState, AppointmentsTable, CancelReason, SchedulingActorType } from '../db/schema.js';
 import type { Selectable } from 'kysely';
+import { cancelReminders, scheduleReminders } from '../reminders/repo.js';
 import { HOLDING_STATES, serviceRules, withinAvailability } from './slot-search.js';
 
 const MINUTE = 60_000;
@@ -165,6 +166,8 @@ export async function bookAppointment(tx: Tx, deps: AppointmentDeps, b: BookInpu
     throw e;
   }
   await history(tx, row, 'booked', b.by, b.now);
+  // Its reminders, in the same transaction (the clinic's offsets and quiet hours).
+  await scheduleReminders(tx, row, b.now);
   return { ok: true, appointment: await toAppointment(tx, deps, row) };
 }
 
@@ -195,6 +198,8 @@ export async function markAppointment(tx: Tx, deps: AppointmentDeps, o: { appoin
   if (!TRANSITIONS[o.to].includes(r.state)) return { ok: false, code: 'invalid_transition' };
   const row = await tx.updateTable('appointments').set({ state: o.to, updated_at: o.now }).where('id', '=', r.id).returningAll().executeTakeFirstOrThrow();
   await history(tx, row, o.to, o.by, o.now);
+  // Arrived, no-show, completed: nothing left to remind (a confirmed appointment keeps its reminders).
+  if (o.to !== 'confirmed') await cancelReminders(tx, row.id, `appointment_${o.to}`, o.now);
   return { ok: true, appointment: await toAppointment(tx, deps, row) };
 }
 
@@ -217,6 +222,7 @@ export async function cancelAppointment(tx: Tx, deps: AppointmentDeps, c: Cancel
     .set({ state: 'cancelled', cancel_reason: c.reason, cancelled_by_type: c.by.type, cancelled_by_id: c.by.id, cancel_note: note, updated_at: c.now })
     .where('id', '=', r.id).returningAll().executeTakeFirstOrThrow();
   await history(tx, row, 'cancelled', c.by, c.now, c.reason);
+  await cancelReminders(tx, row.id, 'appointment_cancelled', c.now);
   return { ok: true, appointment: await toAppointment(tx, deps, row) };
 }
 
@@ -254,6 +260,8 @@ export async function rescheduleAppointment(tx: Tx, deps: AppointmentDeps, o: Re
       }
       const old = await tx.updateTable('appointments').set({ rescheduled_to: booked.appointment.id }).where('id', '=', r.id).returningAll().executeTakeFirstOrThrow();
       await history(tx, old, 'rescheduled', o.by, o.now, `rescheduled_to:${booked.appointment.id}`);
+      // The reminders move: the old appointment's go, the new one's were planned by its booking.
+      await cancelReminders(tx, old.id, 'appointment_rescheduled', o.now);
       return { ok: true as const, appointment: booked.appointment, previous: await toAppointment(tx, deps, old) };
     });
   } catch (e) {

@@ -19,6 +19,7 @@ import {
 } from './appointments.js';
 import { confirmationMessage } from '../flows/booking/format.js';
 import { appointmentView } from './appointment-view.js';
+import { remindersOf } from '../reminders/repo.js';
 import { translator } from '../flows/i18n.js';
 import { isLanguage } from '../nlu/types.js';
 import { searchSlots } from './slot-search.js';
@@ -27,6 +28,10 @@ import { offerFreedSlot } from './waitlist.js';
 const DESK: readonly Role[] = ['admin', 'clinician', 'reception'];
 const DAY = 86_400_000;
 const instant = z.iso.datetime({ offset: true });
+
+const reminderSchema = z.object({
+  dueAt: z.string(), state: z.enum(['scheduled', 'sent', 'cancelled', 'skipped']), reason: z.string().optional(), offsetMinutes: z.number(),
+});
 
 export const appointmentSchema = z.object({
   id: z.uuid(),
@@ -269,12 +274,12 @@ export function schedulingRoutes(ctx: ModuleContext): FastifyPluginAsync {
 
     api.get('/appointments/:id', {
       config: { access: DESK },
-      schema: { summary: 'One appointment, with its video link for staff', tags: ['appointments'], params: idParams, response: { 200: appointmentSchema } },
+      schema: { summary: 'One appointment, with its video link for staff and its reminders', tags: ['appointments'], params: idParams, response: { 200: appointmentSchema.extend({ reminders: z.array(reminderSchema) }) } },
     }, async (req) => {
       const a = await getAppointment(db, deps, req.params.id);
       if (!a) throw notFound();
       await db.transaction().execute((tx) => recordAudit(tx, { actor: actorOf(req), action: 'appointment.view', patientId: a.patientId, target: `appointment:${a.id}`, ip: req.ip }));
-      return appointmentJson(a);
+      return { ...appointmentJson(a), reminders: await remindersOf(db, a.id) };
     });
 
     api.post('/appointments/:id/cancel', {

@@ -492,11 +492,12 @@ export class Sender {
   }
 }
 
+/** Due rows (a row queued in the current millisecond too: the database stamps microseconds, the clock milliseconds). */
 async function claimKind(tx: Tx, now: Date, limit: number, readReceipts: boolean): Promise<ClaimedRow[]> {
   const r = await sql<ClaimedRow>`
     with due as (
       select o.id, o.patient_id from outbox o
-       where o.state = 'pending' and ${readReceipts ? sql`o.kind = 'read'` : sql`o.kind <> 'read'`} and o.next_attempt_at <= ${now}
+       where o.state = 'pending' and ${readReceipts ? sql`o.kind = 'read'` : sql`o.kind <> 'read'`} and o.next_attempt_at < ${new Date(now.getTime() + 1)}
          and not exists (
            select 1 from outbox p
             where p.recipient_key = o.recipient_key and p.id < o.id and p.kind <> 'read'

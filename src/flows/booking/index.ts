@@ -576,6 +576,9 @@ async function begin(input: StepInput, ctx: FlowContext): Promise<Result> {
       buttons: [{ id: 'booking:new', title: ctx.t('booking.newButton') }, { id: 'booking:status', title: ctx.t('booking.mineButton') }],
     })]);
   }
+  // A reminder template's quick replies: `confirm:<id>`, `reschedule:<id>`, `cancel:<id>`.
+  const payload = id === null ? null : /^(confirm|reschedule|cancel):([0-9a-f-]{36})$/i.exec(id);
+  if (payload) return (await onTap(ctx, input, `booking:${payload[1] === 'reschedule' ? 'resched' : payload[1]!.toLowerCase()}:${payload[2]}`)) ?? status(ctx);
   if (id !== null && id.startsWith('booking:')) return (await onTap(ctx, input, id)) ?? askService(ctx, input, null);
   const intent = input.nlu?.intent;
   return onIntent(ctx, input, intent && APPOINTMENT_INTENTS.has(intent) ? intent : 'book_appointment');
