@@ -12,6 +12,7 @@ import { AppError } from '../lib/errors.js';
 import type { AppModule, ModuleContext } from '../lib/module.js';
 import { SENDER } from '../whatsapp/index.js';
 import { reminderSettings, replanReminders } from './repo.js';
+import { noShowCandidates, reminderReport } from './report.js';
 import { ReminderWorker } from './worker.js';
 
 export { cancelReminders, remindersOf, reminderSettings, scheduleReminders, type ReminderSettings, type ReminderView } from './repo.js';
@@ -20,6 +21,7 @@ export { reminderTimes, type QuietHours } from './times.js';
 export const REMINDERS = 'reminders';
 
 const READ: readonly Role[] = ['admin', 'clinician', 'reception'];
+const REPORTS: readonly Role[] = ['admin', 'clinician', 'analyst'];
 const ADMIN: readonly Role[] = ['admin'];
 const hhmm = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'must be a local time such as 21:00');
 const settingsSchema = z.object({
@@ -43,6 +45,38 @@ function routes(ctx: ModuleContext): FastifyPluginAsync {
     }, async () => {
       const s = await reminderSettings(db, await clinicId());
       return { appointmentOffsetsMinutes: s.appointmentOffsetsMinutes, quietHours: s.quietHours };
+    });
+    api.get('/reports/reminders', {
+      config: { access: REPORTS },
+      schema: {
+        summary: 'Per ISO week of the appointments: no-show rate with and without a reminder; per reminder offset, the appointments then confirmed, cancelled, rescheduled, not attended',
+        tags: ['reminders'],
+        querystring: z.object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }),
+        response: { 200: z.object({ items: z.array(z.object({
+          week: z.string(),
+          withReminder: z.object({ appointments: z.number(), noShows: z.number(), noShowRate: z.number().nullable() }),
+          withoutReminder: z.object({ appointments: z.number(), noShows: z.number(), noShowRate: z.number().nullable() }),
+          byOffset: z.array(z.object({ offsetMinutes: z.number(), appointments: z.number(), confirmed: z.number(), cancelled: z.number(), rescheduled: z.number(), noShow: z.number() })),
+        })) }) },
+      },
+    }, async (req) => {
+      const from = new Date(req.query.from);
+      const to = new Date(req.query.to);
+      if (!(to > from) || to.getTime() - from.getTime() > 400 * 86_400_000) {
+        throw new AppError('validation_failed', 400, 'The request is not valid', { issues: [{ in: 'querystring', path: '/to', message: 'must be after from, at most 400 days later' }] });
+      }
+      return { items: await reminderReport(db, { from, to }) };
+    });
+    api.get('/appointments/no-show-candidates', {
+      config: { access: READ },
+      schema: {
+        summary: 'Appointments still booked or confirmed after their end, most recent first: mark them arrived, completed or no-show',
+        tags: ['appointments'],
+        response: { 200: z.object({ items: z.array(z.object({ id: z.uuid(), start: z.string(), end: z.string(), practitionerId: z.uuid(), serviceId: z.uuid(), patientId: z.uuid(), state: z.string() })), nextCursor: z.null() }) },
+      },
+    }, async () => {
+      const list = await noShowCandidates(db, ctx.clock.now());
+      return { items: list.map((a) => ({ ...a, start: a.start.toISOString(), end: a.end.toISOString() })), nextCursor: null };
     });
     api.put('/settings/reminders', {
       config: { access: ADMIN },
