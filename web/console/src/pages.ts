@@ -30,6 +30,7 @@ export const PAGES: readonly PageDef[] = [
   { path: '/calendar', titleKey: 'nav.calendar', roles: DESK_ROLES, nav: true, component: lazy(() => import('./pages/calendar')) },
   { path: '/services', titleKey: 'nav.services', roles: ROLES, nav: true, component: lazy(() => import('./pages/services')) },
   { path: '/practitioners', titleKey: 'nav.practitioners', roles: ROLES, nav: true, component: lazy(() => import('./pages/practitioners')) },
+  { path: '/reminders', titleKey: 'nav.reminders', roles: ROLES, nav: true, component: lazy(() => import('./pages/reminders')) },
   { path: '/faq', titleKey: 'nav.faq', roles: ROLES, nav: true, component: lazy(() => import('./pages/faq')) },
   { path: '/users', titleKey: 'nav.users', roles: ['admin'], nav: true, component: lazy(() => import('./pages/users')) },
   { path: '/audit', titleKey: 'nav.audit', roles: ['admin'], nav: true, component: lazy(() => import('./pages/audit')) },
