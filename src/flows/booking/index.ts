@@ -522,7 +522,8 @@ async function onWords(ctx: FlowContext, input: StepInput, s: BookingState): Pro
   const sure = (input.nlu?.confidence ?? 0) >= 0.6;
   switch (s.at) {
     case 'name': {
-      const name = parseName(said);
+      // "tomorrow morning" is letters too, but not a name.
+      const name = (input.nlu?.entities.dates?.length ?? 0) > 0 ? null : parseName(said);
       if (name) return askBirth(ctx, s.pending, name, 0);
       if (elsewhere(input) || s.misses >= 2) return pass();
       return askName(ctx, s.pending, s.misses + 1, true);
