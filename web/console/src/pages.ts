@@ -31,6 +31,7 @@ export const PAGES: readonly PageDef[] = [
   { path: '/services', titleKey: 'nav.services', roles: ROLES, nav: true, component: lazy(() => import('./pages/services')) },
   { path: '/practitioners', titleKey: 'nav.practitioners', roles: ROLES, nav: true, component: lazy(() => import('./pages/practitioners')) },
   { path: '/faq', titleKey: 'nav.faq', roles: ROLES, nav: true, component: lazy(() => import('./pages/faq')) },
+  { path: '/templates', titleKey: 'nav.templates', roles: PATIENT_ROLES, nav: true, component: lazy(() => import('./pages/templates')) },
   { path: '/users', titleKey: 'nav.users', roles: ['admin'], nav: true, component: lazy(() => import('./pages/users')) },
   { path: '/audit', titleKey: 'nav.audit', roles: ['admin'], nav: true, component: lazy(() => import('./pages/audit')) },
   { path: '/account', titleKey: 'nav.account', roles: ROLES, nav: false, component: lazy(() => import('./pages/account')) },
