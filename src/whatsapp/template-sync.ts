@@ -94,7 +94,7 @@ const reasonOf = (s: string | null | undefined): string | null => {
   return !v || v.toUpperCase() === 'NONE' ? null : v.slice(0, 300);
 };
 /** Alert codes are words without spaces (they are shown and filtered as codes). */
-const code = (s: string) => s.replace(/[^A-Za-z0-9_.>-]+/g, '_').slice(0, 120);
+const code = (s: string) => s.replace(/[^A-Za-z0-9_.:>-]+/g, '_').slice(0, 120);
 
 /** The languages the clinic speaks (its first clinic's), all six when none is configured. */
 export async function clinicLanguages(db: DbOrTx): Promise<Language[]> {
@@ -264,23 +264,26 @@ export class TemplateSync {
     for (const row of rows.values()) {
       const r = remote.find((t) => t.name === row.name && sameLanguage(t.language, row.meta_language));
       if (r) {
-        const { changed, alerts } = await db.transaction().execute((tx) => this.apply(tx, row, this.changeOf(r), { synced: true }));
+        const { changed, alerts } = await db.transaction().execute((tx) => this.apply(tx, row, this.changeOf(r), { synced: false }));
         if (changed) report.changed++;
         report.alerts += alerts;
       } else if (row.status !== 'NOT_CREATED' || row.meta_id !== null) {
         // Gone from the WABA (deleted there, or a test stand-in restarted): created again by ensure.
-        await db.updateTable('message_templates').set({ status: 'NOT_CREATED', meta_id: null, reason: 'not found on the WhatsApp Business Account', updated_at: this.d.clock.now(), synced_at: this.d.clock.now() })
+        await db.updateTable('message_templates').set({ status: 'NOT_CREATED', meta_id: null, reason: 'not found on the WhatsApp Business Account', updated_at: this.d.clock.now() })
           .where('name', '=', row.name).where('language', '=', row.language).execute();
         report.changed++;
-      } else {
-        await db.updateTable('message_templates').set({ synced_at: this.d.clock.now() }).where('name', '=', row.name).where('language', '=', row.language).execute();
       }
     }
+    // Every row was compared with the WABA's list just now.
+    if (rows.size > 0) await db.updateTable('message_templates').set({ synced_at: this.d.clock.now() }).execute();
     return report;
   }
 
   /** Applies the template webhooks the intake stored, oldest first; returns how many were handled. */
   async processWebhooks(limit = WEBHOOK_BATCH): Promise<number> {
+    // Most ticks find nothing: look before opening a transaction.
+    const any = await this.d.db.selectFrom('webhook_other_events').select('id').where('processed_at', 'is', null).where('field', 'in', TEMPLATE_WEBHOOK_FIELDS).limit(1).executeTakeFirst();
+    if (!any) return 0;
     return this.d.db.transaction().execute(async (tx) => {
       const events = await tx.selectFrom('webhook_other_events').select(['id', 'field', 'payload'])
         .where('processed_at', 'is', null).where('field', 'in', TEMPLATE_WEBHOOK_FIELDS)

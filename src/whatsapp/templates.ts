@@ -71,9 +71,9 @@ export const TEMPLATES = {
     body: {
       en: 'Reminder from {{1}}: you have an appointment for {{2}} on {{3}} with {{4}} ({{5}}). Please confirm it, or reschedule or cancel it with the buttons below.',
       fr: 'Rappel de {{1}} : vous avez rendez-vous pour {{2}} le {{3}} avec {{4}} ({{5}}). Merci de le confirmer, ou de le déplacer ou l\'annuler avec les boutons ci-dessous.',
-      it: 'Promemoria da {{1}}: ha un appuntamento per {{2}} {{3}} con {{4}} ({{5}}). La preghiamo di confermarlo, oppure di spostarlo o annullarlo con i pulsanti qui sotto.',
+      it: 'Promemoria da {{1}}: ha un appuntamento per {{2}}, {{3}}, con {{4}} ({{5}}). La preghiamo di confermarlo, oppure di spostarlo o annullarlo con i pulsanti qui sotto.',
       es: 'Recordatorio de {{1}}: tiene una cita de {{2}} el {{3}} con {{4}} ({{5}}). Por favor, confírmela, o cámbiela o anúlela con los botones de abajo.',
-      pt: 'Lembrete de {{1}}: tem uma consulta de {{2}} {{3}} com {{4}} ({{5}}). Por favor, confirme-a, ou altere-a ou desmarque-a com os botões abaixo.',
+      pt: 'Lembrete de {{1}}: tem uma consulta de {{2}}, {{3}}, com {{4}} ({{5}}). Por favor, confirme-a, ou altere-a ou desmarque-a com os botões abaixo.',
       de: 'Erinnerung von {{1}}: Sie haben einen Termin für {{2}} am {{3}} bei {{4}} ({{5}}). Bitte bestätigen Sie ihn oder verschieben bzw. sagen Sie ihn mit den Schaltflächen unten ab.',
     },
     buttons: [
