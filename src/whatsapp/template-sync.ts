@@ -399,10 +399,12 @@ export class TemplateSync {
 
 /**
  * The worker's tick: template webhooks at every tick (cheap: they are few), ensure + sync at start, then every
- * 5 minutes, or every 15 s while a template is pending or not created. A failed round is tried again in 15 s.
+ * 5 minutes, or every 15 s while a template is pending or not created. A failed round is tried again after
+ * 1 s, 2 s, 4 s… (at most 15 s).
  */
 export function templateSyncTick(sync: TemplateSync, clock: Clock, log: Logger): () => Promise<number> {
   let nextAt = 0;
+  let failures = 0;
   return async () => {
     const handled = await sync.processWebhooks();
     const now = clock.now().getTime();
@@ -411,10 +413,13 @@ export function templateSyncTick(sync: TemplateSync, clock: Clock, log: Logger):
     if (now >= nextAt) {
       try {
         await sync.ensure();
+        failures = 0;
         nextAt = now + ((await sync.unsettled()) ? SYNC_FAST_MS : SYNC_SLOW_MS);
       } catch (e) {
-        nextAt = now + SYNC_FAST_MS;
-        log.warn({ err: errorSummary(e) }, 'template sync failed; trying again shortly');
+        // 1 s, 2 s, 4 s… up to 15 s: the first round may run before the server listens (sandbox mode).
+        nextAt = now + Math.min(1000 * 2 ** failures, SYNC_FAST_MS);
+        failures++;
+        log.warn({ err: errorSummary(e), failures }, 'template sync failed; trying again shortly');
       }
     }
     return handled >= WEBHOOK_BATCH ? handled : 0;

@@ -9,6 +9,7 @@ import type { AppModule } from '../../src/lib/module.js';
 import { TEMPLATES } from '../../src/whatsapp/templates.js';
 import { APP_SECRET, startTestApp, TOKEN, waitFor } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { startSandboxApp } from '../support/sandbox.js';
 import { postWebhook, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
 import { ADMIN_TOKEN, TEST_ENCRYPTION_KEY } from '../support/staff-api.js';
 
@@ -92,4 +93,27 @@ describe('message templates', () => {
     expect(processed.processed_at).not.toBeNull();
     fake.expectNoInvalidRequests();
   });
+});
+
+describe('message templates in sandbox mode', () => {
+  it('are created on the simulated Cloud API and approved by its status webhooks; the one-time code is adopted', async () => {
+    const sandbox = await startSandboxApp();
+    try {
+      const rows = () => sandbox.database.db.selectFrom('message_templates').select(['name', 'language', 'status', 'meta_id']).execute();
+      const all = await waitFor(async () => {
+        const r = await rows();
+        return r.length === ALL && r.every((x) => x.status === 'APPROVED') ? r : null;
+      }, 30_000);
+      expect(all?.length).toBe(ALL);
+      // The sandbox's own review sent message_template_status_update webhooks, applied from webhook_other_events.
+      const events = await sandbox.database.db.selectFrom('webhook_other_events').select(['processed_at']).where('field', '=', 'message_template_status_update').execute();
+      expect(events.length).toBeGreaterThan(0);
+      const graph = `${sandbox.config.whatsapp.apiUrl}/${sandbox.config.whatsapp.apiVersion}/${sandbox.config.whatsapp.businessAccountId}/message_templates?limit=1000`;
+      const listed = (await (await fetch(graph, { headers: { authorization: `Bearer ${sandbox.config.whatsapp.accessToken}` } })).json()) as { data: { name: string }[] };
+      // Six one-time code templates: the sandbox's own, not created a second time.
+      expect(listed.data.filter((t) => t.name === 'patientline_one_time_code')).toHaveLength(6);
+    } finally {
+      await sandbox.stop();
+    }
+  }, 60_000);
 });
