@@ -159,6 +159,10 @@ describe('TemplateSync.ensure and sync', () => {
     expect(posts()).toBe(n);
     await sync.ensure({ retryRefused: true });
     expect(posts()).toBe(n + 1);
+    // Refused and pending a fix: not a reason to poll the WABA every 15 s once the other one is approved.
+    fake.approveTemplates();
+    await sync.sync();
+    expect(await sync.unsettled()).toBe(false);
     fake.invalid.splice(0);
   });
 

@@ -301,9 +301,17 @@ export class TemplateSync {
     });
   }
 
-  /** Whether a template is pending review or not created yet (the worker then syncs every 15 s). */
+  /**
+   * Whether a template is pending review or still to be created (the worker then syncs every 15 s). One Meta
+   * refused is not: it waits for a fix, and polling for it would only spend the WABA's hourly API quota.
+   */
   async unsettled(): Promise<boolean> {
-    const row = await this.d.db.selectFrom('message_templates').select('name').where('status', 'in', ['NOT_CREATED', 'PENDING', 'IN_APPEAL']).limit(1).executeTakeFirst();
+    const row = await this.d.db.selectFrom('message_templates').select('name')
+      .where((eb) => eb.or([
+        eb('status', 'in', ['PENDING', 'IN_APPEAL']),
+        eb.and([eb('status', '=', 'NOT_CREATED'), eb.or([eb('reason', 'is', null), eb('reason', 'not like', 'creation refused:%')])]),
+      ]))
+      .limit(1).executeTakeFirst();
     return row !== undefined;
   }
 
