@@ -377,7 +377,11 @@ export class TemplateSync {
     }
   }
 
-  /** Writes a change to a row and alerts staff of a transition that stops sends or of a new category. */
+  /**
+   * Writes a change to a row and alerts staff of a transition that stops sends or of a new category. The write
+   * holds only if the row still has the status and category this instance read: when two instances see the
+   * same change, one of them writes it and alerts.
+   */
   private async apply(tx: DbOrTx, row: Row, c: Change, o: { synced: boolean }): Promise<{ changed: boolean; alerts: number }> {
     const now = this.d.clock.now();
     const status = c.status ?? statusOf(row.status) ?? 'NOT_CREATED';
@@ -385,6 +389,15 @@ export class TemplateSync {
     const reason = c.reason === undefined ? row.reason : c.reason;
     const metaId = c.metaId ?? row.meta_id;
     const changed = status !== row.status || category !== row.category || reason !== row.reason || metaId !== row.meta_id;
+    if (!changed) {
+      if (o.synced) await tx.updateTable('message_templates').set({ synced_at: now }).where('name', '=', row.name).where('language', '=', row.language).execute();
+      return { changed: false, alerts: 0 };
+    }
+    const r = await tx.updateTable('message_templates')
+      .set({ status, category, reason, meta_id: metaId, updated_at: now, ...(o.synced ? { synced_at: now } : {}) })
+      .where('name', '=', row.name).where('language', '=', row.language).where('status', '=', row.status).where('category', '=', row.category)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) return { changed: false, alerts: 0 };
     let alerts = 0;
     if (status !== row.status && ALERTING.has(status)) {
       await raiseAlert(tx, { kind: 'other', patientId: null, now, codes: [code(`template_${status.toLowerCase()}:${row.name}:${row.language}`), ...(reason ? [code(`reason:${reason}`)] : [])] });
@@ -394,14 +407,9 @@ export class TemplateSync {
       await raiseAlert(tx, { kind: 'other', patientId: null, now, codes: [code(`template_category:${row.name}:${row.language}:${row.category}>${category}`)] });
       alerts++;
     }
-    if (changed || o.synced) {
-      await tx.updateTable('message_templates')
-        .set({ status, category, reason, meta_id: metaId, ...(changed ? { updated_at: now } : {}), ...(o.synced ? { synced_at: now } : {}) })
-        .where('name', '=', row.name).where('language', '=', row.language).execute();
-    }
-    if (changed) this.d.log.info({ template: row.name, language: row.language, status, category }, 'template status changed');
+    this.d.log.info({ template: row.name, language: row.language, status, category }, 'template status changed');
     Object.assign(row, { status, category, reason, meta_id: metaId });
-    return { changed, alerts };
+    return { changed: true, alerts };
   }
 }
 
