@@ -151,8 +151,9 @@ describe('sandbox mode end to end', () => {
 
     const approved = await waitFor(async () => {
       const r = await fetch(`${graph}/${app.config.whatsapp.businessAccountId}/message_templates?name=appointment_reminder`, { headers: auth });
-      const list = (await r.json()) as { data: { status: string }[] };
-      return list.data[0]?.status === 'APPROVED';
+      const list = (await r.json()) as { data: { name: string; language: string; status: string }[] };
+      // The name filter matches parts of names (as Meta's does): our own pl_appointment_reminder_v1 is listed too.
+      return list.data.find((t) => t.name === 'appointment_reminder' && t.language === 'fr')?.status === 'APPROVED';
     }, 15_000);
     expect(approved).toBe(true);
     const notified = await waitFor(() => app.database.db.selectFrom('webhook_other_events').select('field').where('field', '=', 'message_template_status_update').executeTakeFirst(), 5000);

@@ -61,6 +61,9 @@ export function validateTemplateCreate(input: unknown): { ok: true; template: Te
   if (bodies.length !== 1) return invalid('Param components must contain exactly one component of type BODY');
   for (const [i, c] of t.components.entries()) {
     const at = `Param components[${i}]`;
+    // An authentication template's body and footer are Meta's preset texts: the request sets only
+    // add_security_recommendation and code_expiration_minutes.
+    if (t.category === 'AUTHENTICATION' && (c.type === 'BODY' || c.type === 'FOOTER') && c.text === undefined) continue;
     if (c.type === 'BODY' || (c.type === 'HEADER' && (c.format ?? 'TEXT') === 'TEXT') || c.type === 'FOOTER') {
       const max = c.type === 'BODY' ? 1024 : 60;
       if (c.text === undefined || c.text.trim() === '') return invalid(`${at}['text'] is required for ${c.type}`);

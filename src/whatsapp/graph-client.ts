@@ -83,6 +83,54 @@ export class GraphClient {
     return { kind: 'error', error };
   }
 
+  /**
+   * POST /{waba-id}/message_templates: submits a template for review. Meta answers {id, status, category};
+   * a refusal carries the Graph error and its error_subcode (2388024: the name exists in this language).
+   * A failed connection or timeout throws: the next sync finds out whether the template was created.
+   */
+  async createTemplate(body: unknown): Promise<TemplateCreated | { ok: false; error: GraphError; subcode: number | null }> {
+    const res = await this.f(this.url(`${encodeURIComponent(this.opts.businessAccountId)}/message_templates`), {
+      method: 'POST',
+      headers: this.headers(),
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(this.opts.timeoutMs),
+    });
+    const json: unknown = await res.json().catch(() => null);
+    if (!res.ok) return { ok: false, error: parseGraphError(res.status, json), subcode: subcodeOf(json) };
+    const created = templateCreatedSchema.safeParse(json);
+    if (!created.success) throw new GraphRequestError(parseGraphError(502, { error: { message: 'template creation answer not understood' } }));
+    return { ok: true, id: created.data.id, status: created.data.status ?? 'PENDING', category: created.data.category ?? null };
+  }
+
+  /**
+   * GET /{waba-id}/message_templates, every page: `fields` and filters in `query`. Pages are followed by the
+   * `after` cursor on our own URL (never by fetching paging.next, an absolute URL, with our token).
+   */
+  async listTemplates(query: Readonly<Record<string, string>>, maxPages = 100): Promise<RemoteTemplate[]> {
+    const out: RemoteTemplate[] = [];
+    let after: string | null = null;
+    for (let pageNo = 0; pageNo < maxPages; pageNo++) {
+      const params = new URLSearchParams({ ...query, ...(after ? { after } : {}) });
+      const res = await this.f(this.url(`${encodeURIComponent(this.opts.businessAccountId)}/message_templates?${params.toString()}`), {
+        headers: this.headers(false),
+        signal: AbortSignal.timeout(this.opts.timeoutMs),
+      });
+      const json: unknown = await res.json().catch(() => null);
+      if (!res.ok) throw new GraphRequestError(parseGraphError(res.status, json));
+      const page = templatePageSchema.safeParse(json);
+      if (!page.success) throw new GraphRequestError(parseGraphError(502, { error: { message: 'template list not understood' } }));
+      for (const t of page.data.data) {
+        const r = remoteTemplateSchema.safeParse(t);
+        if (r.success) out.push({ id: r.data.id, name: r.data.name, language: r.data.language, status: r.data.status.toUpperCase(), category: r.data.category?.toUpperCase() ?? null, rejectedReason: r.data.rejected_reason ?? null });
+      }
+      const next = page.data.paging?.next;
+      const cursor = page.data.paging?.cursors?.after ?? (next ? afterOf(next) : null);
+      if (!next || !cursor || cursor === after || page.data.data.length === 0) return out;
+      after = cursor;
+    }
+    return out;
+  }
+
   /** GET /{media-id}: a short-lived download URL (5 min) and the file's facts. */
   async mediaInfo(mediaId: string): Promise<MediaInfo> {
     const res = await this.f(this.url(`${encodeURIComponent(mediaId)}?phone_number_id=${encodeURIComponent(this.opts.phoneNumberId)}`), {
@@ -140,6 +188,40 @@ export interface MediaDownload {
   mimeType: string | null;
   declaredBytes: number | null;
   chunks: AsyncGenerator<Uint8Array>;
+}
+
+export type TemplateCreated = { ok: true; id: string; status: string; category: string | null };
+/** One template as GET /{waba-id}/message_templates lists it (status and category upper case). */
+export interface RemoteTemplate {
+  id: string;
+  name: string;
+  /** Meta's code (pt_PT). */
+  language: string;
+  status: string;
+  category: string | null;
+  rejectedReason: string | null;
+}
+
+const templateCreatedSchema = z.object({ id: z.coerce.string(), status: z.string().optional(), category: z.string().optional() });
+const remoteTemplateSchema = z.object({
+  id: z.coerce.string(), name: z.string(), language: z.string(), status: z.string(), category: z.string().optional(), rejected_reason: z.string().nullable().optional(),
+});
+const templatePageSchema = z.object({
+  data: z.array(z.unknown()),
+  paging: z.object({ next: z.string().optional(), cursors: z.object({ after: z.string().optional() }).optional() }).optional(),
+});
+
+function subcodeOf(json: unknown): number | null {
+  const r = z.object({ error: z.object({ error_subcode: z.coerce.number() }) }).safeParse(json);
+  return r.success ? r.data.error.error_subcode : null;
+}
+
+function afterOf(next: string): string | null {
+  try {
+    return new URL(next, 'http://x').searchParams.get('after');
+  } catch {
+    return null;
+  }
 }
 
 export class GraphRequestError extends Error {

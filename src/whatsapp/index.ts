@@ -1,11 +1,14 @@
 // The WhatsApp domain's public surface: the Cloud API webhook (intake), the sender and its outbox,
 // statuses, media. Its module registers the webhook route and, with WORKERS=1, the sender, the status
-// applier, the media downloader and the in-doubt reconciliation.
+// applier, the media downloader, the in-doubt reconciliation and the template sync; its API lists the
+// message templates and syncs them on demand (/api/templates).
 import { loopWorker } from '../jobs/index.js';
 import type { AppModule, ModuleContext, Worker } from '../lib/module.js';
 import { MediaDownloader } from './media.js';
 import { Sender } from './sender.js';
 import { applyStatuses } from './statuses.js';
+import { templateRoutes } from './template-routes.js';
+import { CreationBudget, TemplateSync, templateSyncTick } from './template-sync.js';
 import { webhookRoutes } from './webhook-routes.js';
 
 export { GraphClient } from './graph-client.js';
@@ -20,10 +23,21 @@ export const INBOUND = 'inbound';
 /** The inbox's standby linker (src/conversation/inbox), woken when a webhook stored standby items. */
 export const STANDBY = 'standby';
 export { type StandbyRow } from './standby.js';
+/** The template sync worker (template-sync.ts), woken when a webhook stored other events. */
+export const TEMPLATES_SYNC = 'templates';
+export { clinicLanguages, definitionHash, listTemplateRows, templateStatus, TemplateSync, TEMPLATE_WEBHOOK_FIELDS, type TemplateItem } from './template-sync.js';
+export { creationRequest, META_LANGUAGE, parameterText, templateMessage, TEMPLATES, TEMPLATE_CATEGORIES, TEMPLATE_STATUSES, type TemplateCategory, type TemplateDefinition, type TemplateKey, type TemplateStatus } from './templates.js';
 
 export function whatsappModule(): AppModule {
+  // Meta's 100 creations an hour per WABA, shared by the worker and POST /api/templates/sync.
+  const budget = new CreationBudget();
+  const templateSync = (ctx: ModuleContext, db: ModuleContext['database']['db']) =>
+    new TemplateSync({ db, graph: ctx.graph, cipher: ctx.cipher, clock: ctx.clock, log: ctx.log.child({ worker: TEMPLATES_SYNC }), budget });
   return {
     name: 'whatsapp',
+    api(ctx: ModuleContext) {
+      return templateRoutes(ctx, templateSync(ctx, ctx.database.db));
+    },
     routes(ctx: ModuleContext) {
       let statusWake: NodeJS.Timeout | null = null;
       const plugin = webhookRoutes({
@@ -35,6 +49,7 @@ export function whatsappModule(): AppModule {
         onStored: (w) => {
           if (w.messages) ctx.wake.wake(INBOUND);
           if (w.standby) ctx.wake.wake(STANDBY);
+          if (w.otherEvents) ctx.wake.wake(TEMPLATES_SYNC);
           // Statuses are not urgent: let a burst of them gather and apply them in one batch.
           if (w.statuses && !statusWake) statusWake = setTimeout(() => { statusWake = null; ctx.wake.wake(STATUSES); }, 100);
         },
@@ -61,6 +76,7 @@ export function whatsappModule(): AppModule {
           return r.more ? r.claimed : 0;
         } }),
         loopWorker({ name: MEDIA, pollMs: 2000, log, wake, before, tick: () => media.tick() }),
+        loopWorker({ name: TEMPLATES_SYNC, pollMs: 2000, log, wake, before, tick: templateSyncTick(templateSync(ctx, db), clock, log.child({ worker: TEMPLATES_SYNC })) }),
         loopWorker({ name: 'reconcile', pollMs: 1000, log, wake, tick: async () => { const n = await sender.reconcile(); if (n) wake.wake(SENDER); return 0; } }),
       ];
     },

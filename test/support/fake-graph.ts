@@ -7,6 +7,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { validateTemplateCreate } from '../../src/sandbox/templates.js';
 import { validateSend } from '../../src/sandbox/validate.js';
 
 export type Fault = 'ok' | '429' | '500' | '131056' | '190' | 'timeout' | 'lost' | 'unanswered' | '131047';
@@ -37,7 +38,28 @@ export interface FakeGraph {
   setWebhook(url: string | null): void;
   /** Media a patient "sent": the app downloads it through GET /{media-id} with the bearer token. */
   addMedia(id: string, bytes: Buffer, mime: string): void;
+  /**
+   * Message templates on the WABA, as POST /{waba-id}/message_templates created them (PENDING, like Meta and
+   * shared/acceptance/fakegraph.mjs) or `addTemplate` put them; GET /{waba-id}/message_templates lists them
+   * in pages. The review is the test's: approve, reject, pause or recategorise with `setTemplate`.
+   */
+  templates: FakeTemplate[];
+  addTemplate(t: Pick<FakeTemplate, 'name' | 'language' | 'category'> & Partial<FakeTemplate>): FakeTemplate;
+  /** Changes the templates named (all languages unless given); returns how many. */
+  setTemplate(name: string | ((t: FakeTemplate) => boolean), patch: Partial<Pick<FakeTemplate, 'status' | 'category' | 'rejectedReason'>>, language?: string): number;
+  /** Approves every PENDING template (Meta's review is over). */
+  approveTemplates(): number;
   close(): Promise<void>;
+}
+
+export interface FakeTemplate {
+  id: string;
+  name: string;
+  language: string;
+  category: string;
+  status: string;
+  rejectedReason: string | null;
+  components: unknown[];
 }
 
 export interface FakeGraphOptions {
@@ -47,6 +69,10 @@ export interface FakeGraphOptions {
   statuses?: boolean;
   /** The phone number id the app sends from (default PN1, the id the status webhooks carry). */
   phoneNumberId?: string;
+  /** The WhatsApp Business Account id templates are created on (default WABA1, as test/support/app.ts). */
+  businessAccountId?: string;
+  /** Templates listed per page at most (Meta's default is 25; the app asks for more with `limit`). */
+  templatePageSize?: number;
 }
 
 function describeInvalid(list: Received[]): string {
@@ -63,6 +89,14 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
   let closed = false;
   const hanging = new Set<http.ServerResponse>();
   const media = new Map<string, { bytes: Buffer; mime: string }>();
+  const wabaId = opts.businessAccountId ?? 'WABA1';
+  const templates: FakeTemplate[] = [];
+  let templateSeq = 0;
+  const addTemplate = (t: Pick<FakeTemplate, 'name' | 'language' | 'category'> & Partial<FakeTemplate>): FakeTemplate => {
+    const rec: FakeTemplate = { id: String(1_000_000_000_000 + ++templateSeq), status: 'PENDING', rejectedReason: null, components: [], ...t };
+    templates.push(rec);
+    return rec;
+  };
 
   const postStatus = async (st: Record<string, unknown>, tries = 0): Promise<void> => {
     if (!webhook || closed) return;
@@ -147,6 +181,34 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
         const m = media.get(parts[1])!;
         return json(200, { messaging_product: 'whatsapp', url: `http://127.0.0.1:${port}/_media/${parts[1]}`, mime_type: m.mime, sha256: crypto.createHash('sha256').update(m.bytes).digest('hex'), file_size: m.bytes.length, id: parts[1] });
       }
+      if (parts.length === 3 && parts[2] === 'message_templates') {
+        if (parts[1] !== wabaId) return json(400, { error: { message: `Unsupported ${req.method?.toLowerCase() ?? 'get'} request. Object with ID '${parts[1] ?? ''}' does not exist`, type: 'GraphMethodException', code: 100, error_subcode: 33 } });
+        if (req.method === 'POST') {
+          const v = parsed === undefined ? { ok: false as const, code: 100, title: 'Invalid parameter', details: 'The request body is not valid JSON' } : validateTemplateCreate(parsed);
+          if (!v.ok) {
+            rec.rejected = { code: v.code, details: v.details };
+            invalid.push(rec);
+            return json(400, { error: { message: `(#${v.code}) ${v.title}`, type: 'OAuthException', code: v.code, error_data: { details: v.details }, fbtrace_id: 'x' } });
+          }
+          const t = v.template;
+          if (templates.some((x) => x.name === t.name && x.language === t.language)) {
+            return json(400, { error: { message: 'Invalid parameter', type: 'OAuthException', code: 100, error_subcode: 2388024, is_transient: false, error_user_title: 'Message template already exists', error_user_msg: `There is already ${t.language} content for this template.`, fbtrace_id: 'x' } });
+          }
+          const created = addTemplate({ name: t.name, language: t.language, category: t.category, components: t.components });
+          return json(200, { id: created.id, status: created.status, category: created.category });
+        }
+        const size = Math.min(Number(url.searchParams.get('limit') ?? opts.templatePageSize ?? 25), opts.templatePageSize ?? 1000);
+        const name = url.searchParams.get('name');
+        const all = templates.filter((t) => name === null || t.name.includes(name));
+        const start = Number(Buffer.from(url.searchParams.get('after') ?? '', 'base64url').toString() || '0');
+        const pageItems = all.slice(start, start + size);
+        const after = Buffer.from(String(start + pageItems.length)).toString('base64url');
+        const more = start + size < all.length;
+        return json(200, {
+          data: pageItems.map((t) => ({ name: t.name, language: t.language, status: t.status, category: t.category, id: t.id, ...(t.rejectedReason !== null ? { rejected_reason: t.rejectedReason } : {}) })),
+          paging: { cursors: { before: Buffer.from(String(start)).toString('base64url'), after }, ...(more ? { next: `https://graph.facebook.com${url.pathname}?limit=${size}&after=${after}` } : {}) },
+        });
+      }
       if (!isMessages) return json(404, { error: { message: 'Unknown path', code: 100 } });
       if (fault === '429') return json(429, { error: { message: '(#130429) Rate limit hit', type: 'OAuthException', code: 130429, error_data: { messaging_product: 'whatsapp', details: 'Cloud API message throughput has been reached.' } } });
       if (fault === '131056') return json(400, { error: { message: '(#131056) (Business Account, Consumer Account) pair rate limit hit', type: 'OAuthException', code: 131056, error_data: { messaging_product: 'whatsapp', details: 'Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.' } } });
@@ -190,6 +252,18 @@ export async function startFakeGraph(opts: FakeGraphOptions): Promise<FakeGraph>
     },
     addMedia(id, bytes, mime) {
       media.set(id, { bytes, mime });
+    },
+    templates,
+    addTemplate,
+    setTemplate(name, patch, language) {
+      const hit = templates.filter((t) => (typeof name === 'function' ? name(t) : t.name === name) && (language === undefined || t.language === language));
+      for (const t of hit) Object.assign(t, patch);
+      return hit.length;
+    },
+    approveTemplates() {
+      const pending = templates.filter((t) => t.status === 'PENDING');
+      for (const t of pending) t.status = 'APPROVED';
+      return pending.length;
     },
     async close() {
       closed = true;

@@ -32,6 +32,7 @@ export const PAGES: readonly PageDef[] = [
   { path: '/practitioners', titleKey: 'nav.practitioners', roles: ROLES, nav: true, component: lazy(() => import('./pages/practitioners')) },
   { path: '/reminders', titleKey: 'nav.reminders', roles: ROLES, nav: true, component: lazy(() => import('./pages/reminders')) },
   { path: '/faq', titleKey: 'nav.faq', roles: ROLES, nav: true, component: lazy(() => import('./pages/faq')) },
+  { path: '/templates', titleKey: 'nav.templates', roles: PATIENT_ROLES, nav: true, component: lazy(() => import('./pages/templates')) },
   { path: '/users', titleKey: 'nav.users', roles: ['admin'], nav: true, component: lazy(() => import('./pages/users')) },
   { path: '/audit', titleKey: 'nav.audit', roles: ['admin'], nav: true, component: lazy(() => import('./pages/audit')) },
   { path: '/account', titleKey: 'nav.account', roles: ROLES, nav: false, component: lazy(() => import('./pages/account')) },
