@@ -67,11 +67,13 @@ beforeAll(async () => {
   db = { ...app.services.database, url: null };
   fake.setWebhook(`${app.base}/webhooks/whatsapp`);
   general = (await api<{ items: { id: string; code: string }[] }>('GET', '/services')).json.items.find((s) => s.code === 'general-consultation')!.id;
-  // The reminder template, approved on the WABA (its creation and review are the template sync's).
-  for (const l of LANGUAGES) {
-    await db.db.insertInto('message_templates').values({ name: TEMPLATES.appointmentReminder.name, language: l, meta_language: META_LANGUAGE[l], category: 'UTILITY', status: 'APPROVED', definition_hash: 'test' })
-      .onConflict((oc) => oc.columns(['name', 'language']).doUpdateSet({ status: 'APPROVED' })).execute();
-  }
+  // The template sync creates the templates on the (fake) WABA at start; Meta's review approves them; a sync
+  // brings the status home.
+  await waitFor(() => (fake.templates.filter((x) => x.name === TEMPLATES.appointmentReminder.name).length === LANGUAGES.length ? true : null), 30_000);
+  fake.approveTemplates();
+  expect((await api('POST', '/templates/sync')).status).toBe(200);
+  const approved = await db.db.selectFrom('message_templates').select('language').where('name', '=', TEMPLATES.appointmentReminder.name).where('status', '=', 'APPROVED').execute();
+  expect(approved.map((x) => x.language).sort()).toEqual([...LANGUAGES].sort());
   const put = await api<{ replanned: number }>('PUT', '/settings/reminders', { appointmentOffsetsMinutes: [60], quietHours: null });
   expect(put.status).toBe(200);
 }, 120_000);
@@ -153,7 +155,8 @@ describe('appointment reminders', () => {
   });
 
   it('a rejected template stops its sends: skipped with why, and a staff alert', async () => {
-    await db.db.updateTable('message_templates').set({ status: 'REJECTED', reason: 'INVALID_FORMAT' }).where('language', '=', 'en').execute();
+    fake.setTemplate(TEMPLATES.appointmentReminder.name, { status: 'REJECTED', rejectedReason: 'INVALID_FORMAT' }, META_LANGUAGE.en);
+    expect((await api('POST', '/templates/sync')).status).toBe(200);
     const a = await book(newPhone(), 3);
     expect(await reach(a)).toMatchObject({ state: 'skipped', reason: 'template_rejected' });
     const alerts = await db.db.selectFrom('staff_alerts').select('codes').execute();
