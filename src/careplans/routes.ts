@@ -11,7 +11,7 @@ import { AppError } from '../lib/errors.js';
 import type { ModuleContext } from '../lib/module.js';
 import { adherenceOf, detailsSchema, materialise, observationsOf, plansOf, stopPlan } from './repo.js';
 import { checkSchedule } from './schedule.js';
-import { fhirObservation } from './vitals.js';
+import { fhirObservation, type Measure } from './vitals.js';
 
 export const CAREPLANS = 'careplans';
 
@@ -21,6 +21,10 @@ const WRITE: readonly Role[] = ['admin', 'clinician'];
 const params = z.object({ id: z.uuid() });
 const planParams = z.object({ id: z.uuid(), planId: z.uuid() });
 const UNITS = ['mg/dL', 'mmol/L', 'mm[Hg]', 'Cel', '[degF]', 'kg', '[lb_av]', '/min'] as const;
+/** The units a measure's thresholds may be given in (blood pressure: the systolic pressure). */
+const THRESHOLD_UNITS: Record<Measure, readonly string[]> = {
+  glucose: ['mg/dL', 'mmol/L'], blood_pressure: ['mm[Hg]'], weight: ['kg', '[lb_av]'], temperature: ['Cel', '[degF]'], heart_rate: ['/min'],
+};
 const thresholdsSchema = z.object({ low: z.number().nullable().default(null), high: z.number().nullable().default(null), unit: z.enum(UNITS) })
   .refine((t) => t.low !== null || t.high !== null, { message: 'needs low or high', path: ['high'] })
   .refine((t) => t.low === null || t.high === null || t.low < t.high, { message: 'must be above low', path: ['high'] });
@@ -40,6 +44,9 @@ const createSchema = z.object({
   if (b.kind === 'follow_up' && !b.details.service) c.addIssue({ code: 'custom', message: 'a follow-up plan needs the service code', path: ['details', 'service'] });
   if (b.kind === 'vitals' && !b.details.measure) c.addIssue({ code: 'custom', message: 'a vitals plan needs the measure', path: ['details', 'measure'] });
   if (b.kind !== 'vitals' && b.thresholds) c.addIssue({ code: 'custom', message: 'only a vitals plan has thresholds', path: ['thresholds'] });
+  if (b.kind === 'vitals' && b.details.measure && b.thresholds && !THRESHOLD_UNITS[b.details.measure].includes(b.thresholds.unit)) {
+    c.addIssue({ code: 'custom', message: `must be one of ${THRESHOLD_UNITS[b.details.measure].join(', ')} for ${b.details.measure}`, path: ['thresholds', 'unit'] });
+  }
 });
 
 const planSchema = z.object({

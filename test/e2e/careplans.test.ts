@@ -86,6 +86,9 @@ describe('care plans', () => {
     const noMedicine = await api<{ issues: { path: string }[] }>('POST', `/patients/${id}/care-plans`, { kind: 'medication', details: {}, rrule: 'FREQ=DAILY', dtstart: '2027-03-20T08:00' });
     expect(noMedicine.status).toBe(400);
     expect(noMedicine.json.issues.map((i) => i.path)).toEqual(['/details/medicine']);
+    const wrongUnit = await api<{ issues: { path: string }[] }>('POST', `/patients/${id}/care-plans`, { kind: 'vitals', details: { measure: 'glucose' }, rrule: 'FREQ=DAILY', dtstart: '2027-03-20T08:00', thresholds: { high: 130, unit: 'mm[Hg]' } });
+    expect(wrongUnit.status).toBe(400);
+    expect(wrongUnit.json.issues.map((i) => i.path)).toEqual(['/thresholds/unit']);
   });
 
   it('vitals: the prompt is sent, "135/85" is stored as an observation, confirmed, and a high value alerts staff', async () => {

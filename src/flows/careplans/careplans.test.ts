@@ -84,6 +84,21 @@ describe('care-plans flow: vitals answers', () => {
   });
 });
 
+describe('router: a follow-up template\'s Book quick reply', () => {
+  it('goes to the booking flow as booking:start:<service code>', async () => {
+    const seen: string[] = [];
+    const booking = {
+      name: 'booking', version: 1,
+      start: async (input: Parameters<typeof route>[2]) => (seen.push(input.message.type === 'button' ? input.message.payload : '?'), { state: null, outbound: [], effects: [] }),
+      step: async () => ({ state: null, outbound: [], effects: [] }),
+    };
+    const base = textInput('Book');
+    const message = { ...(base.message as Extract<InboundMessage, { type: 'text' }>), type: 'button', payload: 'book:general-consultation', text: 'Book' } as unknown as InboundMessage;
+    await route({ ...flows, booking: booking as never }, SESSION, { ...base, message }, { ...flowContext('en'), careplans: fakePort(null).port });
+    expect(seen).toEqual(['booking:start:general-consultation']);
+  });
+});
+
 describe('care-plans flow: medication taps', () => {
   it('Taken (a free-form button) marks the dose taken', async () => {
     const f = fakePort(null);
