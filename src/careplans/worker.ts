@@ -158,7 +158,8 @@ export class CarePlanWorker {
     const values: Record<CarePlanKind, Record<string, string>> = {
       medication: { medicine: details.medicine ?? '', dose: details.dose ?? '', time },
       follow_up: { clinic: clinic?.name ?? '', service: serviceName },
-      vitals: { measure: details.measure ? measureName({ t }, details.measure) : '' },
+      // The clinic too: the templates branch's vitalsPrompt carries it ({{1}}); values by key, extra ones unused.
+      vitals: { clinic: clinic?.name ?? '', measure: details.measure ? measureName({ t }, details.measure) : '' },
     };
     // Medication quick replies carry the occurrence (`taken:<id>`); the follow-up's Book, the service's code.
     const subject = plan.kind === 'follow_up' ? (details.service ?? '') : r.id;
