@@ -27,6 +27,7 @@ import { patientsModule } from './patients/index.js';
 import { clinicName, sandboxModule, type SandboxHandle } from './sandbox/index.js';
 import { schedulingModule } from './scheduling/index.js';
 import { remindersModule } from './reminders/index.js';
+import { careplansModule } from './careplans/index.js';
 import { staffModule } from './staff/index.js';
 import { GraphClient, whatsappModule } from './whatsapp/index.js';
 import { BEAT_MS, beat, startListening } from './whatsapp/listeners.js';
@@ -87,6 +88,7 @@ export function appModules(o: ModuleOptions): AppModule[] {
     inboxModule(),
     schedulingModule(),
     remindersModule(),
+    careplansModule(),
     ...(o.conversation?.nlu ? [nluModule(o.conversation.nlu)] : []),
     faqModule(),
     ...(o.sandbox ? [sandboxModule(o.sandboxHandle)] : []),

@@ -360,6 +360,32 @@ export const DATA_MAP: readonly TableSpec[] = [
     erase: { action: 'delete' },
     columns: { id: op, patient_id: ref, ...ops('appointment_id', 'kind', 'offset_minutes', 'due_at', 'state', 'reason', 'outbox_id', 'via', 'created_at', 'decided_at') },
   },
+  // Care plans (0021, src/careplans): the patient's care records. Exported; deleted at erasure (the sealed
+  // details and values are unreadable anyway once the key is shredded). No retention purge: care records.
+  {
+    table: 'care_plans', owner: 'careplans', relation: { kind: 'patient', column: 'patient_id' }, export: 'carePlans',
+    erase: { action: 'delete' },
+    columns: {
+      id: op, patient_id: ref,
+      ...ops('kind', 'rrule', 'dtstart_local', 'time_zone', 'threshold_low', 'threshold_high', 'threshold_unit', 'active', 'scheduled_until', 'created_at', 'updated_at'),
+      created_by: { class: 'operational', note: 'a staff user id' },
+      details: { class: 'phi_sealed', sealed: { key: 'patient', as: 'json' }, note: 'the medicine and dose, the service or the measure' },
+    },
+  },
+  {
+    table: 'care_plan_occurrences', owner: 'careplans', relation: { kind: 'patient', column: 'patient_id' }, export: 'carePlanOccurrences',
+    erase: { action: 'delete' },
+    columns: { id: op, patient_id: ref, ...ops('plan_id', 'due_at', 'state', 'reason', 'snoozes', 'outbox_id', 'via', 'sent_at', 'answered_at', 'created_at') },
+  },
+  {
+    table: 'observations', owner: 'careplans', relation: { kind: 'patient', column: 'patient_id' }, export: 'observations',
+    erase: { action: 'delete' },
+    columns: {
+      id: op, patient_id: ref,
+      ...ops('plan_id', 'occurrence_id', 'code', 'unit', 'effective_at', 'source', 'interpretation', 'created_at'),
+      value: { class: 'phi_sealed', sealed: { key: 'patient', as: 'json' }, note: 'the reading' },
+    },
+  },
   { table: 'message_templates', owner: 'whatsapp', relation: { kind: 'none', why: 'the clinic\'s message templates and their review by Meta' }, erase: { action: 'keep', why: 'no personal data' }, columns: ops('name', 'language', 'meta_language', 'category', 'status', 'meta_id', 'reason', 'definition_hash', 'created_at', 'updated_at', 'synced_at') },
   clinicTable('reminder_settings', { ...ops('clinic_id', 'appointment_offsets_minutes', 'quiet_start', 'quiet_end', 'updated_at'), updated_by: { class: 'operational', note: 'a staff user id' } }),
   {

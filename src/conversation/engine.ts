@@ -15,7 +15,7 @@ import { detectRedFlags, isLanguage, type Language, type RedFlag } from '../nlu/
 import { changesEarlierMessage, type InboundMessage } from '../whatsapp/inbound-model.js';
 import { text, type OutboundMessage } from '../whatsapp/outbound.js';
 import { availability, clinicName } from '../flows/common.js';
-import type { ClinicView, Effect, FaqLookup, FlowContext, HandoffView, PatientView, SchedulingPort, StepInput, Translate } from './flow.js';
+import type { CarePlansPort, ClinicView, Effect, FaqLookup, FlowContext, HandoffView, PatientView, SchedulingPort, StepInput, Translate } from './flow.js';
 import { route, type FlowRegistry } from './router.js';
 
 export interface Session {
@@ -42,6 +42,8 @@ export interface EngineContext {
   handoff: HandoffView | null;
   /** Booking through the message's transaction, in the language of the answer (null: no clinic to book with). */
   scheduling?: ((language: Language) => SchedulingPort) | null;
+  /** Care-plan answers through the message's transaction (null: none). */
+  careplans?: CarePlansPort | null;
   /** A translator per language, bound to the clinic's time zone. */
   tIn(language: Language): Translate;
   flows: FlowRegistry;
@@ -98,7 +100,7 @@ export async function step(session: Session, input: StepInput, ctx: EngineContex
   const chosen = chooseLanguage(input, ctx.clinic, ctx.patient.language);
   const language = chosen.language;
   const t = ctx.tIn(language);
-  const fctx: FlowContext = { clinic: ctx.clinic, patient: ctx.patient, language, t, tIn: ctx.tIn, faq: ctx.faq, handoff: ctx.handoff, scheduling: ctx.scheduling ? ctx.scheduling(language) : null };
+  const fctx: FlowContext = { clinic: ctx.clinic, patient: ctx.patient, language, t, tIn: ctx.tIn, faq: ctx.faq, handoff: ctx.handoff, scheduling: ctx.scheduling ? ctx.scheduling(language) : null, careplans: ctx.careplans ?? null };
   const out = (s: Session, outbound: OutboundMessage[], effects: Effect[]): EngineResult => ({
     session: s, outbound, language, effects: chosen.store ? [{ type: 'patient.language', language }, ...effects] : effects,
   });

@@ -146,6 +146,46 @@ export interface SchedulingPort {
   declineOffer(offerId: string): Promise<boolean>;
 }
 
+/** A vitals prompt sent to the patient (in the last 12 hours) and not answered yet. */
+export interface OpenVitalsPrompt {
+  occurrenceId: string;
+  measure: 'glucose' | 'blood_pressure' | 'weight' | 'temperature' | 'heart_rate';
+}
+
+/** A reading as the care-plans flow read it from the patient's words (src/careplans/vitals.ts). */
+export interface VitalsReading {
+  /** LOINC. */
+  code: string;
+  /** UCUM. */
+  unit: string;
+  value: number;
+  systolic?: number;
+  diastolic?: number;
+}
+
+export type CareAnswer =
+  | { ok: true; medicine: string; dose: string; until?: Date }
+  | { ok: false; code: 'not_found' | 'already_answered' | 'snooze_limit' };
+
+export type RecordedReading =
+  | { ok: true; interpretation: 'normal' | 'low' | 'high' }
+  | { ok: false; code: 'not_found' | 'already_answered' };
+
+/**
+ * Care plans as the care-plans flow sees them (src/careplans/port.ts), bound to the patient and the message's
+ * transaction, like SchedulingPort: the read of an open vitals prompt, and the answers, which write the
+ * occurrence's state (taken, snoozed with a new occurrence 30 minutes later, answered with an observation)
+ * in the message's transaction. Occurrences are the patient's own: another's id answers not_found.
+ */
+export interface CarePlansPort {
+  openVitalsPrompt(): Promise<OpenVitalsPrompt | null>;
+  taken(occurrenceId: string): Promise<CareAnswer>;
+  /** A new occurrence 30 minutes later; `snooze_limit` after two snoozes of the same dose. */
+  snooze(occurrenceId: string): Promise<CareAnswer>;
+  /** Stores the observation (sealed) and marks the prompt answered; the interpretation against the plan's thresholds. */
+  recordReading(occurrenceId: string, reading: VitalsReading): Promise<RecordedReading>;
+}
+
 export interface FlowContext {
   clinic: ClinicView;
   patient: PatientView;
@@ -158,6 +198,8 @@ export interface FlowContext {
   handoff: HandoffView | null;
   /** Booking (null where no clinic is configured: reception arranges appointments through a handoff). */
   scheduling: SchedulingPort | null;
+  /** Medication, follow-up and vitals answers (absent or null: no care plans; optional so that contexts built before care plans still type). */
+  careplans?: CarePlansPort | null;
 }
 
 /** What a step asks the engine to do besides answering. Each is applied in the message's transaction. */

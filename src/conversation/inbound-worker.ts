@@ -25,6 +25,7 @@ import { activeHandoff, openHandoff, raiseAlert, touchHandoff } from './handoff.
 import type { FlowRegistry } from './router.js';
 import { loadSession, saveSession } from './state.js';
 import { schedulingPort, type SchedulingPortDeps } from './scheduling-port.js';
+import { carePlansPort } from '../careplans/port.js';
 import { errorSummary } from '../lib/logger.js';
 import { InboundParseError, inboundText, parseContact, parseInboundMessage, wantsReadReceipt, type InboundMessage } from '../whatsapp/inbound-model.js';
 import { enqueue } from '../whatsapp/outbox.js';
@@ -67,6 +68,8 @@ export interface EngineDeps {
   jobs?: JobQueue;
   /** Booking in chat (src/conversation/scheduling-port.ts); without it reception books through a handoff. */
   scheduling?: SchedulingPortDeps;
+  /** Care-plan answers in chat (src/careplans/port.ts, through the message's transaction); false: none. */
+  careplans?: false;
 }
 
 /** A message parsed ahead of its claim, outside any transaction. */
@@ -240,6 +243,7 @@ export class InboundWorker {
       scheduling: engine.scheduling && facts.configured
         ? (answerIn) => schedulingPort(tx, engine.scheduling!, { patientId: patient.id, language: answerIn, defaultLanguage: clinic.defaultLanguage, now })
         : null,
+      careplans: engine.careplans === false ? null : carePlansPort(tx, { keys }, { patientId: patient.id, now }),
     });
     await this.apply(tx, patient.id, handoff, result.effects, now);
     if (!nothingToAnswer(message)) await saveSession(tx, keys, patient.id, result.session);

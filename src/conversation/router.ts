@@ -10,12 +10,24 @@ import { mainMenu, tappedId, welcome } from '../flows/common.js';
 import { answerWith, FAQ_INTENTS, topicTitle } from '../flows/faq.js';
 import { handTo } from '../flows/handoff.js';
 import { LANGUAGE_WORDS } from '../flows/language.js';
+import { extractMeasurements } from '../nlu/entities/measurements.js';
 import { replyButtons, text, type OutboundMessage } from '../whatsapp/outbound.js';
 
 export type FlowRegistry = Readonly<Record<string, Flow<unknown>>>;
 
-/** The flow a template's quick-reply payload goes to (`confirm:<appointment id>`, src/whatsapp/templates.ts). */
-const PAYLOAD_TARGETS: Record<string, string> = { confirm: 'booking', reschedule: 'booking', cancel: 'booking' };
+/**
+ * The flow a template's quick-reply payload goes to (`confirm:<appointment id>`, src/whatsapp/templates.ts;
+ * a medication reminder's `taken:<occurrence id>` / `snooze:<occurrence id>`, src/careplans/templates.ts).
+ */
+const PAYLOAD_TARGETS: Record<string, string> = { confirm: 'booking', reschedule: 'booking', cancel: 'booking', taken: 'careplans', snooze: 'careplans' };
+
+/** A follow-up template's Book payload, `book:<service code>`: the booking flow's `booking:start:<code>`. */
+function rewritten(input: StepInput, id: string): { input: StepInput; id: string } {
+  const m = input.message;
+  if (m.type !== 'button' || !id.startsWith('book:')) return { input, id };
+  const to = `booking:start:${id.slice('book:'.length)}`;
+  return { input: { ...input, message: { ...m, payload: to } }, id: to };
+}
 
 /** The flow a menu entry opens. */
 const MENU_TARGETS: Record<string, string> = { 'menu:book': 'booking', 'menu:faq': 'faq', 'menu:symptoms': 'triage', 'menu:language': 'lang', 'menu:staff': 'handoff' };
@@ -102,6 +114,8 @@ export async function route(flows: FlowRegistry, session: RouterSession, input: 
   if (id === 'menu:language' || (id === null && words !== null && LANGUAGE_WORDS.has(words))) return begin(flows, 'lang', session, input, ctx);
   if (id !== null) {
     if (id === 'menu:main') return plain([mainMenu(ctx)]);
+    const r = rewritten(input, id);
+    if (r.id !== id) return begin(flows, 'booking', session, r.input, ctx);
     const prefix = id.split(':')[0]!;
     const name = MENU_TARGETS[id] ?? PAYLOAD_TARGETS[prefix] ?? prefix;
     return begin(flows, name, session, input, ctx);
@@ -111,6 +125,12 @@ export async function route(flows: FlowRegistry, session: RouterSession, input: 
   if (session.flow !== null && flows[session.flow]) {
     const r = await run(flows, session.flow, session, input, ctx);
     if (r !== null) return r;
+  }
+
+  // The answer to a vitals prompt ("135/85", "5,8"): the care-plans flow, when the patient has a prompt open.
+  if (m.type === 'text' && input.text !== null && ctx.careplans && flows.careplans) {
+    const found = input.nlu?.entities.measurements ?? extractMeasurements(input.text);
+    if (found.length > 0 && (await ctx.careplans.openVitalsPrompt()) !== null) return begin(flows, 'careplans', session, input, ctx);
   }
 
   if (m.type === 'unknown') {

@@ -464,6 +464,9 @@ export interface DB {
   message_templates: MessageTemplatesTable;
   reminder_settings: ReminderSettingsTable;
   reminders: RemindersTable;
+  care_plans: CarePlansTable;
+  care_plan_occurrences: CarePlanOccurrencesTable;
+  observations: ObservationsTable;
 }
 
 export type { Id };
@@ -760,4 +763,63 @@ export interface RemindersTable {
   via: 'template' | 'message' | null;
   created_at: Generated<Date>;
   decided_at: NullableTimestamp;
+}
+
+// Care plans (migration 0021, issue 15).
+export type CarePlanKind = 'medication' | 'follow_up' | 'vitals';
+export type OccurrenceState = 'scheduled' | 'sent' | 'taken' | 'snoozed' | 'missed' | 'answered' | 'skipped' | 'cancelled';
+
+export interface CarePlansTable {
+  id: Generated<string>;
+  patient_id: string;
+  kind: CarePlanKind;
+  /** What the plan is about (medicine and dose, service, measure), JSON sealed with the patient's key. */
+  details: Bytes;
+  /** RFC 5545 RRULE (without DTSTART), e.g. FREQ=DAILY;BYHOUR=8,20;BYMINUTE=0;COUNT=60. */
+  rrule: string;
+  /** 'YYYY-MM-DDTHH:MM' local in `time_zone`. */
+  dtstart_local: string;
+  time_zone: string;
+  threshold_low: number | null;
+  threshold_high: number | null;
+  threshold_unit: string | null;
+  active: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Occurrences exist up to here (exclusive of later ones); null: none materialised yet. */
+  scheduled_until: NullableTimestamp;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface CarePlanOccurrencesTable {
+  id: Generated<string>;
+  plan_id: string;
+  patient_id: string;
+  due_at: Timestamp;
+  state: ColumnType<OccurrenceState, OccurrenceState | undefined, OccurrenceState>;
+  reason: string | null;
+  /** How many snoozes led here (a snoozed dose's next occurrence has one more). */
+  snoozes: ColumnType<number, number | undefined, number>;
+  outbox_id: number | null;
+  via: 'template' | 'message' | null;
+  sent_at: NullableTimestamp;
+  answered_at: NullableTimestamp;
+  created_at: Generated<Date>;
+}
+
+export interface ObservationsTable {
+  id: Generated<string>;
+  patient_id: string;
+  plan_id: string | null;
+  occurrence_id: string | null;
+  /** LOINC. */
+  code: string;
+  /** JSON sealed with the patient's key: { value } or { systolic, diastolic }. */
+  value: Bytes;
+  /** UCUM. */
+  unit: string;
+  effective_at: Timestamp;
+  source: 'whatsapp' | 'staff';
+  interpretation: 'normal' | 'low' | 'high' | null;
+  created_at: Generated<Date>;
 }

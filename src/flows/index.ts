@@ -2,6 +2,7 @@
 // first on every red flag.
 import type { FlowRegistry } from '../conversation/router.js';
 import { bookingFlow } from './booking/index.js';
+import { careplansFlow } from './careplans/index.js';
 import { consentFlow } from './consent.js';
 import { faqFlow } from './faq.js';
 import { handoffFlow } from './handoff.js';
@@ -14,6 +15,7 @@ export { translator, formatWhen, CATALOGUES, catalogueKeys } from './i18n.js';
 
 export const FLOWS: FlowRegistry = {
   [bookingFlow.name]: bookingFlow,
+  [careplansFlow.name]: careplansFlow,
   [consentFlow.name]: consentFlow,
   [faqFlow.name]: faqFlow,
   [handoffFlow.name]: handoffFlow,

@@ -21,6 +21,7 @@ import { crisisLine } from './0016-crisis-line.js';
 import { appointments } from './0017-appointments.js';
 import { serviceTerms } from './0018-service-terms.js';
 import { templatesReminders } from './0019-templates-reminders.js';
+import { carePlans } from './0021-care-plans.js';
 
 function statements(list: readonly string[]): Migration {
   return {
@@ -50,4 +51,5 @@ export const migrations: Record<string, Migration> = {
   '0017-appointments': statements(appointments),
   '0018-service-terms': statements(serviceTerms),
   '0019-templates-reminders': statements(templatesReminders),
+  '0021-care-plans': statements(carePlans),
 };
