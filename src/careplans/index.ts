@@ -11,7 +11,6 @@ import { CarePlanWorker } from './worker.js';
 export { CAREPLANS } from './routes.js';
 export { carePlansPort } from './port.js';
 export { checkSchedule, occurrences, type PlanSchedule } from './schedule.js';
-export { CARE_TEMPLATES } from './templates.js';
 
 export function careplansModule(): AppModule {
   return {

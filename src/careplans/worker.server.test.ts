@@ -9,8 +9,8 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/db.js'
 import { startStaffApi, type StaffApi } from '../../test/support/staff-api.js';
 import { LANGUAGES } from '../nlu/types.js';
 import { touchPatient } from '../patients/index.js';
-import { META_LANGUAGE } from '../whatsapp/templates.js';
-import { CARE_TEMPLATES } from './templates.js';
+import { TEMPLATES, META_LANGUAGE } from '../whatsapp/templates.js';
+
 import { CarePlanWorker } from './worker.js';
 
 let now = new Date('2027-01-04T06:00:00Z'); // Monday 07:00 in Paris
@@ -23,7 +23,7 @@ beforeAll(async () => {
   if (database.kind !== 'postgres') throw new Error('a server test: set TEST_DATABASE_URL');
   api = await startStaffApi(database, { clock, env: { SEED_DEMO: '1' } });
   for (const l of LANGUAGES) {
-    await database.db.insertInto('message_templates').values({ name: CARE_TEMPLATES.medicationReminder.name, language: l, meta_language: META_LANGUAGE[l], category: 'UTILITY', status: 'APPROVED', definition_hash: 'test' }).execute();
+    await database.db.insertInto('message_templates').values({ name: TEMPLATES.medicationReminder.name, language: l, meta_language: META_LANGUAGE[l], category: 'UTILITY', status: 'APPROVED', definition_hash: 'test' }).execute();
   }
 });
 afterAll(async () => {

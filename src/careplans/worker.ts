@@ -28,7 +28,7 @@ import { replyButtons, text, type OutboundMessage } from '../whatsapp/outbound.j
 import { templateMessage, type TemplateDefinition } from '../whatsapp/templates.js';
 import { materialise, openDetails, TOP_UP_MS, HORIZON_MS, type PlanDetails } from './repo.js';
 import { VITALS_OPEN_MS } from './port.js';
-import { CARE_TEMPLATES } from './templates.js';
+import { TEMPLATES } from '../whatsapp/templates.js';
 
 const BATCH = 50;
 const MINUTE = 60_000;
@@ -144,7 +144,7 @@ export class CarePlanWorker {
     const inWindow = p.last_inbound_at !== null && now.getTime() - p.last_inbound_at.getTime() < WINDOW_MS;
     if (inWindow) return { kind: 'send', via: 'message', message: freeForm(plan.kind, t, details, r.id, clinic?.name ?? '', serviceName) };
 
-    const def: TemplateDefinition = plan.kind === 'medication' ? CARE_TEMPLATES.medicationReminder : plan.kind === 'follow_up' ? CARE_TEMPLATES.followUp : CARE_TEMPLATES.vitalsPrompt;
+    const def: TemplateDefinition = plan.kind === 'medication' ? TEMPLATES.medicationReminder : plan.kind === 'follow_up' ? TEMPLATES.followUp : TEMPLATES.vitalsPrompt;
     const row = await tx.selectFrom('message_templates').select('status').where('name', '=', def.name).where('language', '=', language).executeTakeFirst();
     const status = row?.status ?? 'NOT_CREATED';
     if (status !== 'APPROVED') {
@@ -158,7 +158,6 @@ export class CarePlanWorker {
     const values: Record<CarePlanKind, Record<string, string>> = {
       medication: { medicine: details.medicine ?? '', dose: details.dose ?? '', time },
       follow_up: { clinic: clinic?.name ?? '', service: serviceName },
-      // The clinic too: the templates branch's vitalsPrompt carries it ({{1}}); values by key, extra ones unused.
       vitals: { clinic: clinic?.name ?? '', measure: details.measure ? measureName({ t }, details.measure) : '' },
     };
     // Medication quick replies carry the occurrence (`taken:<id>`); the follow-up's Book, the service's code.

@@ -197,9 +197,8 @@ export const TEMPLATES = {
       pt: 'Mensagem de {{1}}: por favor, faça a medição de {{2}} e responda a esta mensagem com o valor e a unidade. Obrigado.',
       de: 'Nachricht von {{1}}: Bitte messen Sie jetzt: {{2}}. Antworten Sie auf diese Nachricht mit dem Wert und der Einheit. Danke.',
     },
-    buttons: [
-      { action: 'later', text: { en: 'Later', fr: 'Plus tard', it: 'Più tardi', es: 'Más tarde', pt: 'Mais tarde', de: 'Später' } },
-    ],
+    // No button: the patient's answer is the reading itself (src/flows/careplans).
+    buttons: [],
   },
   survey: {
     name: 'pl_survey_v1',

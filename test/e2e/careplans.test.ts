@@ -7,8 +7,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Running } from '../../src/main.js';
-import { CARE_TEMPLATES } from '../../src/careplans/templates.js';
-import { META_LANGUAGE } from '../../src/whatsapp/templates.js';
+import { TEMPLATES } from '../../src/whatsapp/templates.js';
 import { LANGUAGES } from '../../src/nlu/types.js';
 import { adjustableClock } from '../support/clock.js';
 import { APP_SECRET, startTestApp, waitFor } from '../support/app.js';
@@ -62,12 +61,13 @@ beforeAll(async () => {
   app = await startTestApp(db, fake.url, { SEED_DEMO: '1', ADMIN_API_TOKEN: ADMIN }, { clock });
   db = { ...app.services.database, url: null };
   fake.setWebhook(`${app.base}/webhooks/whatsapp`);
-  for (const def of Object.values(CARE_TEMPLATES)) {
-    for (const l of LANGUAGES) {
-      await db.db.insertInto('message_templates').values({ name: def.name, language: l, meta_language: META_LANGUAGE[l], category: 'UTILITY', status: 'APPROVED', definition_hash: 'test' })
-        .onConflict((oc) => oc.columns(['name', 'language']).doUpdateSet({ status: 'APPROVED' })).execute();
-    }
-  }
+  // The template sync creates the templates on the (fake) WABA at start; Meta's review approves them; a sync
+  // brings the statuses home.
+  const care = [TEMPLATES.medicationReminder, TEMPLATES.followUp, TEMPLATES.vitalsPrompt];
+  await waitFor(() => (care.every((d) => fake.templates.filter((x) => x.name === d.name).length === LANGUAGES.length) ? true : null), 30_000);
+  fake.approveTemplates();
+  const sync = await fetch(`${app.base}/api/templates/sync`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+  expect(sync.status).toBe(200);
 }, 120_000);
 
 afterAll(async () => {
