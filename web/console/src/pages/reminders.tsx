@@ -36,13 +36,16 @@ export default function Reminders() {
   const { t } = useTranslation();
   const role = useSession().session.user.role;
   const settings = useLoad(() => api('GET', '/api/settings/reminders', settingsSchema), []);
+  // Here, not in the form: the form is rebuilt from the settings read back after a save.
+  const [notice, setNotice] = useState<string | null>(null);
   return (
     <>
       <section aria-labelledby="reminders-settings">
         <h2 id="reminders-settings">{t('reminders.settings')}</h2>
         <ErrorAlert error={settings.error} />
+        {notice ? <Notice>{notice}</Notice> : null}
         {settings.loading && !settings.data ? <Loading /> : null}
-        {settings.data ? <SettingsForm key={JSON.stringify(settings.data)} value={settings.data} editable={role === 'admin'} onSaved={settings.reload} /> : null}
+        {settings.data ? <SettingsForm key={JSON.stringify(settings.data)} value={settings.data} editable={role === 'admin'} onSaving={() => setNotice(null)} onSaved={(n) => { setNotice(n); settings.reload(); }} /> : null}
       </section>
       {role !== 'analyst' ? <Candidates /> : null}
       {role === 'admin' || role === 'clinician' || role === 'analyst' ? <Report /> : null}
@@ -50,18 +53,17 @@ export default function Reminders() {
   );
 }
 
-function SettingsForm({ value, editable, onSaved }: { value: Settings; editable: boolean; onSaved(): void }) {
+function SettingsForm({ value, editable, onSaving, onSaved }: { value: Settings; editable: boolean; onSaving(): void; onSaved(notice: string): void }) {
   const { t } = useTranslation();
   const [hours, setHours] = useState(value.appointmentOffsetsMinutes.map((m) => String(m / 60)).join(', '));
   const [quiet, setQuiet] = useState(value.quietHours !== null);
   const [start, setStart] = useState(value.quietHours?.start ?? '21:00');
   const [end, setEnd] = useState(value.quietHours?.end ?? '08:00');
   const [error, setError] = useState<unknown>(null);
-  const [notice, setNotice] = useState<string | null>(null);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
-    setNotice(null);
+    onSaving();
     const offsets = hours.split(/[,;\s]+/).filter(Boolean).map((h) => Math.round(Number(h.replace(',', '.')) * 60));
     if (offsets.some((m) => !Number.isFinite(m) || m < 1)) {
       setError(new Error(t('reminders.badOffsets')));
@@ -69,8 +71,7 @@ function SettingsForm({ value, editable, onSaved }: { value: Settings; editable:
     }
     try {
       const r = await api('PUT', '/api/settings/reminders', settingsSchema.extend({ replanned: z.number() }), { appointmentOffsetsMinutes: offsets, quietHours: quiet ? { start, end } : null });
-      setNotice(t('reminders.saved', { count: r.replanned }));
-      onSaved();
+      onSaved(t('reminders.saved', { count: r.replanned }));
     } catch (err) {
       setError(err);
     }
@@ -86,7 +87,6 @@ function SettingsForm({ value, editable, onSaved }: { value: Settings; editable:
   return (
     <form onSubmit={submit} className="stack">
       <ErrorAlert error={error} />
-      {notice ? <Notice>{notice}</Notice> : null}
       <Field label={t('reminders.offsetsHours')} hint={t('reminders.offsetsHint')}>
         {(id, hint) => <input id={id} aria-describedby={hint} value={hours} onChange={(e) => setHours(e.target.value)} inputMode="decimal" />}
       </Field>
