@@ -16,7 +16,6 @@ import type { Cipher } from '../compliance/crypto.js';
 import { recordAudit, SYSTEM } from '../compliance/index.js';
 import type { Db, Tx } from '../db/database.js';
 import type { CarePlanKind } from '../db/schema.js';
-import { raiseAlert } from '../conversation/handoff.js';
 import { translator } from '../flows/i18n.js';
 import { measureName } from '../flows/careplans/index.js';
 import type { Clock } from '../lib/clock.js';
@@ -25,18 +24,16 @@ import { patientIdentifiers } from '../patients/index.js';
 import { pickText } from '../scheduling/appointment-view.js';
 import { enqueue } from '../whatsapp/outbox.js';
 import { replyButtons, text, type OutboundMessage } from '../whatsapp/outbound.js';
-import { templateMessage, type TemplateDefinition } from '../whatsapp/templates.js';
+import { inCustomerWindow, templateGate } from '../whatsapp/template-sync.js';
+import { templateMessage, TEMPLATES, type TemplateDefinition } from '../whatsapp/templates.js';
 import { materialise, openDetails, TOP_UP_MS, HORIZON_MS, type PlanDetails } from './repo.js';
 import { VITALS_OPEN_MS } from './port.js';
-import { TEMPLATES } from '../whatsapp/templates.js';
 
 const BATCH = 50;
 const MINUTE = 60_000;
 const TOO_LATE_MS = 120 * MINUTE;
 export const MISSED_AFTER_MS = 180 * MINUTE;
 const TEMPLATE_RETRY_MS = 5 * MINUTE;
-/** The customer-service window, with a margin (as the reminder worker). */
-const WINDOW_MS = 24 * 3_600_000 - 15 * MINUTE;
 
 export interface CarePlanWorkerDeps {
   db: Db;
@@ -141,19 +138,12 @@ export class CarePlanWorker {
     const t = translator(language, plan.time_zone);
     const details = await openDetails(tx, this.d.keys, r.patient_id, plan.details);
     const serviceName = plan.kind === 'follow_up' ? await this.serviceName(tx, details, language, clinic?.default_language ?? 'en') : '';
-    const inWindow = p.last_inbound_at !== null && now.getTime() - p.last_inbound_at.getTime() < WINDOW_MS;
-    if (inWindow) return { kind: 'send', via: 'message', message: freeForm(plan.kind, t, details, r.id, clinic?.name ?? '', serviceName) };
+    if (inCustomerWindow(p.last_inbound_at, now)) return { kind: 'send', via: 'message', message: freeForm(plan.kind, t, details, r.id, clinic?.name ?? '', serviceName) };
 
     const def: TemplateDefinition = plan.kind === 'medication' ? TEMPLATES.medicationReminder : plan.kind === 'follow_up' ? TEMPLATES.followUp : TEMPLATES.vitalsPrompt;
-    const row = await tx.selectFrom('message_templates').select('status').where('name', '=', def.name).where('language', '=', language).executeTakeFirst();
-    const status = row?.status ?? 'NOT_CREATED';
-    if (status !== 'APPROVED') {
-      if ((status === 'PENDING' || status === 'NOT_CREATED' || status === 'IN_APPEAL') && now.getTime() + TEMPLATE_RETRY_MS - r.due_at.getTime() < TOO_LATE_MS) {
-        return { kind: 'later', at: new Date(now.getTime() + TEMPLATE_RETRY_MS) };
-      }
-      await this.alertOnce(tx, `template_not_approved:${def.name}:${language}:${status.toLowerCase()}`, now);
-      return { kind: 'skip', state: 'skipped', reason: `template_${status.toLowerCase()}` };
-    }
+    const gate = await templateGate(tx, { name: def.name, language, now, retryMs: TEMPLATE_RETRY_MS, canWaitUntil: (at) => at.getTime() - r.due_at.getTime() < TOO_LATE_MS });
+    if (gate.kind === 'later') return gate;
+    if (gate.kind === 'unusable') return { kind: 'skip', state: 'skipped', reason: gate.reason };
     const time = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: plan.time_zone }).format(r.due_at);
     const values: Record<CarePlanKind, Record<string, string>> = {
       medication: { medicine: details.medicine ?? '', dose: details.dose ?? '', time },
@@ -169,12 +159,6 @@ export class CarePlanWorker {
     if (!details.service) return '';
     const s = await tx.selectFrom('services').select('name').where('code', '=', details.service).executeTakeFirst();
     return (s ? pickText(s.name, language, fallback) : null) ?? details.service;
-  }
-
-  /** A staff alert, unless the same one is still open (not acknowledged). */
-  private async alertOnce(tx: Tx, code: string, now: Date): Promise<void> {
-    const open = await sql<{ id: number }>`select id from staff_alerts where acknowledged_at is null and ${code} = any(codes) limit 1`.execute(tx);
-    if (open.rows.length === 0) await raiseAlert(tx, { kind: 'other', patientId: null, codes: [code], now });
   }
 }
 

@@ -16,12 +16,10 @@
 //     a template not approved yet is retried in 5 minutes while there is time; rejected, paused or disabled:
 //     skipped `template_<status>` and a staff alert (one open alert per template and language).
 import type { Logger } from 'pino';
-import { sql } from 'kysely';
 import type { KeyRing } from '../compliance/keys.js';
 import type { Cipher } from '../compliance/crypto.js';
 import { recordAudit, SYSTEM } from '../compliance/index.js';
 import type { Db, Tx } from '../db/database.js';
-import { raiseAlert } from '../conversation/handoff.js';
 import { appointmentDetails } from '../flows/booking/format.js';
 import { formatWhen, translator } from '../flows/i18n.js';
 import type { Clock } from '../lib/clock.js';
@@ -31,6 +29,7 @@ import { appointmentView } from '../scheduling/appointment-view.js';
 import { getAppointment } from '../scheduling/appointments.js';
 import { enqueue } from '../whatsapp/outbox.js';
 import { replyButtons, type OutboundMessage } from '../whatsapp/outbound.js';
+import { inCustomerWindow, templateGate } from '../whatsapp/template-sync.js';
 import { templateMessage, TEMPLATES } from '../whatsapp/templates.js';
 import { afterQuiet } from './times.js';
 import { reminderSettings } from './repo.js';
@@ -42,8 +41,6 @@ const TOO_LATE_MS = MINUTE;
 const QUIET_MARGIN_MS = 30 * MINUTE;
 /** A template still in review is tried again this soon (Meta's review usually takes seconds to minutes). */
 const TEMPLATE_RETRY_MS = 30_000;
-/** The customer-service window, with a margin: a message queued at 23 h 50 may leave after 24 h. */
-const WINDOW_MS = 24 * 3_600_000 - 15 * MINUTE;
 
 export interface ReminderWorkerDeps {
   db: Db;
@@ -131,7 +128,7 @@ export class ReminderWorker {
     const language: Language = isLanguage(tag) ? tag : isLanguage(p.default_language) ? p.default_language : 'en';
     const t = translator(language, loc.time_zone);
     const view = await appointmentView(tx, a, language, p.default_language);
-    if (p.last_inbound_at && now.getTime() - p.last_inbound_at.getTime() < WINDOW_MS) {
+    if (inCustomerWindow(p.last_inbound_at, now)) {
       return {
         kind: 'send', via: 'message',
         message: replyButtons({
@@ -145,15 +142,9 @@ export class ReminderWorker {
       };
     }
     const def = TEMPLATES.appointmentReminder;
-    const row = await tx.selectFrom('message_templates').select('status').where('name', '=', def.name).where('language', '=', language).executeTakeFirst();
-    const status = row?.status ?? 'NOT_CREATED';
-    if (status !== 'APPROVED') {
-      if ((status === 'PENDING' || status === 'NOT_CREATED' || status === 'IN_APPEAL') && now.getTime() + TEMPLATE_RETRY_MS + TOO_LATE_MS < a.start.getTime()) {
-        return { kind: 'later', at: new Date(now.getTime() + TEMPLATE_RETRY_MS) };
-      }
-      await this.alertOnce(tx, `template_not_approved:${def.name}:${language}:${status.toLowerCase()}`, now);
-      return { kind: 'skip', state: 'skipped', reason: `template_${status.toLowerCase()}` };
-    }
+    const gate = await templateGate(tx, { name: def.name, language, now, retryMs: TEMPLATE_RETRY_MS, canWaitUntil: (at) => at.getTime() + TOO_LATE_MS < a.start.getTime() });
+    if (gate.kind === 'later') return gate;
+    if (gate.kind === 'unusable') return { kind: 'skip', state: 'skipped', reason: gate.reason };
     const place = view.mode === 'video' ? (view.videoUrl ?? t('booking.videoLater')) : (view.address ?? '');
     return {
       kind: 'send', via: 'template',
@@ -161,11 +152,5 @@ export class ReminderWorker {
         clinic: p.clinic, service: view.serviceName, when: formatWhen(a.start, language, loc.time_zone), practitioner: view.practitionerName, place,
       }, a.id),
     };
-  }
-
-  /** A staff alert, unless the same one is still open (not acknowledged). */
-  private async alertOnce(tx: Tx, code: string, now: Date): Promise<void> {
-    const open = await sql<{ id: number }>`select id from staff_alerts where acknowledged_at is null and ${code} = any(codes) limit 1`.execute(tx);
-    if (open.rows.length === 0) await raiseAlert(tx, { kind: 'other', patientId: null, codes: [code], now });
   }
 }

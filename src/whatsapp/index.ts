@@ -25,7 +25,7 @@ export const STANDBY = 'standby';
 export { type StandbyRow } from './standby.js';
 /** The template sync worker (template-sync.ts), woken when a webhook stored other events. */
 export const TEMPLATES_SYNC = 'templates';
-export { clinicLanguages, definitionHash, listTemplateRows, templateStatus, TemplateSync, TEMPLATE_WEBHOOK_FIELDS, type TemplateItem } from './template-sync.js';
+export { clinicLanguages, definitionHash, inCustomerWindow, listTemplateRows, templateGate, templateStatus, type TemplateGate, TemplateSync, TEMPLATE_WEBHOOK_FIELDS, type TemplateItem } from './template-sync.js';
 export { creationRequest, META_LANGUAGE, parameterText, templateMessage, TEMPLATES, TEMPLATE_CATEGORIES, TEMPLATE_STATUSES, type TemplateCategory, type TemplateDefinition, type TemplateKey, type TemplateStatus } from './templates.js';
 
 export function whatsappModule(): AppModule {

@@ -10,7 +10,7 @@
 // naming the template, language and Meta's reason). A definition changed in code under a name Meta already
 // reviewed is never resubmitted: an operator alert says to bump the name's `_vN`.
 import crypto from 'node:crypto';
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { z } from 'zod';
 import type { Cipher } from '../compliance/crypto.js';
 import { raiseAlert } from '../conversation/handoff.js';
@@ -112,6 +112,32 @@ export async function templateStatus(db: DbOrTx, name: string, language: string)
     .where((eb) => eb.or([eb('language', '=', language), eb('meta_language', '=', language)]))
     .executeTakeFirst();
   return statusOf(row?.status) ?? 'NOT_CREATED';
+}
+
+/** The customer-service window, with a margin: a message queued at 23 h 50 may leave after 24 h. */
+const WINDOW_MS = 24 * 3_600_000 - 15 * 60_000;
+
+/** Whether the patient wrote recently enough for a free-form message (else only an approved template goes). */
+export function inCustomerWindow(lastInboundAt: Date | null, now: Date): boolean {
+  return lastInboundAt !== null && now.getTime() - lastInboundAt.getTime() < WINDOW_MS;
+}
+
+export type TemplateGate = { kind: 'approved' } | { kind: 'later'; at: Date } | { kind: 'unusable'; reason: string };
+
+/**
+ * Whether a business-initiated send may use a template now: approved; still in review and `canWaitUntil`
+ * the retry (then try again at `at`); or not usable (rejected, paused, disabled, or the wait would be too
+ * late): `reason` is `template_<status>`, and one open staff alert per template, language and status says so.
+ */
+export async function templateGate(tx: DbOrTx, o: { name: string; language: Language; now: Date; retryMs: number; canWaitUntil(at: Date): boolean }): Promise<TemplateGate> {
+  const status = await templateStatus(tx, o.name, o.language);
+  if (status === 'APPROVED') return { kind: 'approved' };
+  const retry = new Date(o.now.getTime() + o.retryMs);
+  if ((status === 'PENDING' || status === 'NOT_CREATED' || status === 'IN_APPEAL') && o.canWaitUntil(retry)) return { kind: 'later', at: retry };
+  const code = `template_not_approved:${o.name}:${o.language}:${status.toLowerCase()}`;
+  const open = await tx.selectFrom('staff_alerts').select('id').where('acknowledged_at', 'is', null).where(sql<boolean>`${code} = any(codes)`).executeTakeFirst();
+  if (!open) await raiseAlert(tx, { kind: 'other', patientId: null, codes: [code], now: o.now });
+  return { kind: 'unusable', reason: `template_${status.toLowerCase()}` };
 }
 
 export interface TemplateItem {
