@@ -28,6 +28,7 @@ import {
   type EnvelopeMessage,
 } from './webhook-envelope.js';
 import { standbyRows, type StandbyRow } from './standby.js';
+import { IntakeWriter, MAX_BATCH_ROWS } from './intake-writer.js';
 
 // The two statements almost every webhook needs, written once: building them per request costs more than
 // the hash that verifies the request.
@@ -58,8 +59,8 @@ export interface IntakeResult {
 }
 
 // The rows intake writes, derived from the table types so the two cannot drift apart.
-type MessageRow = Required<Pick<Insertable<InboundMessagesTable>, 'wamid' | 'phone_number_id' | 'sender_key' | 'wa_id_index' | 'bsuid_index' | 'type' | 'sent_at' | 'payload'>>;
-type StatusRow = Required<Pick<Insertable<StatusEventsTable>, 'wamid' | 'status' | 'occurred_at' | 'callback_data' | 'recipient_index' | 'error_code' | 'details'>>;
+export type MessageRow = Required<Pick<Insertable<InboundMessagesTable>, 'wamid' | 'phone_number_id' | 'sender_key' | 'wa_id_index' | 'bsuid_index' | 'type' | 'sent_at' | 'payload'>>;
+export type StatusRow = Required<Pick<Insertable<StatusEventsTable>, 'wamid' | 'status' | 'occurred_at' | 'callback_data' | 'recipient_index' | 'error_code' | 'details'>>;
 type OtherRow = Required<Pick<Insertable<WebhookOtherEventsTable>, 'field' | 'payload'>>;
 type DeadRow = Required<Pick<Insertable<WebhookDeadLettersTable>, 'reason' | 'body'>>;
 
@@ -270,7 +271,16 @@ export function collectRows(cipher: Cipher, phoneNumberId: string, raw: Buffer, 
   return c.rows;
 }
 
-export async function storeWebhook(db: Db, cipher: Cipher, phoneNumberId: string, raw: Buffer, body: unknown): Promise<IntakeResult> {
+/** Group commit for this database (intake-writer.ts). */
+export function intakeWriter(db: Db): IntakeWriter {
+  return new IntakeWriter(db, (messages, statuses) => write(db, messages, statuses, [], []));
+}
+
+/**
+ * Stores one verified body. With a writer, an ordinary webhook (messages and statuses only) is committed
+ * together with the others arriving meanwhile; anything else is written on its own, as before.
+ */
+export async function storeWebhook(db: Db, cipher: Cipher, phoneNumberId: string, raw: Buffer, body: unknown, writer?: IntakeWriter): Promise<IntakeResult> {
   const { messages, statuses, others, standby, dead, foreign } = collectRows(cipher, phoneNumberId, raw, body);
   const result: IntakeResult = { messages: 0, messagesDeduped: 0, statuses: 0, statusesDeduped: 0, otherEvents: others.length, standby: standby.length, deadLetters: dead.length, foreign };
 
@@ -278,7 +288,8 @@ export async function storeWebhook(db: Db, cipher: Cipher, phoneNumberId: string
   const uniqueMessages = messages.length > 1 ? [...new Map(messages.map((m) => [m.wamid, m])).values()] : messages;
   const uniqueStatuses = statuses.length > 1 ? [...new Map(statuses.map((s) => [`${s.wamid}\u0001${s.status}`, s])).values()] : statuses;
 
-  const written = await write(db, uniqueMessages, uniqueStatuses, others, dead, standby);
+  const batchable = writer && others.length + dead.length + standby.length === 0 && uniqueMessages.length + uniqueStatuses.length <= MAX_BATCH_ROWS;
+  const written = batchable ? await writer.write(uniqueMessages, uniqueStatuses) : await write(db, uniqueMessages, uniqueStatuses, others, dead, standby);
   result.messages = written.messages;
   result.messagesDeduped = messages.length - written.messages;
   result.statuses = written.statuses;

@@ -10,7 +10,7 @@ import type { Db } from '../db/database.js';
 import type { Metrics } from '../analytics/metrics.js';
 import { AppError } from '../lib/errors.js';
 import type { IntakePressure } from '../lib/intake-pressure.js';
-import { storeWebhook } from './inbound-store.js';
+import { intakeWriter, storeWebhook } from './inbound-store.js';
 import { verifySignature } from './signature.js';
 
 export const WEBHOOK_BODY_LIMIT = 3 * 1024 * 1024;
@@ -28,6 +28,8 @@ export interface WebhookDeps {
 
 export function webhookRoutes(deps: WebhookDeps): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
+    // Group commit (intake-writer.ts): webhooks arriving while one is written go together in the next statement.
+    const writer = intakeWriter(deps.db);
     // Raw bytes for every content type on this route: the HMAC is over what Meta sent, not a re-serialization.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) => done(null, body));
@@ -58,7 +60,7 @@ export function webhookRoutes(deps: WebhookDeps): FastifyPluginAsync {
           deps.metrics.webhookRequests.inc({ outcome: 'malformed' });
           throw new AppError('malformed_json', 400, 'The body is not valid JSON');
         }
-        const r = await storeWebhook(deps.db, deps.cipher, deps.config.whatsapp.phoneNumberId, raw, body);
+        const r = await storeWebhook(deps.db, deps.cipher, deps.config.whatsapp.phoneNumberId, raw, body, writer);
         if (r.messages) deps.metrics.inboundMessages.inc({ result: 'received' }, r.messages);
         if (r.messagesDeduped) deps.metrics.inboundMessages.inc({ result: 'deduped' }, r.messagesDeduped);
         if (r.statuses) deps.metrics.inboundStatuses.inc({ result: 'received' }, r.statuses);
