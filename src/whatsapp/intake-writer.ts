@@ -4,8 +4,9 @@
 // instead of once per webhook (the cost that kept intake near half a bare one-INSERT handler), and nothing
 // waits at ordinary rates (the first webhook finds no write in flight and goes at once, as its own statement).
 //
-// A batch inserts through unnest() of one array per column, so its statement text (and its prepared plan) is
-// the same whatever the batch size. Dedupe stays the database's: ON CONFLICT DO NOTHING, RETURNING the keys
+// A batch is one multi-row INSERT per table (binary parameters: the sealed payloads are not hex-encoded as an
+// array parameter would be), padded to a power of two so a dozen statement texts (and prepared plans) serve
+// every size. Dedupe stays the database's: ON CONFLICT DO NOTHING, RETURNING the keys
 // that went in, so each webhook learns which of its rows were new (a wamid that two webhooks of one batch
 // carry is counted for the first, as it would be if they had come one after the other).
 // If a batch statement fails, its webhooks are written again one by one, so one that cannot be written
@@ -32,18 +33,39 @@ interface Pending {
 /** Rows in one batch at most: a batch stays a few hundred kilobytes and one short statement. */
 export const MAX_BATCH_ROWS = 1000;
 
-const INSERT_BATCH = `with m as (
-    insert into inbound_messages (wamid, phone_number_id, sender_key, wa_id_index, bsuid_index, type, sent_at, payload)
-    select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::bytea[])
-    on conflict (wamid) do nothing
-    returning wamid
-  ), s as (
-    insert into status_events (wamid, status, occurred_at, callback_data, recipient_index, error_code, details)
-    select w, st, o, c, r, e, d::jsonb from unnest($9::text[], $10::text[], $11::timestamptz[], $12::text[], $13::text[], $14::int[], $15::text[]) as u (w, st, o, c, r, e, d)
-    on conflict (wamid, status) do nothing
-    returning wamid, status
-  )
-  select wamid, null::text as status from m union all select wamid, status from s`;
+const MESSAGE_COLUMNS = 8;
+const STATUS_COLUMNS = 7;
+
+/** The next power of two: batches are padded to one of a dozen sizes, so a dozen statements cover them all. */
+const bucket = (n: number) => (n <= 1 ? n : 2 ** Math.ceil(Math.log2(n)));
+
+function placeholders(rows: number, columns: number, from: number, casts: readonly string[] = []): string {
+  const out: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const row: string[] = [];
+    for (let c = 0; c < columns; c++) row.push(`$${from + r * columns + c + 1}${casts[c] ?? ''}`);
+    out.push(`(${row.join(', ')})`);
+  }
+  return out.join(', ');
+}
+
+const statements = new Map<string, string>();
+
+/** The statement for m message rows and s status rows (both already bucket sizes), built once. */
+function statementFor(m: number, s: number): string {
+  const key = `${m}:${s}`;
+  let text = statements.get(key);
+  if (text) return text;
+  const ctes: string[] = [];
+  if (m) ctes.push(`m as (insert into inbound_messages (wamid, phone_number_id, sender_key, wa_id_index, bsuid_index, type, sent_at, payload)
+    values ${placeholders(m, MESSAGE_COLUMNS, 0)} on conflict (wamid) do nothing returning wamid)`);
+  if (s) ctes.push(`s as (insert into status_events (wamid, status, occurred_at, callback_data, recipient_index, error_code, details)
+    values ${placeholders(s, STATUS_COLUMNS, m * MESSAGE_COLUMNS, ['', '', '', '', '', '::int', '::jsonb'])} on conflict (wamid, status) do nothing returning wamid, status)`);
+  const selects = [...(m ? ['select wamid, null::text as status from m'] : []), ...(s ? ['select wamid, status from s'] : [])];
+  text = `with ${ctes.join(', ')} ${selects.join(' union all ')}`;
+  statements.set(key, text);
+  return text;
+}
 
 const statusKey = (wamid: string, status: string) => `${wamid}\u0001${status}`;
 
@@ -121,19 +143,21 @@ export class IntakeWriter {
   }
 
   private async insert(batch: Pending[]): Promise<{ wamid: string; status: string | null }[]> {
-    const m: unknown[][] = [[], [], [], [], [], [], [], []];
-    const s: unknown[][] = [[], [], [], [], [], [], []];
-    for (const p of batch) {
-      for (const r of p.messages) {
-        m[0]!.push(r.wamid); m[1]!.push(r.phone_number_id); m[2]!.push(r.sender_key); m[3]!.push(r.wa_id_index);
-        m[4]!.push(r.bsuid_index); m[5]!.push(r.type); m[6]!.push(r.sent_at); m[7]!.push(r.payload);
-      }
-      for (const r of p.statuses) {
-        s[0]!.push(r.wamid); s[1]!.push(r.status); s[2]!.push(r.occurred_at); s[3]!.push(r.callback_data);
-        s[4]!.push(r.recipient_index); s[5]!.push(r.error_code); s[6]!.push(r.details);
-      }
+    const messages = batch.flatMap((p) => p.messages);
+    const statuses = batch.flatMap((p) => p.statuses);
+    const m = bucket(messages.length);
+    const s = bucket(statuses.length);
+    const values: unknown[] = [];
+    // Padding repeats the last row: ON CONFLICT DO NOTHING skips the copy, RETURNING does not list it.
+    for (let i = 0; i < m; i++) {
+      const r = messages[Math.min(i, messages.length - 1)]!;
+      values.push(r.wamid, r.phone_number_id, r.sender_key, r.wa_id_index, r.bsuid_index, r.type, r.sent_at, r.payload);
     }
-    const r = await this.db.executeQuery<{ wamid: string; status: string | null }>(CompiledQuery.raw(INSERT_BATCH, [...m, ...s]));
+    for (let i = 0; i < s; i++) {
+      const r = statuses[Math.min(i, statuses.length - 1)]!;
+      values.push(r.wamid, r.status, r.occurred_at, r.callback_data, r.recipient_index, r.error_code, r.details);
+    }
+    const r = await this.db.executeQuery<{ wamid: string; status: string | null }>(CompiledQuery.raw(statementFor(m, s), values));
     return r.rows;
   }
 }
