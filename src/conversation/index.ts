@@ -58,7 +58,7 @@ export function conversationModule(opts: ConversationOptions = {}): AppModule {
       });
       const notifier = new WaitlistNotifier({ db: database.background, cipher, keys, clock, log: log.child({ worker: WAITLIST }), onQueued: () => wake.wake(SENDER) });
       return [
-        loopWorker({ name: INBOUND, pollMs: 250, log, wake, before: () => ctx.intake.calm(), tick: () => inbound.tick() }),
+        loopWorker({ name: INBOUND, pollMs: 250, log, wake, before: (worked) => ctx.intake.calm(worked), tick: () => inbound.tick() }),
         loopWorker({ name: WAITLIST, pollMs: 2000, log, wake, tick: () => notifier.tick() }),
       ];
     },

@@ -23,8 +23,8 @@ export interface LoopOptions {
   log: Logger;
   /** Returns how much work it did; 0 means "idle: sleep". */
   tick(): Promise<number>;
-  /** Awaited before each tick: background loops let webhook intake go first (lib/intake-pressure.ts). */
-  before?(): Promise<void>;
+  /** Awaited before each tick, with how long the last tick took: background loops let webhook intake go first (lib/intake-pressure.ts). */
+  before?(workedMs: number): Promise<void>;
   onError?(e: unknown): void;
 }
 
@@ -50,11 +50,14 @@ export function startLoop(o: LoopOptions): Loop {
     });
   const run = (async () => {
     let failures = 0;
+    let worked = 0;
     while (!stopped) {
       try {
         woken = false;
-        if (o.before) await o.before();
+        if (o.before) await o.before(worked);
+        const started = performance.now();
         const n = await o.tick();
+        worked = n === 0 ? 0 : performance.now() - started;
         failures = 0;
         if (n === 0 && !stopped) await sleep(o.pollMs);
       } catch (e) {

@@ -42,4 +42,24 @@ describe('IntakePressure', () => {
     for (let i = 0; i < 10; i++) p.leave();
     expect(p.busy).toBe(false);
   });
+
+  it('rests a loop in proportion to the work it just did, so under a sustained burst it keeps about a quarter of its time', async () => {
+    const p = new IntakePressure(3, 50);
+    for (let i = 0; i < 10; i++) p.enter();
+    // A tick of 100 ms earns 300 ms of rest (100 / (100 + 300) = 25 %).
+    const waiting = p.calm(100);
+    await vi.advanceTimersByTimeAsync(299);
+    expect(await settled(waiting)).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await settled(waiting)).toBe(true);
+    // However long the tick, the rest is bounded, and the burst ebbing ends it at once.
+    const capped = p.calm(60_000);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(await settled(capped)).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await settled(capped)).toBe(true);
+    const released = p.calm(60_000);
+    for (let i = 0; i < 8; i++) p.leave();
+    expect(await settled(released)).toBe(true);
+  });
 });

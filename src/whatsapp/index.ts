@@ -63,7 +63,7 @@ export function whatsappModule(): AppModule {
     },
     workers(ctx: ModuleContext): Worker[] {
       const { config, database, cipher, keys, graph, metrics, clock, log, wake, intake } = ctx;
-      const before = () => intake.calm();
+      const before = (worked: number) => intake.calm(worked);
       // Workers use their own connections (a lane after intake on PGlite): webhooks are answered first.
       const db = database.background;
       const sender = new Sender({ db, cipher, keys, graph, metrics, log: log.child({ worker: 'sender' }), clock, mps: config.whatsapp.mps, sendTimeoutMs: config.whatsapp.sendTimeoutMs, reconcileMs: config.whatsapp.reconcileMs, restartWaitMs: config.whatsapp.restartWaitMs, onSettled: () => wake.wake(SENDER), settleDb: database.urgent });

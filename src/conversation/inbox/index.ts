@@ -35,7 +35,7 @@ export function inboxModule(o: InboxOptions = {}): AppModule {
       const { database, cipher, keys, clock, log, wake } = ctx;
       const deps = { db: database.background, cipher, keys, clock, log: log.child({ worker: STANDBY }) };
       return [
-        loopWorker({ name: STANDBY, pollMs: 2000, log, wake, before: () => ctx.intake.calm(), tick: () => linkStandby(deps) }),
+        loopWorker({ name: STANDBY, pollMs: 2000, log, wake, before: (worked) => ctx.intake.calm(worked), tick: () => linkStandby(deps) }),
         // The change feed is written by triggers whether or not a console listens: keep it to minutes.
         loopWorker({ name: 'inbox-feed-prune', pollMs: 60_000, log, wake, tick: async () => { await pruneFeed(database.background); return 0; } }),
       ];
