@@ -43,7 +43,7 @@ describe('IntakePressure', () => {
     expect(p.busy).toBe(false);
   });
 
-  it('rests a loop in proportion to the work it just did, so under a sustained burst it keeps about a quarter of its time', async () => {
+  it('rests background work in proportion to the work just done, so under a sustained burst it keeps about a quarter of the time', async () => {
     const p = new IntakePressure(3, 50);
     for (let i = 0; i < 10; i++) p.enter();
     // A tick of 100 ms earns 300 ms of rest (100 / (100 + 300) = 25 %).
@@ -52,6 +52,17 @@ describe('IntakePressure', () => {
     expect(await settled(waiting)).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
     expect(await settled(waiting)).toBe(true);
+    // Two loops share one hold: the second waits for the first one's rest and then its own.
+    const first = p.calm(100);
+    const second = p.calm(100);
+    await vi.advanceTimersByTimeAsync(299);
+    expect(await settled(first)).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await settled(first)).toBe(true);
+    await vi.advanceTimersByTimeAsync(299);
+    expect(await settled(second)).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await settled(second)).toBe(true);
     // However long the tick, the rest is bounded, and the burst ebbing ends it at once.
     const capped = p.calm(60_000);
     await vi.advanceTimersByTimeAsync(999);

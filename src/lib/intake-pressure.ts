@@ -1,22 +1,24 @@
 // Intake first: in one process, acknowledging webhooks goes before background work. The webhook route counts
 // the requests it is handling; background loops (inbound processing, statuses, media) call calm() before each
-// tick, which waits while a burst is being acknowledged (BUSY_AT or more in flight). The wait is bounded by the
-// work the loop has just done: a tick of d ms is followed by up to d × (1 − SHARE) / SHARE ms of rest (at least
-// MAX_WAIT_MS, at most MAX_HOLD_MS), so under a sustained burst each loop keeps about SHARE of its time and
-// intake gets the rest. Replies and status updates slow down but never stop, and the backlog drains once the
+// tick, which waits while a burst is being acknowledged (BUSY_AT or more in flight). The wait is earned by the
+// work the loops have just done, together: a tick of d ms moves one shared "hold" d × (1 − SHARE) / SHARE ms
+// further (at most MAX_HOLD_MS ahead), every loop waits for it (at least MAX_WAIT_MS), so under a sustained
+// burst background work as a whole keeps about SHARE of the time and intake gets the rest. Replies and status updates slow down but never stop, and the backlog drains once the
 // burst ebbs (the first webhook answered below BUSY_AT releases every waiter); at ordinary rates nothing ever
 // waits (a webhook is answered in a few milliseconds, so several at once means the process is short of CPU).
 // The sender does not wait here: its requests are paced by the shared send schedule and a late one is requeued.
 export const BUSY_AT = 4;
 export const MAX_WAIT_MS = 50;
-/** Share of its time a background loop keeps while intake is busy. */
+/** Share of the time background work keeps while intake is busy. */
 export const SHARE = 0.25;
-/** The longest rest after one tick, however long the tick was. */
+/** The hold never reaches further ahead than this, however long the ticks were. */
 export const MAX_HOLD_MS = 1000;
 
 export class IntakePressure {
   private inFlight = 0;
   private waiters: (() => void)[] = [];
+  /** Until when (Date.now() ms) background work rests while intake stays busy. */
+  private holdUntil = 0;
 
   constructor(private readonly busyAt = BUSY_AT, private readonly maxWaitMs = MAX_WAIT_MS) {}
 
@@ -40,12 +42,14 @@ export class IntakePressure {
   }
 
   /**
-   * Resolves at once when intake is not busy; else when it calms down, or at the latest after the rest the
-   * loop's last tick (`workedMs`) earns: maxWaitMs, or more after a long tick (see the header).
+   * Resolves at once when intake is not busy; else when it calms down, or at the latest at the shared hold,
+   * which the caller's last tick (`workedMs`) has just moved further (see the header), and maxWaitMs at least.
    */
   calm(workedMs = 0): Promise<void> {
     if (!this.busy) return Promise.resolve();
-    const rest = Math.min(MAX_HOLD_MS, Math.max(this.maxWaitMs, (workedMs * (1 - SHARE)) / SHARE));
+    const now = Date.now();
+    this.holdUntil = Math.min(now + MAX_HOLD_MS, Math.max(this.holdUntil, now) + (workedMs * (1 - SHARE)) / SHARE);
+    const rest = Math.max(this.maxWaitMs, this.holdUntil - now);
     return new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
