@@ -150,10 +150,16 @@ export class Sender {
     this.repliesFirst(rows);
     for (const row of rows) {
       const p: Promise<void> = this.sendOne(row)
-        .catch((e: unknown) => this.d.log.error({ outboxId: row.id, err: errorSummary(e) }, 'settling a send failed; the row is reconciled later'))
-        .finally(() => {
+        .catch((e: unknown) => {
+          this.d.log.error({ outboxId: row.id, err: errorSummary(e) }, 'settling a send failed; the row is reconciled later');
+          return true;
+        })
+        .then((unblocked) => {
           this.inFlight.delete(p);
-          this.d.onSettled?.();
+          // Claim again only when this settle may have made something claimable: a row queued behind this one
+          // for the same patient, or more due than the last claim took. An empty claim is a transaction of its
+          // own, which on the embedded database waits in line with intake (new work wakes the sender anyway).
+          if (unblocked || this.moreDue) this.d.onSettled?.();
         });
       this.inFlight.add(p);
     }
@@ -163,6 +169,8 @@ export class Sender {
 
   /** Rows the last claim cancelled for want of consent. */
   private refusedInClaim = 0;
+  /** The last claim took all it asked for, or could not look (schedule full): more may be due already. */
+  private moreDue = true;
 
   /** Waits for the sends under way (shutdown). */
   async drain(): Promise<void> {
@@ -203,17 +211,22 @@ export class Sender {
       const start = Math.max(schedule.rows[0]?.next_slot.getTime() ?? t, t);
       if (start > t + REFILL_MS) {
         this.scheduleFullUntil = start - REFILL_MS;
+        this.moreDue = true;
         return [];
       }
       const slotsFrom = (from: number, leadMs: number, most: number) => (from > t + leadMs ? 0 : Math.min(most, Math.floor((t + leadMs - from) / gap) + 1));
       // Replies before read receipts: when the number's throughput is short, blue ticks wait, patients do not.
       // Two claims, each walking its own partial index in id order, so the cost follows the queue, not history.
-      const rows = await this.refuse(tx, await claimKind(tx, now, slotsFrom(start, LEAD_MS, batch), false));
+      const askedReplies = slotsFrom(start, LEAD_MS, batch);
+      const replies = await claimKind(tx, now, askedReplies, false);
+      const rows = await this.refuse(tx, replies);
       // Read receipts take only the slots after every due reply, and never far ahead: a reply that comes due
       // next waits behind at most READ_LEAD_MS of blue ticks.
       const readsFrom = start + rows.length * gap;
       const reads = readsFrom > t + READ_LEAD_MS / 2 ? 0 : slotsFrom(readsFrom, READ_LEAD_MS, batch - rows.length);
-      if (reads > 0) rows.push(...(await this.refuse(tx, await claimKind(tx, now, reads, true))));
+      const readRows = reads > 0 ? await claimKind(tx, now, reads, true) : [];
+      if (readRows.length) rows.push(...(await this.refuse(tx, readRows)));
+      this.moreDue = askedReplies === 0 || replies.length === askedReplies || reads === 0 || readRows.length === reads;
       if (rows.length === 0) return [];
       // The slots start no earlier than now, read again: the claim's own queries do not make its sends late.
       const first = Math.max(start, this.d.clock.now().getTime());
@@ -284,7 +297,8 @@ export class Sender {
       .where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
   }
 
-  private async sendOne(row: Claim): Promise<void> {
+  /** Sends one claimed row; true when what happened may have made another row claimable (see tick). */
+  private async sendOne(row: Claim): Promise<boolean> {
     const { db, cipher, metrics, log, clock } = this.d;
     let item: OutboxItem;
     let body: unknown;
@@ -300,7 +314,7 @@ export class Sender {
         .where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
       metrics.outboundFailed.inc({ code: 'invalid_payload' });
       log.error({ outboxId: row.id, err: errorSummary(e) }, 'outbox payload is not a valid Cloud API message: failed');
-      return;
+      return true;
     }
     if (row.requires_window && !(row.last_inbound_at && clock.now().getTime() - row.last_inbound_at.getTime() < WINDOW_MS)) {
       // Refused here, before it leaves: outside the window only approved templates may be sent.
@@ -309,13 +323,13 @@ export class Sender {
         .where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
       metrics.outboundFailed.inc({ code: String(WINDOW_CLOSED) });
       log.info({ outboxId: row.id, code: WINDOW_CLOSED }, 'free-form message refused outside the 24-hour window');
-      return;
+      return true;
     }
     const holdBack = await this.untilSlot(row);
     if (holdBack) {
       await this.release(row);
       metrics.outboundRequeued.inc({ reason: holdBack });
-      return;
+      return true;
     }
     let outcome: SendOutcome;
     this.active++;
@@ -329,7 +343,7 @@ export class Sender {
       if (Number(mark.numUpdatedRows) === 0) {
         metrics.outboundRequeued.inc({ reason: 'claim_lost' });
         log.warn({ outboxId: row.id }, 'send lost its claim before it left (reconciled meanwhile): not sent');
-        return;
+        return true;
       }
       // The mark may have waited for the database (on the embedded one, behind another session's transaction):
       // sends that were on time before it would then leave together. Late now, it goes back without leaving.
@@ -339,7 +353,7 @@ export class Sender {
         this.lateStreak++;
         await this.release(row, { unmark: true });
         metrics.outboundRequeued.inc({ reason: 'late' });
-        return;
+        return true;
       }
       this.lateStreak = 0;
       try {
@@ -350,17 +364,18 @@ export class Sender {
     } finally {
       this.active--;
     }
-    await this.settle(row, outcome);
+    return this.settle(row, outcome);
   }
 
-  private async settle(row: Claim, outcome: SendOutcome): Promise<void> {
+  /** Records a send's outcome; true when a row queued behind it may now be claimed. */
+  private async settle(row: Claim, outcome: SendOutcome): Promise<boolean> {
     const { metrics, log, clock } = this.d;
     // Recording what happened to a send goes first on a single-session database: until it is written, a crash
     // would leave the message in doubt.
     const db = this.d.settleDb ?? this.d.db;
     const now = clock.now();
     if (outcome.kind === 'accepted') {
-      await db.transaction().execute(async (tx) => {
+      const unblocked = await db.transaction().execute(async (tx) => {
         // A status webhook may have settled the row first (state already 'sent'): keep what it wrote. An
         // acceptance is proof that the message left, like a status: it also settles a row whose claim this
         // send lost while the row is still unsettled (and so stops a second copy that has not left yet).
@@ -374,26 +389,29 @@ export class Sender {
           })
           .where('id', '=', row.id)
           .where((eb) => eb.or([eb('claim_seq', '=', row.claim_seq), eb('state', 'in', ['pending', 'sending', 'in_doubt'])]))
-          .returning('id')
+          // Whether the patient has a message queued behind this one (it may be claimed now).
+          .returning(sql<boolean>`exists (select 1 from outbox p where p.recipient_key = outbox.recipient_key and p.id > outbox.id and p.state = 'pending' and p.kind <> 'read')`.as('queued'))
           .execute();
         if (outcome.wamid) await applyHeldStatusesFor(tx, outcome.wamid, clock);
         // Every message out, in the transaction that records it as accepted (blue ticks are not messages).
         if (settled.length > 0 && row.kind !== 'read') {
           await recordAudit(tx, { actor: SYSTEM('sender'), action: 'message.out', patientId: row.patient_id, target: `outbox:${row.id}`, details: { kind: row.kind }, at: now });
         }
+        return settled.some((r) => r.queued);
       });
       metrics.outboundSent.inc({ kind: row.kind });
-      return;
+      return unblocked;
     }
     if (outcome.kind === 'in_doubt') {
       if (row.kind === 'read') {
         // A read receipt that may not have arrived is harmless: never resend it.
         await db.updateTable('outbox').set({ state: 'sent', accepted_at: now }).where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
-        return;
+        return false;
       }
       await db.updateTable('outbox').set({ state: 'in_doubt', in_doubt_at: now }).where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
+      // Still blocks the patient's next messages until reconciliation settles it (which wakes the sender).
       log.warn({ outboxId: row.id, reason: outcome.reason }, 'send in doubt: waiting for status webhooks before any resend');
-      return;
+      return false;
     }
     const { error } = outcome;
     const code = error.code ?? error.httpStatus;
@@ -403,7 +421,7 @@ export class Sender {
       await db.updateTable('outbox')
         .set((eb) => ({ state: 'pending', attempts: eb('attempts', '-', 1), next_attempt_at: new Date(now.getTime() + PAUSE_MS) }))
         .where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
-      return;
+      return true;
     }
     if ((c.action === 'retry' || c.action === 'retry_recipient') && row.attempts < MAX_ATTEMPTS[c.action]) {
       const wait = backoffMs(c.action, row.attempts - 1);
@@ -411,8 +429,9 @@ export class Sender {
         .set({ state: 'pending', next_attempt_at: new Date(now.getTime() + wait), error_code: error.code, error_title: error.title?.slice(0, 200) ?? null })
         .where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
       metrics.outboundRetried.inc({ code: String(code) });
+      // Pending again, later: it still holds the patient's queue, and the poll finds it when due.
       log.info({ outboxId: row.id, code, attempt: row.attempts, waitMs: wait }, 'send will be retried');
-      return;
+      return false;
     }
     await db.transaction().execute(async (tx) => {
       await tx.updateTable('outbox')
@@ -423,6 +442,7 @@ export class Sender {
     });
     metrics.outboundFailed.inc({ code: String(code) });
     log.warn({ outboxId: row.id, code, action: c.action }, 'send failed for good');
+    return true;
   }
 
   /** Stops all sending for a while and tells the operator: burning the queue on a dead token helps nobody. */
