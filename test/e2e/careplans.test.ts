@@ -3,7 +3,8 @@
 // high threshold; a medication reminder sent as the approved template outside the 24-hour window, Snooze
 // (its quick reply) bringing a new reminder 30 minutes later, Taken (a button) marking the dose taken, and
 // adherence counting both; a follow-up's Book button leading into booking; staff stopping a plan leaves
-// nothing more to send; STOP between scheduling and sending skips; a local time that does not exist (spring forward) is refused at entry.
+// nothing more to send; STOP between scheduling and sending skips; a local time that does not exist
+// (spring forward) is refused at entry.
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Running } from '../../src/main.js';
