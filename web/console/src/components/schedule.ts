@@ -3,7 +3,6 @@
 // N months). The server expands and checks them (src/careplans/schedule.ts); test/console/schedule.test.ts
 // expands what is built here with it.
 import type { TFunction } from 'i18next';
-import { zonedFormats } from './zoned';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
@@ -17,7 +16,10 @@ export function scheduleInWords(p: { rrule: string; dtstart: string; timeZone: s
   const startMinute = Number(p.dtstart.slice(14, 16));
   const interval = Number(rule['INTERVAL'] ?? 1) || 1;
   const freq = rule['FREQ'] ?? '';
-  const f = zonedFormats(locale, p.timeZone);
+  // As zoned.ts's dayShort and weekday (not imported: the server's tests import this file, under node16 rules).
+  const shortDay = new Intl.DateTimeFormat(locale, { timeZone: 'UTC', weekday: 'short', day: 'numeric', month: 'short' });
+  const weekdayName = new Intl.DateTimeFormat(locale, { timeZone: 'UTC', weekday: 'long' });
+  const f = { dayShort: (day: string) => shortDay.format(new Date(`${day}T12:00:00Z`)), weekday: (n: number) => weekdayName.format(new Date(Date.UTC(2024, 0, n, 12))) };
   const day = new Intl.DateTimeFormat(locale, { timeZone: p.timeZone, dateStyle: 'medium' });
   const startDay = f.dayShort(p.dtstart.slice(0, 10));
   const count = rule['COUNT'] ? Number(rule['COUNT']) : null;
