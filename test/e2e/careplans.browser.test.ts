@@ -102,7 +102,7 @@ describe.skipIf(skip)('care plans on the patient page (Chromium)', () => {
     const reading = page.locator('form[aria-labelledby="careplans-reading"]');
     await reading.getByLabel('Reading of').selectOption('glucose');
     await reading.getByLabel('Reading', { exact: true }).fill('feeling fine');
-    await reading.getByRole('button', { name: 'Record the reading' }).click();
+    await reading.getByRole('button', { name: 'Save the reading' }).click();
     const alert = reading.getByRole('alert');
     await alert.waitFor();
     expect(await alert.textContent()).toContain('Some fields are not valid.');
@@ -110,7 +110,7 @@ describe.skipIf(skip)('care plans on the patient page (Chromium)', () => {
     expect(((await (await admin('GET', `/api/patients/${patientId}/observations`)).json()) as { items: unknown[] }).items).toEqual([]);
 
     await reading.getByLabel('Reading', { exact: true }).fill('250 mg/dL');
-    await reading.getByRole('button', { name: 'Record the reading' }).click();
+    await reading.getByRole('button', { name: 'Save the reading' }).click();
     await reading.getByRole('status').filter({ hasText: 'outside the plan\'s range' }).waitFor();
     const row = page.locator('tr[data-observation].out-of-range');
     await row.waitFor();
