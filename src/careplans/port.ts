@@ -6,7 +6,7 @@ import { recordAudit } from '../compliance/audit.js';
 import type { KeyRing } from '../compliance/keys.js';
 import type { Tx } from '../db/database.js';
 import type { CareAnswer, CarePlansPort, OpenVitalsPrompt, RecordedReading, VitalsReading } from '../conversation/flow.js';
-import { openDetails } from './repo.js';
+import { insertObservation, openDetails } from './repo.js';
 import { interpret } from './vitals.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -77,11 +77,7 @@ export function carePlansPort(tx: Tx, d: { keys: KeyRing }, o: { patientId: stri
       if (!r || r.kind !== 'vitals') return { ok: false, code: 'not_found' };
       if (r.state !== 'sent') return { ok: false, code: 'already_answered' };
       const interpretation = interpret(reading, r.threshold_unit ? { low: r.threshold_low, high: r.threshold_high, unit: r.threshold_unit } : null);
-      const sealed = (await d.keys.forPatient(tx, patientId)).encryptJson(reading.systolic !== undefined ? { systolic: reading.systolic, diastolic: reading.diastolic } : { value: reading.value });
-      await tx.insertInto('observations').values({
-        patient_id: patientId, plan_id: r.plan_id, occurrence_id: r.id, code: reading.code, value: sealed, unit: reading.unit,
-        effective_at: now, source: 'whatsapp', interpretation, created_at: now,
-      }).execute();
+      await insertObservation(tx, d.keys, { patientId, planId: r.plan_id, occurrenceId: r.id, reading, interpretation, source: 'whatsapp', effectiveAt: now, now });
       await tx.updateTable('care_plan_occurrences').set({ state: 'answered', answered_at: now }).where('id', '=', r.id).execute();
       await audit('careplan.observation', r.id, { code: reading.code, interpretation });
       return { ok: true, interpretation };

@@ -92,3 +92,21 @@ export function occurrences(s: PlanSchedule, from: Date, to: Date): Date[] {
   const rule = parseRule(s, s.zone);
   return rule.between(from, to, true).map((d) => new Date(d.epochMilliseconds)).filter((d) => d.getTime() >= from.getTime() && d.getTime() < to.getTime());
 }
+
+/** The plan's first instant strictly after `after`, or null when the rule has ended. */
+export function nextAfter(s: PlanSchedule, after: Date): Date | null {
+  const d = parseRule(s, s.zone).next(after, false);
+  return d ? new Date(d.epochMilliseconds) : null;
+}
+
+/** The plan's last instant when the rule ends (COUNT or UNTIL), else null (it runs until stopped). */
+export function lastOf(s: PlanSchedule): Date | null {
+  if (!/(?:^|;)\s*(?:COUNT|UNTIL)=/i.test(s.rrule)) return null;
+  let last: Date | null = null;
+  let n = 0;
+  parseRule(s, s.zone).all((d) => {
+    last = new Date(d.epochMilliseconds);
+    return ++n < CHECK_MAX;
+  });
+  return last;
+}

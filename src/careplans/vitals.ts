@@ -3,6 +3,7 @@
 // code (temperature in °C, weight in kg; glucose in the unit written, mg/dL or mmol/L, each its own LOINC
 // code), interpreted against the plan's thresholds (converted into the reading's unit), and shaped as a FHIR
 // R4 Observation. Pure.
+import { extractMeasurements } from '../nlu/entities/measurements.js';
 import type { Measurement } from '../nlu/types.js';
 
 export const MEASURES = ['glucose', 'blood_pressure', 'weight', 'temperature', 'heart_rate'] as const;
@@ -112,6 +113,7 @@ const INTERPRETATION: Record<Interpretation, { code: string; display: string }> 
 export interface StoredObservation {
   id: string;
   patientId: string;
+  planId: string | null;
   code: string;
   unit: string;
   value: { value?: number; systolic?: number; diastolic?: number };
@@ -129,6 +131,9 @@ export function fhirObservation(o: StoredObservation): Record<string, unknown> {
     category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs', display: 'Vital Signs' }] }],
     code: { coding: [coding(o.code)] },
     subject: { reference: `Patient/${o.patientId}` },
+    // Who reported it: the patient over WhatsApp or clinic staff (FHIR meta.source is a URI).
+    meta: { source: `urn:patientline:${o.source}` },
+    ...(o.planId ? { basedOn: [{ reference: `CarePlan/${o.planId}` }] } : {}),
     effectiveDateTime: o.effectiveAt.toISOString(),
     ...(o.interpretation ? { interpretation: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', ...INTERPRETATION[o.interpretation] }] }] } : {}),
   };
@@ -141,4 +146,28 @@ export function fhirObservation(o: StoredObservation): Record<string, unknown> {
     base['valueQuantity'] = quantity(o.value.value ?? 0, o.unit);
   }
   return base;
+}
+
+/** The UCUM units a reading (or a threshold) of each measure may be given in. */
+export const MEASURE_UNITS: Record<Measure, readonly string[]> = {
+  glucose: ['mg/dL', 'mmol/L'], blood_pressure: ['mm[Hg]'], weight: ['kg', '[lb_av]'], temperature: ['Cel', '[degF]'], heart_rate: ['/min'],
+};
+
+/** What staff type into the console: the words as the patient would send them, or a number with its unit. */
+export type StaffEntry = { text: string } | { value: number; unit?: string; diastolic?: number };
+
+/**
+ * Staff's entry read as a reading of `measure`, by the same extractor and the same reading rules as the
+ * patient's chat answer (so "5,8" or "118 mg/dl" mean the same thing at the desk and on WhatsApp); null when
+ * it is not one (or not plausible).
+ */
+export function readingOfEntry(measure: Measure, e: StaffEntry): Reading | null {
+  if ('text' in e) return readingOf(measure, extractMeasurements(e.text));
+  if (measure === 'blood_pressure') {
+    if (e.diastolic === undefined) return null;
+    // As a typed "120/80": the extractor's plausibility rules (systolic above diastolic, in range).
+    return readingOf(measure, extractMeasurements(`${e.value}/${e.diastolic} mmHg`));
+  }
+  const m: Measurement = e.unit === undefined ? { kind: 'number', text: String(e.value), value: e.value } : { kind: measure, text: String(e.value), value: e.value, unit: e.unit };
+  return readingOf(measure, [m]);
 }

@@ -767,6 +767,7 @@ export interface RemindersTable {
 
 // Care plans (migration 0021, issue 15).
 export type CarePlanKind = 'medication' | 'follow_up' | 'vitals';
+export type CarePlanStopReason = 'completed' | 'side_effects' | 'patient_request' | 'clinician_decision' | 'replaced' | 'other';
 export type OccurrenceState = 'scheduled' | 'sent' | 'taken' | 'snoozed' | 'missed' | 'answered' | 'skipped' | 'cancelled';
 
 export interface CarePlansTable {
@@ -789,6 +790,12 @@ export interface CarePlansTable {
   created_by: string | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** When staff stopped the plan (0023); null while it runs, or when its schedule simply ran out. */
+  stopped_at: NullableTimestamp;
+  /** The staff user id who stopped it. */
+  stopped_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Why, as a code (never free text: the column is not sealed). */
+  stop_reason: ColumnType<CarePlanStopReason | null, CarePlanStopReason | null | undefined, CarePlanStopReason | null>;
 }
 
 export interface CarePlanOccurrencesTable {

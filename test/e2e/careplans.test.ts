@@ -2,8 +2,9 @@
 // webhook: a vitals prompt sent, the answer "135/85" stored as a FHIR-shaped observation with an alert for a
 // high threshold; a medication reminder sent as the approved template outside the 24-hour window, Snooze
 // (its quick reply) bringing a new reminder 30 minutes later, Taken (a button) marking the dose taken, and
-// adherence counting both; a follow-up's Book button leading into booking; STOP between scheduling and
-// sending skips; a local time that does not exist (spring forward) is refused at entry.
+// adherence counting both; a follow-up's Book button leading into booking; staff stopping a plan leaves
+// nothing more to send; STOP between scheduling and sending skips; a local time that does not exist
+// (spring forward) is refused at entry.
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Running } from '../../src/main.js';
@@ -35,12 +36,17 @@ async function patient(p: Phone): Promise<string> {
   return row.patient_id!;
 }
 
-/** The next whole minute, as a local date and time in Paris (the demo clinic's zone). */
-function nextMinuteInParis(): { local: string; at: number } {
-  const at = Math.ceil((clock.now().getTime() + 1000) / 60_000) * 60_000;
+/** An instant as a local date and time in Paris (the demo clinic's zone). */
+function inParis(at: number): string {
   const parts = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(at));
   const v = (t: string) => parts.find((x) => x.type === t)!.value;
-  return { local: `${v('year')}-${v('month')}-${v('day')}T${v('hour')}:${v('minute')}`, at };
+  return `${v('year')}-${v('month')}-${v('day')}T${v('hour')}:${v('minute')}`;
+}
+
+/** The next whole minute, as a local date and time in Paris. */
+function nextMinuteInParis(): { local: string; at: number } {
+  const at = Math.ceil((clock.now().getTime() + 1000) / 60_000) * 60_000;
+  return { local: inParis(at), at };
 }
 
 interface Occurrence { id: string; state: string; reason: string | null; due_at: Date; snoozes: number }
@@ -191,6 +197,33 @@ describe('care plans', () => {
     // The booking flow took it: it offers days or times for the service, not the main menu.
     expect(next.length).toBeGreaterThan(0);
     expect(ids(next.at(-1)).some((x) => x.startsWith('booking:'))).toBe(true);
+  });
+
+  it('stopped by staff: the doses to come are cancelled with the stop, and none is sent after it', async () => {
+    const number = newPhone();
+    const p = phoneOf(number, 'Staff Stop');
+    const id = await patient(p);
+    const first = nextMinuteInParis();
+    const plan = await api<{ id: string }>('POST', `/patients/${id}/care-plans`, { kind: 'medication', details: { medicine: 'Metformin', dose: '850 mg' }, rrule: 'FREQ=MINUTELY;INTERVAL=5;COUNT=4', dtstart: first.local });
+    expect(plan.status).toBe(201);
+    expect((await reach(plan.json.id, first.at)).state).toBe('sent');
+    await p.initiated((m) => bodyText(m) === 'Time for Metformin 850 mg.');
+
+    const stopped = await api<{ state: string; stopReason: string; next: string[] }>('POST', `/patients/${id}/care-plans/${plan.json.id}/stop`, { reason: 'clinician_decision' });
+    expect(stopped.status).toBe(200);
+    expect(stopped.json).toMatchObject({ state: 'stopped', stopReason: 'clinician_decision', next: [] });
+    expect((await occurrencesOf(plan.json.id)).map((o) => [o.state, o.reason])).toEqual([['sent', null], ['cancelled', 'plan_stopped'], ['cancelled', 'plan_stopped'], ['cancelled', 'plan_stopped']]);
+
+    // Another plan due after the stopped one's last dose: once the worker has sent it, it has been past every
+    // instant of the stopped plan, and the patient got nothing more from it.
+    const canaryAt = first.at + 20 * 60_000;
+    const canary = await api<{ id: string }>('POST', `/patients/${id}/care-plans`, { kind: 'medication', details: { medicine: 'Ramipril', dose: '5 mg' }, rrule: 'FREQ=DAILY;COUNT=1', dtstart: inParis(canaryAt) });
+    expect(canary.status).toBe(201);
+    expect((await reach(canary.json.id, canaryAt)).state).toBe('sent');
+    await p.initiated((m) => bodyText(m) === 'Time for Ramipril 5 mg.');
+    const toPatient = fake.received.filter((x) => String(x.body['to']).replace(/\D/g, '') === number).map((x) => bodyText(x.body as Wire));
+    expect(toPatient.filter((b) => b.includes('Metformin'))).toEqual(['Time for Metformin 850 mg.']);
+    expect((await occurrencesOf(plan.json.id)).filter((o) => o.state !== 'cancelled')).toHaveLength(1);
   });
 
   it('a patient who sent STOP after the plan was made gets nothing: skipped as opted out', async () => {

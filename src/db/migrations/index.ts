@@ -22,6 +22,7 @@ import { appointments } from './0017-appointments.js';
 import { serviceTerms } from './0018-service-terms.js';
 import { templatesReminders } from './0019-templates-reminders.js';
 import { carePlans } from './0021-care-plans.js';
+import { carePlanStop } from './0023-care-plan-stop.js';
 
 function statements(list: readonly string[]): Migration {
   return {
@@ -52,4 +53,5 @@ export const migrations: Record<string, Migration> = {
   '0018-service-terms': statements(serviceTerms),
   '0019-templates-reminders': statements(templatesReminders),
   '0021-care-plans': statements(carePlans),
+  '0023-care-plan-stop': statements(carePlanStop),
 };

@@ -2,8 +2,14 @@
 // problem+json turned into ApiError (shown to the user by its code), and a 401 sends the user back to login.
 import { z } from 'zod';
 
+/** A 400's field by field reasons (validation_failed): where (a JSON pointer) and what is wrong, in English. */
+export interface ApiIssue {
+  path: string;
+  message: string;
+}
+
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, readonly title: string, readonly detail?: string) {
+  constructor(readonly status: number, readonly code: string, readonly title: string, readonly detail?: string, readonly issues: readonly ApiIssue[] = []) {
     super(title);
     this.name = 'ApiError';
   }
@@ -23,7 +29,10 @@ export function onUnauthenticated(fn: () => void): void {
 
 const LOGIN_STEPS = ['/api/auth/login', '/api/auth/totp'];
 
-const problemSchema = z.object({ code: z.string().optional(), title: z.string().optional(), detail: z.string().optional() });
+const problemSchema = z.object({
+  code: z.string().optional(), title: z.string().optional(), detail: z.string().optional(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional().catch(undefined),
+});
 
 async function problemOf(res: Response): Promise<ApiError> {
   let body: unknown = null;
@@ -33,8 +42,8 @@ async function problemOf(res: Response): Promise<ApiError> {
     // Not JSON (a proxy's error page): the status says enough.
   }
   const p = problemSchema.safeParse(body);
-  const { code, title, detail } = p.success ? p.data : {};
-  return new ApiError(res.status, code ?? `http_${res.status}`, title ?? res.statusText, detail);
+  const { code, title, detail, issues } = p.success ? p.data : {};
+  return new ApiError(res.status, code ?? `http_${res.status}`, title ?? res.statusText, detail, issues ?? []);
 }
 
 /** The raw response of a successful call; throws ApiError otherwise. */

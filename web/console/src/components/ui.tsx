@@ -15,7 +15,15 @@ export function ErrorAlert({ error }: { error: unknown }) {
   if (!error) return null;
   // The server's detail (PHI-free by rule, in English) says what to change, e.g. why a password is too weak.
   const detail = error instanceof ApiError && error.detail ? error.detail : null;
-  return <p className="alert error" role="alert">{errorText(error, t)}{detail ? <><br /><small>{detail}</small></> : null}</p>;
+  // A 400's issues say which field and why (the server's words, PHI-free by the same rule): "/text: is not …".
+  const issues = error instanceof ApiError ? error.issues : [];
+  if (issues.length === 0) return <p className="alert error" role="alert">{errorText(error, t)}{detail ? <><br /><small>{detail}</small></> : null}</p>;
+  return (
+    <div className="alert error" role="alert">
+      {errorText(error, t)}{detail ? <><br /><small>{detail}</small></> : null}
+      <ul className="issues">{issues.map((i, n) => <li key={n}><small><code>{i.path}</code> {i.message}</small></li>)}</ul>
+    </div>
+  );
 }
 
 export function Notice({ children }: { children: ReactNode }) {

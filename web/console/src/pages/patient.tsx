@@ -1,5 +1,6 @@
 // A patient's profile: who (as text, never as HTML), consent per purpose and its history, a form to record
-// consent given at the desk, the data export (JSON download) and erasure behind a typed confirmation.
+// consent given at the desk, the care plans with adherence and readings (care-plans.tsx), the data export
+// (JSON download) and erasure behind a typed confirmation.
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, request } from '../api';
@@ -8,6 +9,7 @@ import type { PageProps } from '../pages';
 import { Link, navigate } from '../router';
 import { consentEventSchema, listOf, patientDetailSchema, PURPOSES, type ConsentEvent } from '../schemas';
 import { useSession } from '../session';
+import { CarePlans } from './care-plans';
 import { DeskConsent } from './desk-consent';
 
 const events = listOf(consentEventSchema);
@@ -51,6 +53,7 @@ export default function PatientPage({ params }: PageProps) {
         {history.data ? <ConsentTable items={history.data.items} /> : <Loading />}
         <DeskConsent patientId={id} onRecorded={() => { patient.reload(); history.reload(); }} />
       </section>
+      <CarePlans patientId={id} canWrite={role === 'admin' || role === 'clinician'} />
       {role === 'admin' || role === 'clinician' ? <Export id={id} base={base} /> : null}
       {role === 'admin' ? <Erase id={id} base={base} /> : null}
     </>
