@@ -2,6 +2,8 @@
 // each request the next precomputed delivery (unique wamid, ~5 % redeliveries). Afterwards, deliveries
 // still in flight when autocannon stopped are redelivered (as Meta retries an unanswered webhook), so that
 // every sent id must end up stored exactly once: rows = unique ids is then an exact check.
+import fs from 'node:fs';
+import path from 'node:path';
 import autocannon, { type Request as CannonRequest } from 'autocannon';
 import type { DeliveryPool } from './payloads.js';
 import { machineCpu, otherLoadCores } from './machine.js';
@@ -72,6 +74,8 @@ export async function runIngest(target: TargetProcess, pool: DeliveryPool, o: In
 
   const latencies = new Samples();
   const first = cursor;
+  const windowProfile = process.env['BENCH_CPU_PROF_WINDOW'];
+  if (windowProfile) await target.profile('start');
   const serverCpu0 = await target.cpuMs();
   const dbCpu0 = await o.dbCpu?.();
   const generatorCpu0 = process.cpuUsage();
@@ -88,6 +92,10 @@ export async function runIngest(target: TargetProcess, pool: DeliveryPool, o: In
   const generatorCpu = process.cpuUsage(generatorCpu0);
   const generatorCpuMs = (generatorCpu.user + generatorCpu.system) / 1000;
   const serverCpuMs = (await target.cpuMs()) - serverCpu0;
+  if (windowProfile) {
+    fs.mkdirSync(path.dirname(windowProfile), { recursive: true });
+    await target.profile('stop', `${windowProfile}-${Date.now()}.cpuprofile`);
+  }
   const dbCpu1 = await o.dbCpu?.();
   const dbCpuMs = dbCpu0 && dbCpu1 ? cpuDelta(dbCpu0, dbCpu1) : Number.NaN;
   const otherLoad = otherLoadCores(machine0, machine1, serverCpuMs + (Number.isNaN(dbCpuMs) ? 0 : dbCpuMs) + generatorCpuMs, elapsedMs);

@@ -23,6 +23,8 @@ export const parentMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stats') }),
   z.object({ type: z.literal('cpu') }),
   z.object({ type: z.literal('backlog') }),
+  /** BENCH_CPU_PROF_WINDOW: profile the server over the measured window only (start, then stop into `file`). */
+  z.object({ type: z.literal('profile'), action: z.enum(['start', 'stop']), file: z.string().optional() }),
   z.object({ type: z.literal('stop') }),
 ]);
 export type ParentMessage = z.infer<typeof parentMessageSchema>;
@@ -35,6 +37,7 @@ export const childMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('cpu'), ms: z.number() }),
   /** Work intake left behind: inbound messages not processed yet, statuses never tried, held ones, applied ones. */
   z.object({ type: z.literal('backlog'), inboundPending: z.number(), statusesNew: z.number(), statusesHeld: z.number(), statusesApplied: z.number(), statusesOursUnapplied: z.number() }),
+  z.object({ type: z.literal('profiled') }),
   z.object({ type: z.literal('stopped') }),
   z.object({ type: z.literal('failed'), error: z.string() }),
 ]);

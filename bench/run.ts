@@ -19,6 +19,7 @@
 // comma-separated list), BENCH_SENDER_MPS (default 100), BENCH_SENDER_PATIENTS (default 1,500, scaled down
 // with BENCH_DURATION under 20 s), BENCH_SENDER_INSTANCES (default 1,2: one run per count),
 // BENCH_DB=pglite|postgres, BENCH_CPU_PROF=1 (write .cpuprofile files of the servers to bench/profiles/),
+// BENCH_CPU_PROF_WINDOW=PATH_PREFIX (profile each ingest server over its measured window only: PATH_PREFIX-<time>.cpuprofile),
 // BENCH_INGEST=texts,mix,unknown (which ingest loads: text messages with workers off; the status mix with
 // workers on, PostgreSQL only — 80 % statuses, half ours and half another app's, 20 % texts from 1,000
 // patients; the same with every status another app's), BENCH_MPS (WHATSAPP_MPS of the app in the latency run; default 1000, plus a row at the app's default), BENCH_LATENCY_RATE

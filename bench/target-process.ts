@@ -16,6 +16,8 @@ export interface TargetProcess {
   backlog(): Promise<{ inboundPending: number; statusesNew: number; statusesHeld: number; statusesApplied: number; statusesOursUnapplied: number }>;
   /** CPU time the target process has used so far (user + system), ms. */
   cpuMs(): Promise<number>;
+  /** Starts a CPU profile of the target, or stops it and writes it to `file` (BENCH_CPU_PROF_WINDOW). */
+  profile(action: 'start' | 'stop', file?: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -83,6 +85,10 @@ export async function startTarget(label: string, spec: TargetSpec, opts: { cpuPr
       const m = await ask({ type: 'backlog' }, 'backlog');
       if (m.type !== 'backlog') throw unexpected(label, 'backlog', m);
       return { inboundPending: m.inboundPending, statusesNew: m.statusesNew, statusesHeld: m.statusesHeld, statusesApplied: m.statusesApplied, statusesOursUnapplied: m.statusesOursUnapplied };
+    },
+    async profile(action: 'start' | 'stop', file?: string) {
+      const m = await ask({ type: 'profile', action, ...(file ? { file } : {}) }, 'profiled');
+      if (m.type !== 'profiled') throw unexpected(label, 'profiled', m);
     },
     async cpuMs() {
       const m = await ask({ type: 'cpu' }, 'cpu');

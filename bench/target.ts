@@ -5,6 +5,7 @@
 //          into (id text primary key, payload bytea), on a pg.Pool(max 10) or one PGlite instance.
 // It answers the parent over IPC: ready (its URL), verify (stored ids against the expected ones), stats, stop.
 import fs from 'node:fs';
+import inspector from 'node:inspector/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import Fastify from 'fastify';
@@ -174,6 +175,9 @@ async function startBare(spec: TargetSpec): Promise<Target> {
 
 // BENCH_COUNT_QUERIES=1: count the statements the server sends, by their first words, to see what one
 // message costs in round trips. Patches the two query entry points the app uses (pg and PGlite).
+/** The windowed profiler (BENCH_CPU_PROF_WINDOW), while one runs. */
+let profiler: inspector.Session | null = null;
+
 const queryCounts = new Map<string, number>();
 function countQueries(): void {
   const key = (text: unknown) => (typeof text === 'string' ? text : '').replace(/\s+/g, ' ').trim().slice(0, 90);
@@ -216,6 +220,19 @@ async function main(): Promise<void> {
         send({ type: 'stats', stats });
       } else if (m.type === 'backlog') {
         send({ type: 'backlog', ...(await target.backlog()) });
+      } else if (m.type === 'profile') {
+        if (m.action === 'start') {
+          profiler = new inspector.Session();
+          profiler.connect();
+          await profiler.post('Profiler.enable');
+          await profiler.post('Profiler.start');
+        } else if (profiler) {
+          const { profile } = await profiler.post('Profiler.stop');
+          if (m.file) fs.writeFileSync(m.file, JSON.stringify(profile));
+          profiler.disconnect();
+          profiler = null;
+        }
+        send({ type: 'profiled' });
       } else if (m.type === 'cpu') {
         const u = process.cpuUsage();
         send({ type: 'cpu', ms: (u.user + u.system) / 1000 });
