@@ -129,7 +129,10 @@ export class InboundWorker {
     const facts = await this.clinicFacts(this.d.db);
     const parsed = new Map<number, Understood>();
     if (!nlu) return { facts, parsed };
-    for (const r of rows) {
+    for (const [i, r] of rows.entries()) {
+      // One parse of a long message takes milliseconds: webhooks waiting meanwhile go between two parses,
+      // so a burst's acknowledgements are held up by one parse at most, not by a whole batch.
+      if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       try {
         const message = parseStored(this.d.cipher.decrypt(r.payload)).message;
         const said = typedByPatient(message) ? inboundText(message) : null;
