@@ -85,8 +85,8 @@ export async function recordAudit(tx: DbOrTx, events: AuditEvent | readonly Audi
   const list = Array.isArray(events) ? (events as readonly AuditEvent[]) : [events as AuditEvent];
   if (list.length === 0) return;
   for (const e of list) if (!ACTION.test(e.action)) throw new Error(`audit action "${e.action}" is not dotted lower case`);
-  await sql`select pg_advisory_xact_lock(${CHAIN_LOCK})`.execute(tx);
-  const head = await sql<{ id: string; hash: string }>`select id::text as id, hash from audit_log order by audit_log.id desc limit 1`.execute(tx);
+  // The lock, then the head as it stands once the lock is ours: one round trip (migration 0024).
+  const head = await sql<{ id: string; hash: string }>`select id, hash from audit_chain_head(${CHAIN_LOCK})`.execute(tx);
   let prevId = BigInt(head.rows[0]?.id ?? '0');
   let prevHash = head.rows[0]?.hash ?? GENESIS;
   const rows: AuditEntry[] = [];

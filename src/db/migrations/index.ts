@@ -23,6 +23,7 @@ import { serviceTerms } from './0018-service-terms.js';
 import { templatesReminders } from './0019-templates-reminders.js';
 import { carePlans } from './0021-care-plans.js';
 import { carePlanStop } from './0023-care-plan-stop.js';
+import { auditHead } from './0024-audit-head.js';
 
 function statements(list: readonly string[]): Migration {
   return {
@@ -54,4 +55,5 @@ export const migrations: Record<string, Migration> = {
   '0019-templates-reminders': statements(templatesReminders),
   '0021-care-plans': statements(carePlans),
   '0023-care-plan-stop': statements(carePlanStop),
+  '0024-audit-head': statements(auditHead),
 };
