@@ -69,7 +69,7 @@ export function whatsappModule(): AppModule {
       const sender = new Sender({ db, cipher, keys, graph, metrics, log: log.child({ worker: 'sender' }), clock, mps: config.whatsapp.mps, sendTimeoutMs: config.whatsapp.sendTimeoutMs, reconcileMs: config.whatsapp.reconcileMs, restartWaitMs: config.whatsapp.restartWaitMs, onSettled: () => wake.wake(SENDER), settleDb: database.urgent });
       const media = new MediaDownloader({ db, cipher, keys, graph, log: log.child({ worker: 'media' }), clock });
       return [
-        loopWorker({ name: SENDER, pollMs: 250, log, wake, tick: () => sender.tick(), after: () => sender.drain() }),
+        loopWorker({ name: SENDER, pollMs: 250, log, wake, tick: () => sender.loopTick(), after: () => sender.drain() }),
         loopWorker({ name: STATUSES, pollMs: 1000, log, wake, before, tick: async () => {
           // Only a full batch goes on at once; otherwise the loop sleeps until the next burst has gathered (100 ms).
           const r = await applyStatuses(db, { clock, metrics });

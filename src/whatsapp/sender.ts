@@ -141,6 +141,7 @@ export class Sender {
     const room = (this.d.maxInFlight ?? 64) - this.active;
     if (room <= 0) {
       await Promise.race(this.inFlight);
+      this.moreDue = true;
       return 1;
     }
     if (this.d.clock.now().getTime() < this.scheduleFullUntil) return 0;
@@ -165,6 +166,17 @@ export class Sender {
     }
     // Refused rows count as work done: the rows queued behind them are due now, not after a poll.
     return rows.length + this.refusedInClaim;
+  }
+
+  /**
+   * The loop's tick: tick(), reporting work only while more may be due. A claim that took less than it asked
+   * for emptied the queue, so the loop sleeps instead of claiming again at once (an empty claim is a
+   * transaction of its own): new work wakes it (an enqueue, a settle that unblocks a row; another instance's
+   * work at the next poll).
+   */
+  async loopTick(): Promise<number> {
+    const n = await this.tick();
+    return this.moreDue || this.refusedInClaim > 0 ? n : 0;
   }
 
   /** Rows the last claim cancelled for want of consent. */
@@ -397,7 +409,8 @@ export class Sender {
         if (settled.length > 0 && row.kind !== 'read') {
           await recordAudit(tx, { actor: SYSTEM('sender'), action: 'message.out', patientId: row.patient_id, target: `outbox:${row.id}`, details: { kind: row.kind }, at: now });
         }
-        return settled.some((r) => r.queued);
+        // A read receipt holds nobody's queue: its settle unblocks nothing.
+        return row.kind !== 'read' && settled.some((r) => r.queued);
       });
       metrics.outboundSent.inc({ kind: row.kind });
       return unblocked;
