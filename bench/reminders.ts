@@ -37,6 +37,7 @@ import { definitionHash } from '../src/whatsapp/template-sync.js';
 import { META_LANGUAGE, TEMPLATES } from '../src/whatsapp/templates.js';
 import { startFakeGraph, type FakeGraph } from '../test/support/fake-graph.js';
 import { machineCpu, otherLoadCores } from './machine.js';
+import { backendCpu, cpuDelta } from './pg-cpu.js';
 import { fmt, type Check } from './report.js';
 import type { TargetProcess } from './target-process.js';
 
@@ -58,6 +59,8 @@ export interface RemindersOptions {
   database(): Promise<{ url: string }>;
   startApp(databaseUrl: string, graphUrl: string, label: string): Promise<TargetProcess>;
   log(line: string): void;
+  /** Only the sender-alone baseline (BENCH_REMINDERS_PARTS=baseline, to iterate on the sender). */
+  baselineOnly?: boolean;
 }
 
 export interface DrainMeasure {
@@ -73,6 +76,10 @@ export interface DrainMeasure {
   /** Arrivals per calendar second (for the log). */
   perSecond: number[];
   rssMaxMb: number;
+  /** RSS when the drain began (the server idle, warmed up), MB. */
+  rssStartMb: number;
+  /** CPU of the database's backends over the drain, % of a core. */
+  dbCpuPct: number;
   /** Claimed sends the server gave back unsent, by reason (patientline_outbound_requeued_total). */
   requeued: Record<string, number>;
   /** Other processes' CPU over the drain, cores. */
@@ -106,7 +113,7 @@ interface Seeded {
 }
 
 /** Seeds a scratch database as the app would have written it (see the header). */
-async function seed(url: string, o: RemindersOptions): Promise<Seeded> {
+export async function seed(url: string, o: Pick<RemindersOptions, "count" | "encryptionKey" | "log">): Promise<Seeded> {
   const database = await openDatabase({ databaseUrl: url, poolSize: 10 });
   await migrate(database.db);
   const db = database.db;
@@ -211,9 +218,14 @@ async function fakeGraph(o: RemindersOptions, s: Seeded): Promise<FakeGraph> {
  * Waits until `count` messages arrived (or the timeout), sampling the server's RSS; measures the drain from
  * `from` (epoch ms).
  */
-async function drain(fake: FakeGraph, target: TargetProcess, count: number, from: number, timeoutMs: number): Promise<DrainMeasure> {
+async function drain(fake: FakeGraph, target: TargetProcess, databaseUrl: string, count: number, from: number, timeoutMs: number): Promise<DrainMeasure> {
   const messages = () => fake.received.filter((r) => r.method === 'POST' && r.path.endsWith('/messages') && r.rejected === null);
-  let rssMax = rssMb(target.pid);
+  const admin = new URL(databaseUrl);
+  const name = admin.pathname.slice(1);
+  admin.pathname = '/postgres';
+  const db0 = await backendCpu(admin.toString(), name);
+  const rssStart = rssMb(target.pid);
+  let rssMax = rssStart;
   const cpu0 = machineCpu();
   const server0 = await target.cpuMs();
   const t0 = performance.now();
@@ -235,6 +247,7 @@ async function drain(fake: FakeGraph, target: TargetProcess, count: number, from
   await sleep(2000); // anything late (a second copy) still counts
   rssMax = Math.max(rssMax, rssMb(target.pid));
   const serverMs = (await target.cpuMs()) - server0;
+  const dbMs = cpuDelta(db0, await backendCpu(admin.toString(), name));
   const requeued: Record<string, number> = {};
   const text = await (await fetch(`${target.url}/metrics`)).text();
   for (const m of text.matchAll(/^patientline_outbound_requeued_total\{reason="(\w+)"\} (\d+)/gm)) requeued[m[1]!] = (requeued[m[1]!] ?? 0) + Number(m[2]);
@@ -254,8 +267,10 @@ async function drain(fake: FakeGraph, target: TargetProcess, count: number, from
     distinctRecipients: new Set(all.map((r) => String(r.body['to'] ?? ''))).size,
     perSecond: Array.from({ length: Math.ceil((last - first + 1) / 1000) }, (_, k) => arrivals.filter((t) => t >= first + k * 1000 && t < first + (k + 1) * 1000).length),
     rssMaxMb: rssMax,
+    rssStartMb: rssStart,
+    dbCpuPct: (100 * dbMs) / elapsed,
     requeued,
-    otherLoad: otherLoadCores(cpu0, machineCpu(), serverMs, elapsed),
+    otherLoad: otherLoadCores(cpu0, machineCpu(), serverMs + dbMs, elapsed),
     serverCpuPct: (100 * serverMs) / elapsed,
   };
 }
@@ -280,9 +295,9 @@ export async function runReminders(o: RemindersOptions): Promise<RemindersResult
     const started = Date.now();
     const target = await o.startApp(baseUrl, fake.url, 'reminders-baseline-sender');
     try {
-      const m = await drain(fake, target, o.count, started, timeoutMs);
+      const m = await drain(fake, target, baseUrl, o.count, started, timeoutMs);
       baseline = { ...m, workerS, workerPerS: o.count / workerS };
-      o.log(`reminders-baseline: the sender alone: ${m.arrivals} in ${m.busyS.toFixed(1)} s, sustained ${m.sustainedPerS.toFixed(0)}/s, RSS max ${m.rssMaxMb.toFixed(0)} MB, server CPU ${m.serverCpuPct.toFixed(0)} % of a core, other load ${m.otherLoad.toFixed(2)} cores; given back unsent ${JSON.stringify(m.requeued)}; per second: ${m.perSecond.join(' ')}`);
+      o.log(`reminders-baseline: the sender alone: ${m.arrivals} in ${m.busyS.toFixed(1)} s, sustained ${m.sustainedPerS.toFixed(0)}/s, RSS ${m.rssStartMb.toFixed(0)} → max ${m.rssMaxMb.toFixed(0)} MB, CPU % of a core: server ${m.serverCpuPct.toFixed(0)}, database ${m.dbCpuPct.toFixed(0)}; other load ${m.otherLoad.toFixed(2)} cores; given back unsent ${JSON.stringify(m.requeued)}; per second: ${m.perSecond.join(' ')}`);
     } finally {
       await target.stop();
       fake.expectNoInvalidRequests();
@@ -290,6 +305,10 @@ export async function runReminders(o: RemindersOptions): Promise<RemindersResult
     }
   }
 
+  if (o.baselineOnly) {
+    const none: DrainMeasure = { ...baseline, arrivals: 0, distinctOutbox: 0, distinctRecipients: 0, sustainedPerS: Number.NaN, perSecond: [] };
+    return { count: o.count, mps: o.mps, seedS: Number.NaN, baseline, run: { ...none, firstS: Number.NaN, states: {}, sentAccepted: 0, strangers: 0, decidedS: Number.NaN } };
+  }
   // The run: the server is up, then everything comes due at once.
   const { url } = await o.database();
   o.log(`reminders: seeding ${o.count} appointments with their reminders…`);
@@ -308,7 +327,7 @@ export async function runReminders(o: RemindersOptions): Promise<RemindersResult
       from appointments a where a.id = r.appointment_id and r.state = 'scheduled'`, [new Date(due)]);
     o.log(`reminders: ${o.count} due at ${new Date(due).toISOString()}`);
     await sleep(due - Date.now());
-    const m = await drain(fake, target, o.count, due, timeoutMs);
+    const m = await drain(fake, target, url, o.count, due, timeoutMs);
     const states: Record<string, number> = {};
     for (const r of (await probe.query<{ state: string; n: number }>(`select state, count(*)::int as n from reminders group by state`)).rows) states[r.state] = r.n;
     const sentAccepted = (await probe.query<{ n: number }>(`select count(*)::int as n from reminders r join outbox o on o.id = r.outbox_id where r.state = 'sent' and o.state = 'sent' and o.accepted_at is not null`)).rows[0]?.n ?? 0;
@@ -338,12 +357,14 @@ export function remindersTable(r: RemindersResult): string {
     '(the schedule hands out 96 %: at most 960/s), PostgreSQL, one instance, the fake Graph API answering at once (no status',
     'webhooks). Arrival times at the fake Graph API. Sustained = arrivals over the busy period less its first and last second.',
     'Baseline, same run, a second database seeded alike: the reminder worker alone queues every reminder (in the bench',
-    'process), then the sender alone drains the queued rows.',
+    'process), then the sender alone drains the queued rows. RSS idle = when the drain began (server up, nothing sent yet);',
+    'other load = the machine\'s CPU not used by the server or its database backends (the bench process and fake Graph API',
+    'included), in cores.',
     '',
-    '| run | due → all accepted s | due → first s | busy s | sustained /s (% of cap) | vs the sender alone | accepted | distinct outbox ids / recipients | reminders sent & accepted | server RSS max MB | server CPU % of a core | other load (cores) |',
+    '| run | due → all accepted s | due → first s | busy s | sustained /s (% of cap) | vs the sender alone | accepted | distinct outbox ids / recipients | reminders sent & accepted | server RSS idle → max MB | CPU % of a core: server / database | other load (cores) |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    `| worker + sender (the measure) | ${fmt(x.totalS, 1)} | ${fmt(x.firstS, 1)} | ${fmt(x.busyS, 1)} | ${fmt(x.sustainedPerS, 0)} (${fmt((100 * x.sustainedPerS) / r.mps, 1)} %) | ${fmt(x.sustainedPerS / b.sustainedPerS, 2)}× | ${n(x.arrivals)} | ${n(x.distinctOutbox)} / ${n(x.distinctRecipients)} | ${n(x.sentAccepted)} / ${n(r.count)} | ${fmt(x.rssMaxMb, 0)} | ${fmt(x.serverCpuPct, 0)} | ${fmt(x.otherLoad, 2)} |`,
-    `| baseline: the sender alone, ${n(r.count)} queued | — | — | ${fmt(b.busyS, 1)} | ${fmt(b.sustainedPerS, 0)} (${fmt((100 * b.sustainedPerS) / r.mps, 1)} %) | 1.00× | ${n(b.arrivals)} | ${n(b.distinctOutbox)} / ${n(b.distinctRecipients)} | — | ${fmt(b.rssMaxMb, 0)} | ${fmt(b.serverCpuPct, 0)} | ${fmt(b.otherLoad, 2)} |`,
+    `| worker + sender (the measure) | ${fmt(x.totalS, 1)} | ${fmt(x.firstS, 1)} | ${fmt(x.busyS, 1)} | ${fmt(x.sustainedPerS, 0)} (${fmt((100 * x.sustainedPerS) / r.mps, 1)} %) | ${fmt(x.sustainedPerS / b.sustainedPerS, 2)}× | ${n(x.arrivals)} | ${n(x.distinctOutbox)} / ${n(x.distinctRecipients)} | ${n(x.sentAccepted)} / ${n(r.count)} | ${fmt(x.rssStartMb, 0)} → ${fmt(x.rssMaxMb, 0)} | ${fmt(x.serverCpuPct, 0)} / ${fmt(x.dbCpuPct, 0)} | ${fmt(x.otherLoad, 2)} |`,
+    `| baseline: the sender alone, ${n(r.count)} queued | — | — | ${fmt(b.busyS, 1)} | ${fmt(b.sustainedPerS, 0)} (${fmt((100 * b.sustainedPerS) / r.mps, 1)} %) | 1.00× | ${n(b.arrivals)} | ${n(b.distinctOutbox)} / ${n(b.distinctRecipients)} | — | ${fmt(b.rssStartMb, 0)} → ${fmt(b.rssMaxMb, 0)} | ${fmt(b.serverCpuPct, 0)} / ${fmt(b.dbCpuPct, 0)} | ${fmt(b.otherLoad, 2)} |`,
     `| baseline: the reminder worker alone (in the bench process) | ${fmt(b.workerS, 1)} | — | — | ${fmt(b.workerPerS, 0)} queued /s | — | — | — | — | — | — | — |`,
     '',
     `Reminder states at the end: ${Object.entries(x.states).map(([k, v]) => `${k} ${n(v)}`).join(', ')}; the worker had decided all ${fmt(x.decidedS, 1)} s after the due instant; seeding took ${fmt(r.seedS, 0)} s.`,

@@ -304,7 +304,7 @@ async function main(): Promise<void> {
     }
     if (runs('reminders') && kinds.includes('postgres')) {
       remindersResult = await runReminders({
-        count: REMINDERS, mps: REMINDERS_MPS, appSecret: APP_SECRET, token: TOKEN, encryptionKey, log,
+        count: REMINDERS, mps: REMINDERS_MPS, appSecret: APP_SECRET, token: TOKEN, encryptionKey, log, baselineOnly: env['BENCH_REMINDERS_PARTS'] === 'baseline',
         database: () => scratch.database(),
         startApp: async (databaseUrl, graphUrl, label) => {
           const { spec: s } = await spec('app', 'pglite', { workers: true, phoneNumberId: REMINDERS_PHONE_NUMBER_ID, mps: REMINDERS_MPS, graphUrl });
@@ -312,7 +312,7 @@ async function main(): Promise<void> {
         },
       });
       const x = remindersResult.run;
-      log(`reminders: ${x.arrivals} accepted, due → all ${x.totalS.toFixed(1)} s, sustained ${x.sustainedPerS.toFixed(0)}/s, RSS max ${x.rssMaxMb.toFixed(0)} MB, server CPU ${x.serverCpuPct.toFixed(0)} %, other load ${x.otherLoad.toFixed(2)} cores; states ${JSON.stringify(x.states)}; given back unsent ${JSON.stringify(x.requeued)}; per second: ${x.perSecond.join(' ')}`);
+      log(`reminders: ${x.arrivals} accepted, due → all ${x.totalS.toFixed(1)} s, sustained ${x.sustainedPerS.toFixed(0)}/s, RSS ${x.rssStartMb.toFixed(0)} → max ${x.rssMaxMb.toFixed(0)} MB, CPU % of a core: server ${x.serverCpuPct.toFixed(0)}, database ${x.dbCpuPct.toFixed(0)}; other load ${x.otherLoad.toFixed(2)} cores; states ${JSON.stringify(x.states)}; given back unsent ${JSON.stringify(x.requeued)}; per second: ${x.perSecond.join(' ')}`);
     } else if (runs('reminders')) {
       notes.push('The reminders rows need a PostgreSQL server (BENCH_DATABASE_URL) and were skipped.');
     }
