@@ -276,7 +276,9 @@ async function drain(fake: FakeGraph, target: TargetProcess, databaseUrl: string
 }
 
 export async function runReminders(o: RemindersOptions): Promise<RemindersResult> {
-  const timeoutMs = 120_000 + (o.count / (0.5 * o.mps)) * 1000;
+  // Generous (a tenth of the cap): on a shared, overloaded machine a drain at half the cap must still be seen to
+  // its end; a drain that stalls for 30 s ends the wait anyway (drain()).
+  const timeoutMs = 120_000 + (o.count / (0.1 * o.mps)) * 1000;
 
   // The baseline: the reminder worker alone queues everything (in this process), then the sender alone drains it.
   const { url: baseUrl } = await o.database();
