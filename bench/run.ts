@@ -11,11 +11,15 @@
 //   5. (issue 14, bench/slots.ts) Slot search for 20 practitioners over 30 days on PostgreSQL (p50, p99) beside
 //      bare selects of the same rows, nearestSlots as the chat flow calls it, and booking throughput under
 //      contention (no double booking).
+//   6. (issue 15, bench/reminders.ts) Reminders at 1,000/s: BENCH_REMINDERS (default 100,000) reminders due at
+//      one instant, WHATSAPP_MPS=1000, PostgreSQL: time until all are accepted by the fake Graph API, the
+//      sustained rate, none twice, none missed, the server's peak RSS; beside the reminder worker alone and the
+//      sender alone draining as many queued rows.
 // Servers under test run in child processes (bench/target.ts); this process is the load generator. Prints
 // the machine and a Markdown table (also written to bench/results.md).
 //
 // Environment: BENCH_DURATION (s, default 20), BENCH_DATABASE_URL (a PostgreSQL server to create scratch
-// databases on; default postgres://postgres@127.0.0.1:5432/postgres), BENCH_ONLY=ingest|latency|sender|nlu|slots (a
+// databases on; default postgres://postgres@127.0.0.1:5432/postgres), BENCH_ONLY=ingest|latency|sender|nlu|slots|reminders (a
 // comma-separated list), BENCH_SENDER_MPS (default 100), BENCH_SENDER_PATIENTS (default 1,500, scaled down
 // with BENCH_DURATION under 20 s), BENCH_SENDER_INSTANCES (default 1,2: one run per count),
 // BENCH_DB=pglite|postgres, BENCH_CPU_PROF=1 (write .cpuprofile files of the servers to bench/profiles/),
@@ -23,7 +27,8 @@
 // BENCH_INGEST=texts,mix,unknown (which ingest loads: text messages with workers off; the status mix with
 // workers on, PostgreSQL only — 80 % statuses, half ours and half another app's, 20 % texts from 1,000
 // patients; the same with every status another app's), BENCH_MPS (WHATSAPP_MPS of the app in the latency run; default 1000, plus a row at the app's default), BENCH_LATENCY_RATE
-// (inbound messages/s of the latency run, default 50), BENCH_COUNT_QUERIES=1 (log statements per message).
+// (inbound messages/s of the latency run, default 50), BENCH_COUNT_QUERIES=1 (log statements per message),
+// BENCH_REMINDERS (reminders due at once, default 100,000), BENCH_REMINDERS_MPS (default 1000).
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -34,6 +39,7 @@ import { runIngest, type IngestResult } from './ingest.js';
 import { runNlu, type NluBench } from './nlu.js';
 import { LATENCY_PHONE_NUMBER_ID, runLatency, type LatencyResult } from './latency.js';
 import { runSender, SENDER_PHONE_NUMBER_ID, type SenderResult } from './sender.js';
+import { REMINDERS_PHONE_NUMBER_ID, remindersChecks, remindersTable, runReminders, type RemindersResult } from './reminders.js';
 import { runSlots, slotsChecks, slotsTable, type SlotsResult } from './slots.js';
 import { createDeliveryPool, createMixPool, type MixKind } from './payloads.js';
 import { startFakeGraph } from '../test/support/fake-graph.js';
@@ -50,10 +56,12 @@ const LATENCY_RATE = Number(env['BENCH_LATENCY_RATE'] ?? 50) || 50;
 const LATENCY_WARMUP = 25;
 const PG_BASE = env['BENCH_DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/postgres';
 const ONLY = (env['BENCH_ONLY'] ?? '').split(',').filter(Boolean);
-const runs = (what: 'ingest' | 'latency' | 'sender' | 'nlu' | 'slots') => ONLY.length === 0 || ONLY.includes(what);
+const runs = (what: 'ingest' | 'latency' | 'sender' | 'nlu' | 'slots' | 'reminders') => ONLY.length === 0 || ONLY.includes(what);
 const SENDER_MPS = Number(env['BENCH_SENDER_MPS'] ?? 100) || 100;
 const SENDER_PATIENTS = Number(env['BENCH_SENDER_PATIENTS'] ?? 0) || Math.round(1500 * Math.min(1, DURATION_S / 20));
 const SENDER_INSTANCES = (env['BENCH_SENDER_INSTANCES'] ?? '1,2').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+const REMINDERS = Number(env['BENCH_REMINDERS'] ?? 100_000) || 100_000;
+const REMINDERS_MPS = Number(env['BENCH_REMINDERS_MPS'] ?? 1000) || 1000;
 const DBS = (env['BENCH_DB'] ?? 'pglite,postgres').split(',');
 const CPU_PROF_DIR = env['BENCH_CPU_PROF'] ? path.join(repoRoot, 'bench', 'profiles') : undefined;
 const MPS = env['BENCH_MPS'] ? Number(env['BENCH_MPS']) : undefined;
@@ -182,6 +190,7 @@ async function main(): Promise<void> {
   const latencyRows: LatencyRow[] = [];
   const senderRows: SenderResult[] = [];
   let slotsResult: SlotsResult | undefined;
+  let remindersResult: RemindersResult | undefined;
   const notes: string[] = [];
   try {
     if (runs('ingest') && INGEST.includes('texts')) {
@@ -294,6 +303,20 @@ async function main(): Promise<void> {
     } else if (runs('slots')) {
       notes.push('The slot search and booking rows need a PostgreSQL server (BENCH_DATABASE_URL) and were skipped.');
     }
+    if (runs('reminders') && kinds.includes('postgres')) {
+      remindersResult = await runReminders({
+        count: REMINDERS, mps: REMINDERS_MPS, appSecret: APP_SECRET, token: TOKEN, encryptionKey, log, baselineOnly: env['BENCH_REMINDERS_PARTS'] === 'baseline',
+        database: () => scratch.database(),
+        startApp: async (databaseUrl, graphUrl, label) => {
+          const { spec: s } = await spec('app', 'pglite', { workers: true, phoneNumberId: REMINDERS_PHONE_NUMBER_ID, mps: REMINDERS_MPS, graphUrl });
+          return startTarget(label, { ...s, databaseUrl }, { cpuProfDir: CPU_PROF_DIR });
+        },
+      });
+      const x = remindersResult.run;
+      log(`reminders: ${x.arrivals} accepted, due → all ${x.totalS.toFixed(1)} s, sustained ${x.sustainedPerS.toFixed(0)}/s, RSS ${x.rssStartMb.toFixed(0)} → max ${x.rssMaxMb.toFixed(0)} MB, CPU % of a core: server ${x.serverCpuPct.toFixed(0)}, database ${x.dbCpuPct.toFixed(0)}; other load ${x.otherLoad.toFixed(2)} cores; states ${JSON.stringify(x.states)}; given back unsent ${JSON.stringify(x.requeued)}; per second: ${x.perSecond.join(' ')}`);
+    } else if (runs('reminders')) {
+      notes.push('The reminders rows need a PostgreSQL server (BENCH_DATABASE_URL) and were skipped.');
+    }
   } finally {
     await scratch.cleanup();
   }
@@ -316,6 +339,7 @@ async function main(): Promise<void> {
   }
   checks.push(...mixChecks(mixRows));
   if (slotsResult) checks.push(...slotsChecks(slotsResult));
+  if (remindersResult) checks.push(...remindersChecks(remindersResult));
   for (const row of latencyRows) {
     const r = row.result;
     checks.push(
@@ -359,6 +383,7 @@ async function main(): Promise<void> {
     senderRows.length ? senderTable(senderRows) : '',
     nlu ? nlu.markdown : '',
     slotsResult ? slotsTable(slotsResult) : '',
+    remindersResult ? remindersTable(remindersResult) : '',
     checks.length ? targetsTable(checks) : '',
     'skipped' in pgInfo ? `PostgreSQL rows were skipped: ${pgInfo.skipped}.\n` : '',
     ...notes.map((n) => `${n}\n`),

@@ -36,6 +36,24 @@ describe('key ring', () => {
     expect(Buffer.from(row.wrapped).length).toBe(12 + 32 + 16);
   });
 
+  it('opens many patients\' keys in one read (batch workers), the same keys as one by one; creates the missing; leaves out the erased', async () => {
+    const [a, b, c, gone] = [await patient(), await patient(), await patient(), await patient()];
+    const writer = createKeyRing({ keks: [old] });
+    const sealedA = (await writer.forPatient(database.db, a)).encrypt('Ada');
+    const sealedB = (await writer.forPatient(database.db, b)).encrypt('Bea');
+    await writer.shred(database.db, gone);
+    await database.db.deleteFrom('patients').where('id', '=', gone).execute();
+    const reader = createKeyRing({ keks: [old] }); // another instance: nothing cached
+    const ciphers = await reader.forPatients(database.db, [a, b, c, a, gone]);
+    expect([...ciphers.keys()].sort()).toEqual([a, b, c].sort());
+    expect(ciphers.get(a)!.decrypt(sealedA).toString()).toBe('Ada');
+    expect(ciphers.get(b)!.decrypt(sealedB).toString()).toBe('Bea');
+    expect(() => ciphers.get(a)!.decrypt(sealedB)).toThrow(DecryptError);
+    // c had no key yet: created as forPatient would, and the same one another instance then reads.
+    const sealedC = ciphers.get(c)!.encrypt('Cy');
+    expect((await createKeyRing({ keks: [old] }).forPatient(database.db, c)).decrypt(sealedC).toString()).toBe('Cy');
+  });
+
   it('shreds: the values of an erased patient cannot be read, and no key is created again', async () => {
     const a = await patient();
     const ring = createKeyRing({ keks: [old] });

@@ -109,7 +109,12 @@ export function remindersModule(): AppModule {
         db: ctx.database.background, cipher: ctx.cipher, keys: ctx.keys, clock: ctx.clock, log: ctx.log.child({ worker: REMINDERS }),
         videoUrlTemplate: ctx.config.videoUrlTemplate, onQueued: () => ctx.wake.wake(SENDER),
       });
-      return [loopWorker({ name: REMINDERS, pollMs: 5000, log: ctx.log, wake: ctx.wake, tick: () => worker.tick() })];
+      // A full batch means more are due: the loop goes on at once; a partial one took all there was (or what
+      // another instance left), and the next poll finds what comes due next.
+      return [loopWorker({ name: REMINDERS, pollMs: 5000, log: ctx.log, wake: ctx.wake, tick: async () => {
+        const claimed = await worker.tick();
+        return claimed >= worker.batchSize ? claimed : 0;
+      } })];
     },
   };
 }

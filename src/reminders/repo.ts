@@ -13,10 +13,23 @@ export interface ReminderSettings {
   quietHours: QuietHours | null;
 }
 
-export async function reminderSettings(db: DbOrTx, clinicId: string): Promise<ReminderSettings> {
-  const r = await db.selectFrom('reminder_settings').select(['appointment_offsets_minutes', 'quiet_start', 'quiet_end']).where('clinic_id', '=', clinicId).executeTakeFirst();
+type SettingsRow = { appointment_offsets_minutes: number[]; quiet_start: string | null; quiet_end: string | null };
+
+function settingsOf(r: SettingsRow | undefined): ReminderSettings {
   if (!r) return { appointmentOffsetsMinutes: [...DEFAULT_OFFSETS_MINUTES], quietHours: null };
   return { appointmentOffsetsMinutes: r.appointment_offsets_minutes, quietHours: r.quiet_start && r.quiet_end ? { start: r.quiet_start, end: r.quiet_end } : null };
+}
+
+export async function reminderSettings(db: DbOrTx, clinicId: string): Promise<ReminderSettings> {
+  return settingsOf(await db.selectFrom('reminder_settings').select(['appointment_offsets_minutes', 'quiet_start', 'quiet_end']).where('clinic_id', '=', clinicId).executeTakeFirst());
+}
+
+/** The settings of several clinics in one read (the reminder worker's batch); every clinic asked is in the map. */
+export async function reminderSettingsOf(db: DbOrTx, clinicIds: readonly string[]): Promise<Map<string, ReminderSettings>> {
+  const ids = [...new Set(clinicIds)];
+  const rows = ids.length ? await db.selectFrom('reminder_settings').select(['clinic_id', 'appointment_offsets_minutes', 'quiet_start', 'quiet_end']).where('clinic_id', 'in', ids).execute() : [];
+  const byClinic = new Map(rows.map((r) => [r.clinic_id, r]));
+  return new Map(ids.map((id) => [id, settingsOf(byClinic.get(id))]));
 }
 
 export interface Remindable {

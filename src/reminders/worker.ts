@@ -3,6 +3,11 @@
 // `reminder:<id>`) and marks the row sent, or skipped with why. The outbox and the sender do the rest
 // (pacing, retries, statuses; the sender refuses a care message to a patient who opted out, again).
 //
+// Set-based (issue 15: 100,000 due in one minute): a tick claims up to BATCH rows and reads what it needs
+// for all of them at once (appointments, patients and clinics, locations, settings, views, keys, template
+// statuses), decides each in memory, then writes in bulk: one INSERT into the outbox, one UPDATE per kind of
+// outcome, one audit append (the audit chain's lock is taken last, so it is held only until the commit).
+//
 // Per reminder, at send time:
 //   - the appointment is no longer booked or confirmed: cancelled (its hooks should have done it already);
 //   - less than a minute before the start (down, or quiet hours): skipped `too_late` — never after the start;
@@ -16,25 +21,26 @@
 //     a template not approved yet is retried in 5 minutes while there is time; rejected, paused or disabled:
 //     skipped `template_<status>` and a staff alert (one open alert per template and language).
 import type { Logger } from 'pino';
+import { sql } from 'kysely';
 import type { KeyRing } from '../compliance/keys.js';
 import type { Cipher } from '../compliance/crypto.js';
-import { recordAudit, SYSTEM } from '../compliance/index.js';
+import { recordAudit, SYSTEM, type AuditEvent } from '../compliance/index.js';
 import type { Db, Tx } from '../db/database.js';
 import { appointmentDetails } from '../flows/booking/format.js';
 import { formatWhen, translator } from '../flows/i18n.js';
 import type { Clock } from '../lib/clock.js';
 import { isLanguage, type Language } from '../nlu/types.js';
-import { patientIdentifiers } from '../patients/index.js';
-import { appointmentView } from '../scheduling/appointment-view.js';
-import { getAppointment } from '../scheduling/appointments.js';
-import { enqueue } from '../whatsapp/outbox.js';
+import { appointmentViews } from '../scheduling/appointment-view.js';
+import { getAppointments, type Appointment } from '../scheduling/appointments.js';
+import { enqueueMany, type Enqueueable } from '../whatsapp/outbox.js';
 import { replyButtons, type OutboundMessage } from '../whatsapp/outbound.js';
-import { inCustomerWindow, templateGate } from '../whatsapp/template-sync.js';
+import { inCustomerWindow, templateGate, templateStatus, type TemplateGate } from '../whatsapp/template-sync.js';
 import { templateMessage, TEMPLATES } from '../whatsapp/templates.js';
 import { afterQuiet } from './times.js';
-import { reminderSettings } from './repo.js';
+import { reminderSettingsOf } from './repo.js';
 
-const BATCH = 50;
+/** Reminders claimed per tick: a full one means more are due, and the loop goes on at once (index.ts). */
+export const BATCH = 500;
 const MINUTE = 60_000;
 /** Closer than this to the start, a reminder is no use. */
 const TOO_LATE_MS = MINUTE;
@@ -51,6 +57,8 @@ export interface ReminderWorkerDeps {
   /** VIDEO_URL_TEMPLATE (the appointment's join link is opened with the patient's key). */
   videoUrlTemplate: string;
   onQueued(): void;
+  /** Reminders claimed per tick (default BATCH). */
+  batchSize?: number;
 }
 
 interface Due {
@@ -60,97 +68,216 @@ interface Due {
   due_at: Date;
 }
 
+interface PatientRow {
+  id: string;
+  opted_out_at: Date | null;
+  last_inbound_at: Date | null;
+  language: string | null;
+  wa_id_sealed: Uint8Array | null;
+  bsuid_sealed: Uint8Array | null;
+}
+
 type Decision =
   | { kind: 'send'; message: OutboundMessage; via: 'template' | 'message' }
   | { kind: 'skip'; state: 'skipped' | 'cancelled'; reason: string }
   | { kind: 'later'; at: Date };
 
+/** What a reminder needs to be decided, read for the whole batch. */
+interface Context {
+  appointments: Map<string, Appointment>;
+  /** Appointment id → the latest due_at among its scheduled reminders already due. */
+  latestDue: Map<string, number>;
+  patients: Map<string, PatientRow>;
+  clinics: Map<string, { default_language: string; name: string }>;
+  zones: Map<string, string>;
+  settings: Awaited<ReturnType<typeof reminderSettingsOf>>;
+  ciphers: Map<string, Cipher>;
+}
+
 export class ReminderWorker {
   constructor(private readonly d: ReminderWorkerDeps) {}
 
+  get batchSize(): number {
+    return this.d.batchSize ?? BATCH;
+  }
+
+  /** Decides up to a batch of due reminders; returns how many it claimed. */
   async tick(): Promise<number> {
     const sent = await this.d.db.transaction().execute(async (tx) => {
       const now = this.d.clock.now();
+      // By due_at alone: the partial index reminders_due gives that order, and the LIMIT stops the walk. A
+      // tie-break on id would sort every due row first (100,000 due in one minute: 150 ms per batch).
       const due = await tx.selectFrom('reminders').select(['id', 'appointment_id', 'patient_id', 'due_at'])
         .where('state', '=', 'scheduled').where('due_at', '<=', now)
-        .orderBy('due_at').orderBy('id').limit(BATCH)
+        .orderBy('due_at').limit(this.batchSize)
         .forUpdate().skipLocked().execute();
-      let queued = 0;
-      for (const r of due) {
-        const decision = await this.decide(tx, r, now);
+      if (due.length === 0) return { queued: 0, claimed: 0 };
+      const ctx = await this.context(tx, due, now);
+      const decisions = await this.decideAll(tx, due, ctx, now);
+
+      const later: { id: string; at: Date }[] = [];
+      const closed: { id: string; state: 'skipped' | 'cancelled'; reason: string }[] = [];
+      const sends: { r: Due; via: 'template' | 'message'; entry: Enqueueable }[] = [];
+      const audit: AuditEvent[] = [];
+      for (const [i, r] of due.entries()) {
+        const decision = decisions[i]!;
         if (decision.kind === 'later') {
-          await tx.updateTable('reminders').set({ due_at: decision.at }).where('id', '=', r.id).execute();
+          later.push({ id: r.id, at: decision.at });
           continue;
         }
         if (decision.kind === 'skip') {
-          await tx.updateTable('reminders').set({ state: decision.state, reason: decision.reason, decided_at: now }).where('id', '=', r.id).execute();
-          await recordAudit(tx, { actor: SYSTEM('reminders'), action: `reminder.${decision.state}`, patientId: r.patient_id, target: `reminder:${r.id}`, details: { reason: decision.reason }, at: now });
+          closed.push({ id: r.id, state: decision.state, reason: decision.reason });
+          audit.push({ actor: SYSTEM('reminders'), action: `reminder.${decision.state}`, patientId: r.patient_id, target: `reminder:${r.id}`, details: { reason: decision.reason }, at: now });
           continue;
         }
-        const to = await patientIdentifiers(tx, { cipher: this.d.cipher, keys: this.d.keys }, r.patient_id);
-        if (!to || (!to.phone && !to.bsuid)) {
-          await tx.updateTable('reminders').set({ state: 'skipped', reason: 'no_recipient', decided_at: now }).where('id', '=', r.id).execute();
+        const p = ctx.patients.get(r.patient_id);
+        const own = ctx.ciphers.get(r.patient_id);
+        const open = (v: Uint8Array | null) => (v && own ? own.decrypt(v).toString('utf8') : null);
+        const to = p ? { phone: open(p.wa_id_sealed), bsuid: open(p.bsuid_sealed) } : null;
+        if (!own || !to || (!to.phone && !to.bsuid)) {
+          // No audit entry: nothing was decided about the patient, there is no one to send to.
+          closed.push({ id: r.id, state: 'skipped', reason: 'no_recipient' });
           continue;
         }
-        const own = await this.d.keys.forPatient(tx, r.patient_id);
-        const [outboxId] = await enqueue(tx, own, { patientId: r.patient_id, phone: to.phone, bsuid: to.bsuid }, [decision.message], { purpose: 'care', idempotencyKey: `reminder:${r.id}` });
-        await tx.updateTable('reminders').set({ state: 'sent', via: decision.via, outbox_id: outboxId ?? null, decided_at: now }).where('id', '=', r.id).execute();
-        await recordAudit(tx, { actor: SYSTEM('reminders'), action: 'reminder.sent', patientId: r.patient_id, target: `reminder:${r.id}`, details: { via: decision.via }, at: now });
-        queued++;
+        sends.push({ r, via: decision.via, entry: { cipher: own, to: { patientId: r.patient_id, phone: to.phone, bsuid: to.bsuid }, items: [decision.message], opts: { purpose: 'care', idempotencyKey: `reminder:${r.id}` } } });
+        audit.push({ actor: SYSTEM('reminders'), action: 'reminder.sent', patientId: r.patient_id, target: `reminder:${r.id}`, details: { via: decision.via }, at: now });
       }
-      return { queued, claimed: due.length };
+
+      const outboxIds = await enqueueMany(tx, sends.map((s) => s.entry));
+      if (later.length) {
+        await sql`update reminders r set due_at = v.at from (select unnest(${later.map((l) => l.id)}::uuid[]) as id, unnest(${later.map((l) => l.at)}::timestamptz[]) as at) v where r.id = v.id`.execute(tx);
+      }
+      if (closed.length) {
+        await sql`update reminders r set state = v.state, reason = v.reason, decided_at = ${now}
+          from (select unnest(${closed.map((c) => c.id)}::uuid[]) as id, unnest(${closed.map((c) => c.state)}::text[]) as state, unnest(${closed.map((c) => c.reason)}::text[]) as reason) v
+         where r.id = v.id`.execute(tx);
+      }
+      if (sends.length) {
+        await sql`update reminders r set state = 'sent', via = v.via, outbox_id = v.outbox_id, decided_at = ${now}
+          from (select unnest(${sends.map((s) => s.r.id)}::uuid[]) as id, unnest(${sends.map((s) => s.via)}::text[]) as via, unnest(${outboxIds.map((ids) => ids[0] ?? null)}::bigint[]) as outbox_id) v
+         where r.id = v.id`.execute(tx);
+      }
+      // Last: the chain's lock is held from here to the commit only.
+      await recordAudit(tx, audit);
+      return { queued: sends.length, claimed: due.length };
     });
     if (sent.queued > 0) this.d.onQueued();
     return sent.claimed;
   }
 
-  private async decide(tx: Tx, r: Due, now: Date): Promise<Decision> {
-    const a = await getAppointment(tx, { keys: this.d.keys }, r.appointment_id);
+  /** Everything the batch's decisions read, a few queries for all of it. */
+  private async context(tx: Tx, due: readonly Due[], now: Date): Promise<Context> {
+    const patientIds = [...new Set(due.map((r) => r.patient_id))];
+    // The patients' keys first, in one read: the appointments' video links and the phone numbers open with them.
+    const ciphers = await this.d.keys.forPatients(tx, patientIds);
+    const appointments = await getAppointments(tx, { keys: this.d.keys }, due.map((r) => r.appointment_id));
+    const appointmentIds = [...appointments.keys()];
+    const latest = appointmentIds.length
+      ? await tx.selectFrom('reminders').select(['appointment_id', (eb) => eb.fn.max('due_at').as('due_at')])
+        .where('appointment_id', 'in', appointmentIds).where('state', '=', 'scheduled').where('due_at', '<=', now)
+        .groupBy('appointment_id').execute()
+      : [];
+    const patients = await tx.selectFrom('patients').select(['id', 'opted_out_at', 'last_inbound_at', 'language', 'wa_id_sealed', 'bsuid_sealed']).where('id', 'in', patientIds).execute();
+    const list = [...appointments.values()];
+    const clinicIds = [...new Set(list.map((a) => a.clinicId))];
+    const locationIds = [...new Set(list.map((a) => a.locationId))];
+    const clinics = clinicIds.length ? await tx.selectFrom('clinics').select(['id', 'default_language', 'name']).where('id', 'in', clinicIds).execute() : [];
+    const locations = locationIds.length ? await tx.selectFrom('locations').select(['id', 'time_zone']).where('id', 'in', locationIds).execute() : [];
+    return {
+      appointments,
+      latestDue: new Map(latest.map((l) => [l.appointment_id, new Date(l.due_at).getTime()])),
+      patients: new Map(patients.map((p) => [p.id, p])),
+      clinics: new Map(clinics.map((c) => [c.id, c])),
+      zones: new Map(locations.map((l) => [l.id, l.time_zone])),
+      settings: await reminderSettingsOf(tx, clinicIds),
+      ciphers,
+    };
+  }
+
+  /** Each reminder's decision, in order, by the rules of the header. */
+  private async decideAll(tx: Tx, due: readonly Due[], ctx: Context, now: Date): Promise<Decision[]> {
+    const out: (Decision | null)[] = [];
+    /** Reminders that got as far as their message: their view is read for all of them at once. */
+    const pending: { i: number; a: Appointment; language: Language; defaultLanguage: string; zone: string; clinic: string; window: boolean }[] = [];
+    for (const r of due) {
+      const a = ctx.appointments.get(r.appointment_id);
+      const first = this.check(r, a, ctx, now);
+      if (first) {
+        out.push(first);
+        continue;
+      }
+      const p = ctx.patients.get(r.patient_id)!;
+      const c = ctx.clinics.get(a!.clinicId)!;
+      const tag = p.language?.toLowerCase().split(/[-_]/)[0];
+      const language: Language = isLanguage(tag) ? tag : isLanguage(c.default_language) ? c.default_language : 'en';
+      pending.push({ i: out.length, a: a!, language, defaultLanguage: c.default_language, zone: ctx.zones.get(a!.locationId)!, clinic: c.name, window: inCustomerWindow(p.last_inbound_at, now) });
+      out.push(null);
+    }
+    const views = await appointmentViews(tx, pending.map((x) => ({ a: x.a, language: x.language, defaultLanguage: x.defaultLanguage })));
+    // A template's status is read once per language (and its gate taken per reminder only when not approved:
+    // whether it may wait depends on the appointment's start).
+    const statuses = new Map<Language, Awaited<ReturnType<typeof templateStatus>>>();
+    const def = TEMPLATES.appointmentReminder;
+    for (const [k, x] of pending.entries()) {
+      const view = views[k]!;
+      const t = translator(x.language, x.zone);
+      if (x.window) {
+        out[x.i] = {
+          kind: 'send', via: 'message',
+          message: replyButtons({
+            body: `${t('booking.reminderBody')}\n\n${appointmentDetails(t, view)}`.slice(0, 1024),
+            buttons: [
+              { id: `booking:confirm:${x.a.id}`, title: t('booking.confirmButton') },
+              { id: `booking:resched:${x.a.id}`, title: t('booking.rescheduleButton') },
+              { id: `booking:cancel:${x.a.id}`, title: t('booking.cancelButton') },
+            ],
+          }),
+        };
+        continue;
+      }
+      let status = statuses.get(x.language);
+      if (status === undefined) {
+        status = await templateStatus(tx, def.name, x.language);
+        statuses.set(x.language, status);
+      }
+      const start = x.a.start.getTime();
+      const gate: TemplateGate = status === 'APPROVED' ? { kind: 'approved' }
+        : await templateGate(tx, { name: def.name, language: x.language, now, retryMs: TEMPLATE_RETRY_MS, canWaitUntil: (at) => at.getTime() + TOO_LATE_MS < start });
+      if (gate.kind === 'later') {
+        out[x.i] = gate;
+        continue;
+      }
+      if (gate.kind === 'unusable') {
+        out[x.i] = { kind: 'skip', state: 'skipped', reason: gate.reason };
+        continue;
+      }
+      const place = view.mode === 'video' ? (view.videoUrl ?? t('booking.videoLater')) : (view.address ?? '');
+      out[x.i] = {
+        kind: 'send', via: 'template',
+        message: templateMessage(def, x.language, {
+          clinic: x.clinic, service: view.serviceName, when: formatWhen(x.a.start, x.language, x.zone), practitioner: view.practitionerName, place,
+        }, x.a.id),
+      };
+    }
+    return out.map((d) => d!);
+  }
+
+  /** The rules that need no message: a decision, or null when the reminder goes on to its message. */
+  private check(r: Due, a: Appointment | undefined, ctx: Context, now: Date): Decision | null {
     if (!a) return { kind: 'skip', state: 'cancelled', reason: 'appointment_gone' };
     if (a.state !== 'booked' && a.state !== 'confirmed') return { kind: 'skip', state: 'cancelled', reason: `appointment_${a.state}` };
     if (a.start.getTime() - now.getTime() < TOO_LATE_MS) return { kind: 'skip', state: 'skipped', reason: 'too_late' };
-    const later = await tx.selectFrom('reminders').select('id')
-      .where('appointment_id', '=', r.appointment_id).where('state', '=', 'scheduled').where('due_at', '<=', now).where('due_at', '>', r.due_at)
-      .executeTakeFirst();
-    if (later) return { kind: 'skip', state: 'skipped', reason: 'superseded' };
-    const p = await tx.selectFrom('patients as p').innerJoin('clinics as c', (j) => j.on('c.id', '=', a.clinicId))
-      .select(['p.opted_out_at', 'p.last_inbound_at', 'p.language', 'c.default_language', 'c.name as clinic'])
-      .where('p.id', '=', r.patient_id).executeTakeFirst();
-    if (!p) return { kind: 'skip', state: 'cancelled', reason: 'patient_gone' };
+    if ((ctx.latestDue.get(a.id) ?? Number.NEGATIVE_INFINITY) > r.due_at.getTime()) return { kind: 'skip', state: 'skipped', reason: 'superseded' };
+    const p = ctx.patients.get(r.patient_id);
+    if (!p || !ctx.clinics.has(a.clinicId)) return { kind: 'skip', state: 'cancelled', reason: 'patient_gone' };
     if (p.opted_out_at !== null) return { kind: 'skip', state: 'skipped', reason: 'opted_out' };
-    const loc = await tx.selectFrom('locations').select('time_zone').where('id', '=', a.locationId).executeTakeFirstOrThrow();
-    const settings = await reminderSettings(tx, a.clinicId);
-    const free = afterQuiet(settings.quietHours, loc.time_zone, now);
+    const zone = ctx.zones.get(a.locationId);
+    if (zone === undefined) throw new Error("a reminder's appointment has no location");
+    const settings = ctx.settings.get(a.clinicId)!;
+    const free = afterQuiet(settings.quietHours, zone, now);
     if (free.getTime() > now.getTime()) {
       return free.getTime() + QUIET_MARGIN_MS <= a.start.getTime() ? { kind: 'later', at: free } : { kind: 'skip', state: 'skipped', reason: 'quiet_hours' };
     }
-    const tag = p.language?.toLowerCase().split(/[-_]/)[0];
-    const language: Language = isLanguage(tag) ? tag : isLanguage(p.default_language) ? p.default_language : 'en';
-    const t = translator(language, loc.time_zone);
-    const view = await appointmentView(tx, a, language, p.default_language);
-    if (inCustomerWindow(p.last_inbound_at, now)) {
-      return {
-        kind: 'send', via: 'message',
-        message: replyButtons({
-          body: `${t('booking.reminderBody')}\n\n${appointmentDetails(t, view)}`.slice(0, 1024),
-          buttons: [
-            { id: `booking:confirm:${a.id}`, title: t('booking.confirmButton') },
-            { id: `booking:resched:${a.id}`, title: t('booking.rescheduleButton') },
-            { id: `booking:cancel:${a.id}`, title: t('booking.cancelButton') },
-          ],
-        }),
-      };
-    }
-    const def = TEMPLATES.appointmentReminder;
-    const gate = await templateGate(tx, { name: def.name, language, now, retryMs: TEMPLATE_RETRY_MS, canWaitUntil: (at) => at.getTime() + TOO_LATE_MS < a.start.getTime() });
-    if (gate.kind === 'later') return gate;
-    if (gate.kind === 'unusable') return { kind: 'skip', state: 'skipped', reason: gate.reason };
-    const place = view.mode === 'video' ? (view.videoUrl ?? t('booking.videoLater')) : (view.address ?? '');
-    return {
-      kind: 'send', via: 'template',
-      message: templateMessage(def, language, {
-        clinic: p.clinic, service: view.serviceName, when: formatWhen(a.start, language, loc.time_zone), practitioner: view.practitionerName, place,
-      }, a.id),
-    };
+    return null;
   }
 }

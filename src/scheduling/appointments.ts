@@ -176,6 +176,15 @@ export async function getAppointment(db: DbOrTx, deps: Pick<AppointmentDeps, 'ke
   return r ? toAppointment(db, deps, r) : null;
 }
 
+/** Many appointments in one read (batch workers: the reminder worker); the ones that do not exist are absent. */
+export async function getAppointments(db: DbOrTx, deps: Pick<AppointmentDeps, 'keys'>, ids: readonly string[]): Promise<Map<string, Appointment>> {
+  const out = new Map<string, Appointment>();
+  if (ids.length === 0) return out;
+  const rows = await db.selectFrom('appointments').selectAll().where('id', 'in', [...new Set(ids)]).execute();
+  for (const r of rows) out.set(r.id, await toAppointment(db, deps, r));
+  return out;
+}
+
 async function lock(tx: Tx, id: string): Promise<Row | undefined> {
   return tx.selectFrom('appointments').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }

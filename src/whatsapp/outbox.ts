@@ -64,8 +64,49 @@ export interface EnqueueOptions {
 
 export async function enqueue(db: DbOrTx, cipher: Cipher, to: Recipient, items: readonly OutboxItem[], opts: EnqueueOptions = {}): Promise<number[]> {
   if (items.length === 0) return [];
+  const inserted = await db
+    .insertInto('outbox')
+    .values(outboxRows(cipher, to, items, opts))
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .returning('id')
+    .execute();
+  return inserted.map((r) => r.id);
+}
+
+/** One send of a batch: each with its own recipient, cipher and options. */
+export interface Enqueueable {
+  cipher: Cipher;
+  to: Recipient;
+  items: readonly OutboxItem[];
+  opts: EnqueueOptions;
+}
+
+/**
+ * Many enqueue calls in one INSERT (the reminder worker queues hundreds at once): the same rows, the same
+ * idempotency (a row whose key exists is not created). Every entry needs an idempotency key: the created rows
+ * are matched back to their entries by it. For each entry, the ids of the rows created, in order of its items
+ * (an empty list when its keys already existed).
+ */
+export async function enqueueMany(db: DbOrTx, batch: readonly Enqueueable[]): Promise<number[][]> {
+  if (batch.some((b) => !b.opts.idempotencyKey)) throw new Error('enqueueMany needs an idempotency key for every entry');
+  const rows = batch.map((b) => outboxRows(b.cipher, b.to, b.items, b.opts));
+  if (rows.every((r) => r.length === 0)) return batch.map(() => []);
+  const inserted = await db
+    .insertInto('outbox')
+    .values(rows.flat())
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .returning(['id', 'idempotency_key'])
+    .execute();
+  const byKey = new Map(inserted.map((r) => [r.idempotency_key, r.id]));
+  return rows.map((r) => r.flatMap((row) => {
+    const id = byKey.get(row.idempotency_key);
+    return id === undefined ? [] : [id];
+  }));
+}
+
+function outboxRows(cipher: Cipher, to: Recipient, items: readonly OutboxItem[], opts: EnqueueOptions) {
   const sealedTo = cipher.encryptJson({ phone: to.phone, bsuid: to.bsuid });
-  const rows = items.map((item, i) => ({
+  return items.map((item, i) => ({
     patient_id: to.patientId,
     recipient_key: to.patientId,
     to_sealed: sealedTo,
@@ -78,13 +119,6 @@ export async function enqueue(db: DbOrTx, cipher: Cipher, to: Recipient, items: 
     idempotency_key: opts.idempotencyKey ? `${opts.idempotencyKey}#${i}` : null,
     ...(opts.notBefore ? { next_attempt_at: opts.notBefore } : {}),
   }));
-  const inserted = await db
-    .insertInto('outbox')
-    .values(rows)
-    .onConflict((oc) => oc.column('idempotency_key').doNothing())
-    .returning('id')
-    .execute();
-  return inserted.map((r) => r.id);
 }
 
 const readReceiptSchema = z.object({ kind: z.literal('read'), messageId: z.string().min(1), typing: z.boolean() });

@@ -62,6 +62,13 @@ const LATE_MS = 250;
 const MARK_LATE_MS = 1000;
 /** At most this many sends in a row go back for a late mark; then they leave late rather than never. */
 const MAX_LATE_STREAK = 200;
+/**
+ * Accepted sends settled in one transaction at most (settleAccepted): while one settle commits, the next
+ * acceptances gather, so at the cap a commit (and the audit chain's lock) is paid per batch, not per message.
+ */
+const SETTLE_BATCH = 200;
+/** A settle or mark batch that lost a deadlock or serialization race is tried again this many times. */
+const SETTLE_TRIES = 3;
 
 /**
  * The most sends the schedule lets leave in any window of `windowMs` (by the dispatch mark, outbox.dispatched_at):
@@ -70,6 +77,15 @@ const MAX_LATE_STREAK = 200;
  */
 export function scheduleBound(mps: number, windowMs: number): number {
   return Math.floor(((windowMs + LATE_MS) * mps * SLOT_SHARE) / 1000) + 1;
+}
+
+/**
+ * Requests under way at once, by default: 64, or a quarter of a second of the cap when that is more. At the
+ * cap the requests under way are the rate times the Graph API's round trip: 64 would hold WHATSAPP_MPS=1000 to
+ * 640/s as soon as a round trip (with its dispatch mark) takes 100 ms, on a busy machine or from far away.
+ */
+export function defaultMaxInFlight(mps: number): number {
+  return Math.max(64, Math.ceil(mps / 4));
 }
 
 export interface SenderDeps {
@@ -87,7 +103,7 @@ export interface SenderDeps {
   /** WHATSAPP_RESTART_WAIT_MS (default 60 s): see RESTART_WAIT_MS. */
   restartWaitMs?: number;
   batchSize?: number;
-  /** Requests under way at once before no more are claimed (default 64); sends waiting for their slot aside. */
+  /** Requests under way at once before no more are claimed (default: defaultMaxInFlight); sends waiting for their slot aside. */
   maxInFlight?: number;
   /** The handle for settling sends (Database.urgent); defaults to db. */
   settleDb?: Db;
@@ -118,6 +134,24 @@ interface Claim extends ClaimedRow {
   slot: number;
 }
 
+/** A send at its slot, waiting for its dispatch mark. */
+interface Marking {
+  row: Claim;
+  at: Date;
+  resolve(marked: boolean): void;
+  reject(e: unknown): void;
+}
+
+/** A send the Cloud API accepted, waiting for its settle transaction. */
+interface Accepted {
+  row: Claim;
+  wamid: string | null;
+  at: Date;
+  /** With whether the patient has a message queued behind this one. */
+  resolve(queued: boolean): void;
+  reject(e: unknown): void;
+}
+
 export class Sender {
   constructor(private readonly d: SenderDeps) {}
 
@@ -132,13 +166,19 @@ export class Sender {
   private knownPauseUntil = 0;
   /** Read receipts of this process waiting for their slot (repliesFirst may give their slots to replies). */
   private readonly waitingReads = new Set<Claim>();
+  /** Accepted sends waiting for the settle transaction (settleAccepted), and whether one is running. */
+  private readonly acceptedQueue: Accepted[] = [];
+  private settling = false;
+  /** Sends at their slot waiting for their dispatch mark (markDispatched), and whether a mark is being written. */
+  private readonly markQueue: Marking[] = [];
+  private marking = false;
 
   /**
    * Claims due rows and starts their sends without waiting for them: a slow answer from the Graph API never
    * holds up other patients. Returns how many rows it claimed (0 = nothing due, paused, or at the cap).
    */
   async tick(): Promise<number> {
-    const room = (this.d.maxInFlight ?? 64) - this.active;
+    const room = (this.d.maxInFlight ?? defaultMaxInFlight(this.d.mps)) - this.active;
     if (room <= 0) {
       await Promise.race(this.inFlight);
       this.moreDue = true;
@@ -148,6 +188,12 @@ export class Sender {
     if (await this.paused()) return 0;
     this.refusedInClaim = 0;
     const rows = await this.claim(room);
+    // The claimed patients' keys in one read (the sends would otherwise read them one by one: at the cap,
+    // with 100,000 patients queued, the key cache rarely holds them). A failure leaves it to each send.
+    const patients = rows.flatMap((r) => (r.patient_id ? [r.patient_id] : []));
+    if (this.d.keys && patients.length > 0) {
+      await this.d.keys.forPatients(this.d.db, patients).catch((e: unknown) => this.d.log.warn({ err: errorSummary(e) }, 'reading the claimed patients\' keys failed; each send reads its own'));
+    }
     this.repliesFirst(rows);
     for (const row of rows) {
       const p: Promise<void> = this.sendOne(row)
@@ -217,7 +263,11 @@ export class Sender {
     const batch = Math.min(room, this.d.batchSize ?? 50);
     const gap = 1000 / (this.d.mps * SLOT_SHARE);
     return this.d.db.transaction().execute(async (tx) => {
-      const schedule = await sql<{ next_slot: Date }>`select next_slot from send_schedule where id = 1 for update`.execute(tx);
+      // The claims below must walk their partial indexes in id order and stop at the LIMIT. Planned from
+      // statistics taken while the outbox was nearly empty (a burst of 100,000 reminders fills it within a
+      // minute, before autovacuum analyzes it), the planner would rather read every pending row, check each one's
+      // recipient and sort them: 200 ms a claim at 20,000 queued, against 1 ms. For this transaction only.
+      const schedule = await sql<{ next_slot: Date }>`select next_slot, set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true) from send_schedule where id = 1 for update`.execute(tx);
       const now = this.d.clock.now();
       const t = now.getTime();
       const start = Math.max(schedule.rows[0]?.next_slot.getTime() ?? t, t);
@@ -350,9 +400,9 @@ export class Sender {
       // Only while this send still holds the row's latest claim: reconciliation may have taken it back (its
       // process looked dead) and another claim may be sending it now. A failure here throws: the request
       // never left, and reconciliation returns the row to the queue.
-      const mark = await (this.d.settleDb ?? this.d.db).updateTable('outbox').set({ dispatched_at: clock.now() })
-        .where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').executeTakeFirst();
-      if (Number(mark.numUpdatedRows) === 0) {
+      // Marks of sends whose slots come together are written together (markDispatched), as one commit.
+      const marked = await this.markDispatched({ row, at: clock.now() });
+      if (!marked) {
         metrics.outboundRequeued.inc({ reason: 'claim_lost' });
         log.warn({ outboxId: row.id }, 'send lost its claim before it left (reconciled meanwhile): not sent');
         return true;
@@ -387,31 +437,10 @@ export class Sender {
     const db = this.d.settleDb ?? this.d.db;
     const now = clock.now();
     if (outcome.kind === 'accepted') {
-      const unblocked = await db.transaction().execute(async (tx) => {
-        // A status webhook may have settled the row first (state already 'sent'): keep what it wrote. An
-        // acceptance is proof that the message left, like a status: it also settles a row whose claim this
-        // send lost while the row is still unsettled (and so stops a second copy that has not left yet).
-        const settled = await tx.updateTable('outbox')
-          .set({
-            state: sql`case when state in ('sending', 'in_doubt', 'pending') then 'sent' else state end`,
-            wamid: sql<string | null>`coalesce(wamid, ${outcome.wamid})`,
-            accepted_at: now,
-            status: sql`case when status_rank < 1 then 'accepted' else status end`,
-            status_rank: sql`greatest(status_rank, 1)`,
-          })
-          .where('id', '=', row.id)
-          .where((eb) => eb.or([eb('claim_seq', '=', row.claim_seq), eb('state', 'in', ['pending', 'sending', 'in_doubt'])]))
-          // Whether the patient has a message queued behind this one (it may be claimed now).
-          .returning(sql<boolean>`exists (select 1 from outbox p where p.recipient_key = outbox.recipient_key and p.id > outbox.id and p.state = 'pending' and p.kind <> 'read')`.as('queued'))
-          .execute();
-        if (outcome.wamid) await applyHeldStatusesFor(tx, outcome.wamid, clock);
-        // Every message out, in the transaction that records it as accepted (blue ticks are not messages).
-        if (settled.length > 0 && row.kind !== 'read') {
-          await recordAudit(tx, { actor: SYSTEM('sender'), action: 'message.out', patientId: row.patient_id, target: `outbox:${row.id}`, details: { kind: row.kind }, at: now });
-        }
-        // A read receipt holds nobody's queue: its settle unblocks nothing.
-        return row.kind !== 'read' && settled.some((r) => r.queued);
-      });
+      // True when the patient has a message queued behind this one (it may be claimed now); a read receipt
+      // holds nobody's queue.
+      const queued = await this.settleAccepted({ row, wamid: outcome.wamid ?? null, at: now });
+      const unblocked = row.kind !== 'read' && queued;
       metrics.outboundSent.inc({ kind: row.kind });
       return unblocked;
     }
@@ -456,6 +485,126 @@ export class Sender {
     metrics.outboundFailed.inc({ code: String(code) });
     log.warn({ outboxId: row.id, code, action: c.action }, 'send failed for good');
     return true;
+  }
+
+  /**
+   * The dispatch mark of a send at its slot, durable before the request leaves; false when the send no longer
+   * holds the row's latest claim. Marks asked for while another is being written are written together in one
+   * statement (one commit): at the cap a commit per message would be most of the database's work.
+   */
+  private markDispatched(m: Omit<Marking, 'resolve' | 'reject'>): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      this.markQueue.push({ ...m, resolve, reject });
+      if (!this.marking) void this.markQueued();
+    });
+  }
+
+  private async markQueued(): Promise<void> {
+    this.marking = true;
+    try {
+      while (this.markQueue.length > 0) {
+        const batch = this.markQueue.splice(0, SETTLE_BATCH).sort((a, b) => a.row.id - b.row.id);
+        try {
+          const marked = await this.retried(async () => {
+            const r = await sql<{ id: number }>`
+              update outbox o set dispatched_at = v.at
+                from (select unnest(${batch.map((m) => m.row.id)}::bigint[]) as id, unnest(${batch.map((m) => m.row.claim_seq)}::int[]) as claim_seq,
+                             unnest(${batch.map((m) => m.at)}::timestamptz[]) as at) v
+               where o.id = v.id and o.claim_seq = v.claim_seq and o.state = 'sending'
+              returning o.id`.execute(this.d.settleDb ?? this.d.db);
+            return new Set(r.rows.map((x) => Number(x.id)));
+          });
+          for (const m of batch) m.resolve(marked.has(m.row.id));
+        } catch (e) {
+          for (const m of batch) m.reject(e);
+        }
+      }
+    } finally {
+      this.marking = false;
+    }
+  }
+
+  /** Runs `f` again when it lost a deadlock or serialization race (batches lock many rows), a few times. */
+  private async retried<T>(f: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await f();
+      } catch (e) {
+        const code = (e as { code?: unknown }).code;
+        if (attempt >= SETTLE_TRIES || (code !== '40P01' && code !== '40001')) throw e;
+      }
+    }
+  }
+
+  /**
+   * Records an acceptance: with the acceptances that arrive while another settle commits, in one transaction
+   * (settleBatch). Resolves once it is committed, as a settle of its own would.
+   */
+  private settleAccepted(a: Omit<Accepted, 'resolve' | 'reject'>): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      this.acceptedQueue.push({ ...a, resolve, reject });
+      if (!this.settling) void this.settleQueued();
+    });
+  }
+
+  private async settleQueued(): Promise<void> {
+    this.settling = true;
+    try {
+      while (this.acceptedQueue.length > 0) {
+        const batch = this.acceptedQueue.splice(0, SETTLE_BATCH);
+        try {
+          const queued = await this.settleBatch(batch);
+          for (const a of batch) a.resolve(queued.has(a.row.id));
+        } catch (e) {
+          for (const a of batch) a.reject(e);
+        }
+      }
+    } finally {
+      this.settling = false;
+    }
+  }
+
+  /**
+   * Accepted sends, settled together: one UPDATE for the rows, the statuses that arrived before their wamids
+   * applied, one audit append for the messages (blue ticks are not messages), all in one transaction. Rows in
+   * id order, so two instances' batches lock them in the same order.
+   */
+  private async settleBatch(batch: readonly Accepted[]): Promise<Set<number>> {
+    const db = this.d.settleDb ?? this.d.db;
+    const { clock } = this.d;
+    const sorted = [...batch].sort((a, b) => a.row.id - b.row.id);
+    const byId = new Map(sorted.map((a) => [a.row.id, a]));
+    return this.retried(() =>
+      db.transaction().execute(async (tx) => {
+        // A status webhook may have settled a row first (state already 'sent'): keep what it wrote. An
+        // acceptance is proof that the message left, like a status: it also settles a row whose claim this
+        // send lost while the row is still unsettled (and so stops a second copy that has not left yet).
+        const settled = await sql<{ id: number; queued: boolean }>`
+          update outbox o set
+            state = case when o.state in ('sending', 'in_doubt', 'pending') then 'sent' else o.state end,
+            wamid = coalesce(o.wamid, v.wamid),
+            accepted_at = v.at,
+            status = case when o.status_rank < 1 then 'accepted' else o.status end,
+            status_rank = greatest(o.status_rank, 1)
+           from (select unnest(${sorted.map((a) => a.row.id)}::bigint[]) as id, unnest(${sorted.map((a) => a.row.claim_seq)}::int[]) as claim_seq,
+                        unnest(${sorted.map((a) => a.wamid)}::text[]) as wamid, unnest(${sorted.map((a) => a.at)}::timestamptz[]) as at) v
+          where o.id = v.id and (o.claim_seq = v.claim_seq or o.state in ('pending', 'sending', 'in_doubt'))
+          returning o.id,
+            -- Whether the patient has a message queued behind this one (the sender wakes to claim it).
+            exists (select 1 from outbox p where p.recipient_key = o.recipient_key and p.id > o.id and p.state = 'pending' and p.kind <> 'read') as queued`.execute(tx);
+        // Statuses that came before their wamid was known: applied now (rarely any; looked up for all at once).
+        const wamids = sorted.flatMap((a) => (a.wamid ? [a.wamid] : []));
+        if (wamids.length > 0) {
+          const held = await tx.selectFrom('status_events').select('wamid').distinct().where('wamid', 'in', wamids).where('applied_at', 'is', null).where('expired_at', 'is', null).execute();
+          for (const h of held) await applyHeldStatusesFor(tx, h.wamid, clock);
+        }
+        // Every message out, in the transaction that records it as accepted (blue ticks are not messages).
+        const out = settled.rows.map((r) => byId.get(Number(r.id))!).filter((a) => a && a.row.kind !== 'read').sort((a, b) => a.row.id - b.row.id);
+        if (out.length > 0) {
+          await recordAudit(tx, out.map((a): AuditEvent => ({ actor: SYSTEM('sender'), action: 'message.out', patientId: a.row.patient_id, target: `outbox:${a.row.id}`, details: { kind: a.row.kind }, at: a.at })));
+        }
+        return new Set(settled.rows.filter((r) => r.queued).map((r) => Number(r.id)));
+      }));
   }
 
   /** Stops all sending for a while and tells the operator: burning the queue on a dead token helps nobody. */
