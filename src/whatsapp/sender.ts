@@ -63,8 +63,8 @@ const MARK_LATE_MS = 1000;
 /** At most this many sends in a row go back for a late mark; then they leave late rather than never. */
 const MAX_LATE_STREAK = 200;
 /**
- * Accepted sends settled in one transaction at most (settleAccepted): while one settle commits, the next
- * acceptances gather, so at the cap a commit (and the audit chain's lock) is paid per batch, not per message.
+ * Dispatch marks written in one statement at most (markDispatched): while one mark commits, the next ones
+ * gather, so at the cap a commit is paid per batch, not per message. (Acceptances are settled one by one.)
  */
 const SETTLE_BATCH = 200;
 /** A settle or mark batch that lost a deadlock or serialization race is tried again this many times. */
@@ -142,14 +142,11 @@ interface Marking {
   reject(e: unknown): void;
 }
 
-/** A send the Cloud API accepted, waiting for its settle transaction. */
+/** A send the Cloud API accepted. */
 interface Accepted {
   row: Claim;
   wamid: string | null;
   at: Date;
-  /** With whether the patient has a message queued behind this one. */
-  resolve(queued: boolean): void;
-  reject(e: unknown): void;
 }
 
 export class Sender {
@@ -166,9 +163,6 @@ export class Sender {
   private knownPauseUntil = 0;
   /** Read receipts of this process waiting for their slot (repliesFirst may give their slots to replies). */
   private readonly waitingReads = new Set<Claim>();
-  /** Accepted sends waiting for the settle transaction (settleAccepted), and whether one is running. */
-  private readonly acceptedQueue: Accepted[] = [];
-  private settling = false;
   /** Sends at their slot waiting for their dispatch mark (markDispatched), and whether a mark is being written. */
   private readonly markQueue: Marking[] = [];
   private marking = false;
@@ -537,35 +531,18 @@ export class Sender {
   }
 
   /**
-   * Records an acceptance: with the acceptances that arrive while another settle commits, in one transaction
-   * (settleBatch). Resolves once it is committed, as a settle of its own would.
+   * Records an acceptance at once, in its own transaction. Not queued behind other settles: a row whose request
+   * left but whose acceptance is not committed is in doubt after a crash, and is sent again if no status
+   * webhook comes in time; waiting in a queue for a batch widened that window enough for kill -9 tests to see
+   * duplicates.
    */
-  private settleAccepted(a: Omit<Accepted, 'resolve' | 'reject'>): Promise<boolean> {
-    return new Promise<boolean>((resolve, reject) => {
-      this.acceptedQueue.push({ ...a, resolve, reject });
-      if (!this.settling) void this.settleQueued();
-    });
-  }
-
-  private async settleQueued(): Promise<void> {
-    this.settling = true;
-    try {
-      while (this.acceptedQueue.length > 0) {
-        const batch = this.acceptedQueue.splice(0, SETTLE_BATCH);
-        try {
-          const queued = await this.settleBatch(batch);
-          for (const a of batch) a.resolve(queued.has(a.row.id));
-        } catch (e) {
-          for (const a of batch) a.reject(e);
-        }
-      }
-    } finally {
-      this.settling = false;
-    }
+  private async settleAccepted(a: Accepted): Promise<boolean> {
+    const queued = await this.settleBatch([a]);
+    return queued.has(a.row.id);
   }
 
   /**
-   * Accepted sends, settled together: one UPDATE for the rows, the statuses that arrived before their wamids
+   * Accepted sends (settleAccepted passes one): one UPDATE for the rows, the statuses that arrived before their wamids
    * applied, one audit append for the messages (blue ticks are not messages), all in one transaction. Rows in
    * id order, so two instances' batches lock them in the same order.
    */
