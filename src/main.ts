@@ -170,10 +170,22 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     });
     if (opts.beforeListen) await opts.beforeListen(services);
     await app.ready();
-    // This process's span of listening for webhooks opens before its sender may reconcile: a restart is then a
-    // hole that in-doubt waits count (whatsapp/listeners.ts).
-    const listener = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
-    if (opts.listen !== false) await startListening(database.db, services.clock, listener);
+    // Webhooks can reach this process before any worker starts (they are stored, and processed once the workers
+    // are up), and its span of listening opens only once they can: the sender's reconciliation, which starts
+    // with the workers, counts a restart as a hole in listening from the moment webhooks could come again
+    // (whatsapp/listeners.ts). Opened before listening, the span would credit the time the workers take to
+    // start as time Meta could have delivered the statuses of sends that were in doubt, and a loaded machine
+    // would resend a message whose statuses were only waiting for the port to open.
+    let url = config.publicUrl;
+    if (opts.listen !== false) {
+      url = await app.listen({ port: config.port, host: config.host });
+      const listener = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
+      await startListening(database.db, services.clock, listener);
+      const beating = loopWorker({ name: 'webhook-listener', pollMs: BEAT_MS, log, wake: services.wake, tick: async () => { await beat(database.db, services.clock, listener); return 0; } });
+      // Part of serving webhooks, not a background worker: it runs with WORKERS=0 too.
+      listening.push(beating);
+      beating.start();
+    }
     if (config.workers) {
       await jobs.startWorkers();
       for (const m of modules) {
@@ -183,14 +195,6 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         }
       }
       log.info({ code: 'workers_started', workers: workers.map((w) => w.name), jobs: jobs.names }, 'workers started');
-    }
-    let url = config.publicUrl;
-    if (opts.listen !== false) {
-      url = await app.listen({ port: config.port, host: config.host });
-      const beating = loopWorker({ name: 'webhook-listener', pollMs: BEAT_MS, log, wake: services.wake, tick: async () => { await beat(database.db, services.clock, listener); return 0; } });
-      // Part of serving webhooks, not a background worker: it runs with WORKERS=0 too.
-      listening.push(beating);
-      beating.start();
     }
     return { app, services, url, workers: workers.map((w) => w.name), stop };
   } catch (e) {
