@@ -3,7 +3,9 @@
 // trained on vote too (a word's vote is shared between the languages whose training uses it, by how often:
 // "hi" is mostly English), and the patient's known language wins ties, texts with no evidence ("ok",
 // "120/80") and short texts whose every word it uses too ("no", "stop", "cancelar").
-import { eld } from 'eld/large';
+// The small database: on our dev sets it reads as the large one does (intents' 100 %, red flags' 98.3 % against
+// 98.6 %: a few two-word texts either way), at 200 MB less memory and a second less start-up.
+import { eld } from 'eld/small';
 import { foldText, words } from './normalize.js';
 import { perLanguage, type Corpus } from './training-data.js';
 import { LANGUAGES, type Language } from './types.js';
