@@ -14,6 +14,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { frenchPublicHolidays } from '../../src/scheduling/demo-clinic-data.js';
 import { browserMissing, CHROMIUM_ARGS, chromiumPath } from '../support/browser.js';
+import { bearerApi, newConsolePage, poll, signIn as signInAs } from '../support/console-page.js';
 import { adjustableClock } from '../support/clock.js';
 import { startSandboxApp, type SandboxApp } from '../support/sandbox.js';
 
@@ -58,9 +59,7 @@ const skip = browserMissing();
 const ids = { camille: '', marco: '', consultation: '', followUp: '' };
 
 const heading = () => page.locator('main h1');
-const poll = <T>(fn: () => Promise<T>) => expect.poll(fn, { timeout: 15_000, interval: 100 });
-const admin = (method: string, url: string, body?: unknown) =>
-  fetch(`${app.base}${url}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+const admin = bearerApi(() => app.base, ADMIN_TOKEN);
 const json = async <T>(res: Response): Promise<T> => {
   expect(res.status, await res.clone().text()).toBeLessThan(300);
   return (await res.json()) as T;
@@ -71,23 +70,12 @@ const freeStarts = async () => (await json<{ items: { start: string }[] }>(await
 const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 
 async function newPage(): Promise<void> {
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, locale: 'en-GB', timezoneId: 'America/New_York' });
-  page = await context.newPage();
   // The browser's "today" is the server's: the Tuesday morning (its timers keep running).
-  await page.clock.setFixedTime(clock.now());
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
-  });
+  page = await newConsolePage(browser, problems, { context: { timezoneId: 'America/New_York' }, now: clock.now() });
+  context = page.context();
 }
 
-async function signIn(email: string, password: string): Promise<void> {
-  await page.goto(`${app.base}/login`);
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByLabel('Password', { exact: true }).press('Enter');
-  await poll(() => heading().textContent()).toBe('Home');
-}
+const signIn = (email: string, password: string) => signInAs(page, app.base, email, password);
 
 const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
 const controls = () => page.getByRole('form', { name: 'Calendar view' });

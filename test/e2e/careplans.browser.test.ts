@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserMissing, CHROMIUM_ARGS, chromiumPath } from '../support/browser.js';
+import { bearerApi, firstFreeSlot, newConsolePage, poll, signIn } from '../support/console-page.js';
 import { startSandboxApp, type SandboxApp } from '../support/sandbox.js';
 
 const ADMIN_TOKEN = crypto.randomBytes(33).toString('base64url');
@@ -22,19 +23,11 @@ let page: Page;
 let patientId = '';
 const problems: string[] = [];
 
-const admin = (method: string, url: string, body?: unknown) =>
-  fetch(`${app.base}${url}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-const poll = <T>(fn: () => Promise<T>) => expect.poll(fn, { timeout: 15_000, interval: 100 });
+const admin = bearerApi(() => app.base, ADMIN_TOKEN);
 
 async function openPatient(email: string): Promise<void> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-  page = await context.newPage();
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await page.goto(`${app.base}/login`);
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByLabel('Password', { exact: true }).press('Enter');
-  await poll(() => page.locator('main h1').textContent()).toBe('Home');
+  page = await newConsolePage(browser, problems);
+  await signIn(page, app.base, email, PASSWORD);
   await page.goto(`${app.base}/patients/${patientId}`);
   await page.getByRole('heading', { name: 'Care plans', exact: true }).waitFor();
 }
@@ -44,12 +37,8 @@ beforeAll(async () => {
   app = await startSandboxApp({ ADMIN_API_TOKEN: ADMIN_TOKEN });
   for (const u of [CLINICIAN, DESK]) expect((await admin('POST', '/api/users', u)).status).toBe(201);
   // A patient: booked at the desk (the first free general consultation).
-  const services = (await (await admin('GET', '/api/services')).json()) as { items: { id: string; code: string }[] };
-  const general = services.items.find((s) => s.code === 'general-consultation')!.id;
-  const from = new Date(Date.now() + 3 * 3_600_000);
-  const slots = (await (await admin('GET', `/api/slots?serviceId=${general}&from=${from.toISOString()}&to=${new Date(from.getTime() + 14 * 86_400_000).toISOString()}`)).json()) as { items: { practitionerId: string; start: string }[] };
-  const s = slots.items[0]!;
-  const booked = await admin('POST', '/api/appointments', { serviceId: general, practitionerId: s.practitionerId, start: s.start, patient: { phone: `+336${crypto.randomInt(10_000_000, 99_999_999)}`, name: 'Care Plan Patient' } });
+  const s = await firstFreeSlot(admin, 'general-consultation', new Date(Date.now() + 3 * 3_600_000));
+  const booked = await admin('POST', '/api/appointments', { serviceId: s.serviceId, practitionerId: s.practitionerId, start: s.start, patient: { phone: `+336${crypto.randomInt(10_000_000, 99_999_999)}`, name: 'Care Plan Patient' } });
   expect(booked.status).toBe(201);
   patientId = ((await booked.json()) as { patientId: string }).patientId;
   browser = await chromium.launch({ executablePath: chromiumPath!, args: CHROMIUM_ARGS });

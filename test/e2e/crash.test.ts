@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { inboundText, postWebhook, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
-import { APP_SECRET, TOKEN, VERIFY, waitFor } from '../support/app.js';
+import { APP_SECRET, TOKEN, cloudApiEnv, waitFor } from '../support/app.js';
 import { freePort, spawnServer, type ServerProcess } from '../support/process.js';
 
 let fake: FakeGraph;
@@ -29,11 +29,7 @@ async function envFor(): Promise<Record<string, string>> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pl-crash-'));
   const env: Record<string, string> = {
     DATA_DIR: dataDir,
-    WHATSAPP_API_URL: fake.url,
-    WHATSAPP_ACCESS_TOKEN: TOKEN,
-    WHATSAPP_PHONE_NUMBER_ID: 'PN1',
-    WHATSAPP_APP_SECRET: APP_SECRET,
-    WHATSAPP_VERIFY_TOKEN: VERIFY,
+    ...cloudApiEnv(fake.url),
     WHATSAPP_SEND_TIMEOUT_MS: '1000',
     // Small enough that a blind resend comes within the test, large enough that a loaded machine (the whole
     // suite in parallel) applies the retried statuses before the waits run out.

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { browserMissing, CHROMIUM_ARGS, chromiumPath } from '../support/browser.js';
+import { bearerApi, newConsolePage, poll, signIn as signInAs } from '../support/console-page.js';
 import { startSandboxApp, type SandboxApp } from '../support/sandbox.js';
 
 const ARTIFACTS = path.resolve('test-artifacts', 'faq');
@@ -26,17 +27,8 @@ const problems: string[] = [];
 const skip = browserMissing();
 
 const heading = () => page.locator('main h1');
-const poll = <T>(fn: () => Promise<T>) => expect.poll(fn, { timeout: 15_000, interval: 100 });
-const admin = (method: string, url: string, body?: unknown) =>
-  fetch(`${app.base}${url}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-
-async function signIn(email: string): Promise<void> {
-  await page.goto(`${app.base}/login`);
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByLabel('Password', { exact: true }).press('Enter');
-  await poll(() => heading().textContent()).toBe('Home');
-}
+const admin = bearerApi(() => app.base, ADMIN_TOKEN);
+const signIn = (email: string) => signInAs(page, app.base, email, PASSWORD);
 
 async function openPaymentEntry(): Promise<void> {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'FAQ' }).click();
@@ -59,11 +51,7 @@ beforeAll(async () => {
     if (u === CLINICIAN) clinicianId = ((await res.json()) as { id: string }).id;
   }
   browser = await chromium.launch({ executablePath: chromiumPath!, args: CHROMIUM_ARGS });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, locale: 'en-GB' });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
-  });
+  page = await newConsolePage(browser, problems);
 });
 
 beforeEach((ctx) => {

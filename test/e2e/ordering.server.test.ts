@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { inboundText, postWebhook, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
-import { APP_SECRET, TOKEN, VERIFY, waitFor } from '../support/app.js';
+import { APP_SECRET, TOKEN, cloudApiEnv, waitFor } from '../support/app.js';
 import { textFrom, type Who } from '../support/inbound.js';
 import { spawnServer, type ServerProcess } from '../support/process.js';
 
@@ -29,11 +29,7 @@ beforeAll(async () => {
   env = {
     DATABASE_URL: tdb.url!,
     ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
-    WHATSAPP_API_URL: fake.url,
-    WHATSAPP_ACCESS_TOKEN: TOKEN,
-    WHATSAPP_PHONE_NUMBER_ID: 'PN1',
-    WHATSAPP_APP_SECRET: APP_SECRET,
-    WHATSAPP_VERIFY_TOKEN: VERIFY,
+    ...cloudApiEnv(fake.url),
   };
 });
 

@@ -13,7 +13,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../support/db.js';
 import { postWebhook, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
-import { APP_SECRET, TOKEN, VERIFY, waitFor } from '../support/app.js';
+import { APP_SECRET, TOKEN, cloudApiEnv, waitFor } from '../support/app.js';
 import { spawnServer, type ServerProcess } from '../support/process.js';
 
 const NAME = 'Zoltán Quixbyvarga';
@@ -96,12 +96,7 @@ describe('PHI at rest and in logs', () => {
     server = await spawnServer({
       DATA_DIR: dataDir,
       ...(database?.url ? { DATABASE_URL: database.url, ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64') } : {}),
-      WHATSAPP_API_URL: fake.url,
-      WHATSAPP_ACCESS_TOKEN: TOKEN,
-      WHATSAPP_PHONE_NUMBER_ID: 'PN1',
-      WHATSAPP_BUSINESS_ACCOUNT_ID: 'WABA1',
-      WHATSAPP_APP_SECRET: APP_SECRET,
-      WHATSAPP_VERIFY_TOKEN: VERIFY,
+      ...cloudApiEnv(fake.url, { businessAccount: true }),
       SEED_DEMO: '0',
       LOG_LEVEL: 'debug',
     });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LANGUAGES } from '../../src/nlu/types.js';
 import { TEMPLATES } from '../../src/whatsapp/templates.js';
-import { APP_SECRET, TOKEN, VERIFY, waitFor } from '../support/app.js';
+import { APP_SECRET, TOKEN, cloudApiEnv, waitFor } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
 import { freePort, spawnServer, type ServerProcess } from '../support/process.js';
@@ -32,12 +32,7 @@ afterAll(async () => {
 async function envFor(): Promise<Record<string, string>> {
   const env: Record<string, string> = {
     DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'pl-rcrash-')),
-    WHATSAPP_API_URL: fake.url,
-    WHATSAPP_ACCESS_TOKEN: TOKEN,
-    WHATSAPP_PHONE_NUMBER_ID: 'PN1',
-    WHATSAPP_BUSINESS_ACCOUNT_ID: 'WABA1',
-    WHATSAPP_APP_SECRET: APP_SECRET,
-    WHATSAPP_VERIFY_TOKEN: VERIFY,
+    ...cloudApiEnv(fake.url, { businessAccount: true }),
     ADMIN_API_TOKEN: ADMIN,
     SEED_DEMO: '1',
     ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),

@@ -7,6 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserMissing, CHROMIUM_ARGS, chromiumPath } from '../support/browser.js';
 import { adjustableClock } from '../support/clock.js';
+import { bearerApi, firstFreeSlot, newConsolePage, poll, signIn as signInAs } from '../support/console-page.js';
 import { startSandboxApp, type SandboxApp } from '../support/sandbox.js';
 
 const ADMIN_TOKEN = crypto.randomBytes(33).toString('base64url');
@@ -21,21 +22,12 @@ let browser: Browser;
 let page: Page;
 const problems: string[] = [];
 
-const admin = (method: string, url: string, body?: unknown) =>
-  fetch(`${app.base}${url}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-const poll = <T>(fn: () => Promise<T>) => expect.poll(fn, { timeout: 15_000, interval: 100 });
+const admin = bearerApi(() => app.base, ADMIN_TOKEN);
 
 async function signIn(email: string): Promise<void> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-  page = await context.newPage();
   // The browser's "now" is the server's (the report covers the 12 weeks before it).
-  await page.clock.setFixedTime(clock.now());
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await page.goto(`${app.base}/login`);
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByLabel('Password', { exact: true }).press('Enter');
-  await poll(() => page.locator('main h1').textContent()).toBe('Home');
+  page = await newConsolePage(browser, problems, { now: clock.now() });
+  await signInAs(page, app.base, email, PASSWORD);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Reminders', exact: true }).click();
   await poll(() => page.locator('main h1').textContent()).toBe('Reminders');
 }
@@ -55,12 +47,8 @@ afterAll(async () => {
 describe.skipIf(skip)('the reminders page (Chromium)', () => {
   it('an admin sets offsets and quiet hours; a past appointment is marked no-show; the report counts it', async () => {
     // An appointment that will be over: the first free general consultation, then the clock moves past it.
-    const services = (await (await admin('GET', '/api/services')).json()) as { items: { id: string; code: string }[] };
-    const general = services.items.find((s) => s.code === 'general-consultation')!.id;
-    const from = new Date(clock.now().getTime() + 3 * 3_600_000);
-    const slots = (await (await admin('GET', `/api/slots?serviceId=${general}&from=${from.toISOString()}&to=${new Date(from.getTime() + 14 * 86_400_000).toISOString()}`)).json()) as { items: { practitionerId: string; start: string; end: string }[] };
-    const s = slots.items[0]!;
-    const booked = await admin('POST', '/api/appointments', { serviceId: general, practitionerId: s.practitionerId, start: s.start, patient: { phone: `+336${crypto.randomInt(10_000_000, 99_999_999)}`, name: 'Past Patient' } });
+    const s = await firstFreeSlot(admin, 'general-consultation', new Date(clock.now().getTime() + 3 * 3_600_000));
+    const booked = await admin('POST', '/api/appointments', { serviceId: s.serviceId, practitionerId: s.practitionerId, start: s.start, patient: { phone: `+336${crypto.randomInt(10_000_000, 99_999_999)}`, name: 'Past Patient' } });
     expect(booked.status).toBe(201);
     const id = ((await booked.json()) as { id: string }).id;
     clock.advance(Date.parse(s.end) + 60_000 - clock.now().getTime());

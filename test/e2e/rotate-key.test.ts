@@ -15,7 +15,7 @@ import { kekOf } from '../../src/compliance/keys.js';
 import { rotateKeys } from '../../src/compliance/rotate-key.js';
 import type { Running } from '../../src/main.js';
 import { findPatientByPhone, readPatientCard } from '../../src/patients/index.js';
-import { APP_SECRET, TOKEN, VERIFY, startTestApp, waitFor } from '../support/app.js';
+import { APP_SECRET, TOKEN, cloudApiEnv, startTestApp, waitFor } from '../support/app.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../support/db.js';
 import { inboundText, postWebhook, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
 import { openInbound } from '../support/identity.js';
@@ -128,8 +128,7 @@ describe('npx patientline rotate-key', () => {
     try {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pl-rotate-'));
       const base = {
-        DATA_DIR: dataDir, WHATSAPP_API_URL: fake.url, WHATSAPP_ACCESS_TOKEN: TOKEN, WHATSAPP_PHONE_NUMBER_ID: 'PN1', WHATSAPP_BUSINESS_ACCOUNT_ID: 'WABA1',
-        WHATSAPP_APP_SECRET: APP_SECRET, WHATSAPP_VERIFY_TOKEN: VERIFY, SEED_DEMO: '0', ...(database?.url ? { DATABASE_URL: database.url } : {}),
+        DATA_DIR: dataDir, ...cloudApiEnv(fake.url, { businessAccount: true }), SEED_DEMO: '0', ...(database?.url ? { DATABASE_URL: database.url } : {}),
       };
       const who = phone();
       const one = await spawnServer({ ...base, ENCRYPTION_KEY: b64(A) });

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TEMPLATES } from '../../src/whatsapp/templates.js';
 import { waitFor } from '../support/app.js';
 import { browserMissing, CHROMIUM_ARGS, chromiumPath } from '../support/browser.js';
+import { newConsolePage, poll, signIn as signInAs } from '../support/console-page.js';
 import { startSandboxApp, type SandboxApp } from '../support/sandbox.js';
 
 const ARTIFACTS = path.resolve('test-artifacts', 'templates');
@@ -25,25 +26,12 @@ const problems: string[] = [];
 const skip = browserMissing();
 
 const heading = () => page.locator('main h1');
-const poll = <T>(fn: () => Promise<T>) => expect.poll(fn, { timeout: 15_000, interval: 100 });
 const badge = (name: string, language: string) => page.locator(`table[data-template="${name}"] tr[data-language="${language}"] .badge`);
-
-async function signIn(email: string, password: string): Promise<void> {
-  await page.goto(`${app.base}/login`);
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByLabel('Password', { exact: true }).press('Enter');
-  await poll(() => heading().textContent()).toBe('Home');
-}
+const signIn = (email: string, password: string) => signInAs(page, app.base, email, password);
 
 async function newPage(): Promise<void> {
   await page?.context().close();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, locale: 'en-GB' });
-  page = await context.newPage();
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
-  });
+  page = await newConsolePage(browser, problems);
 }
 
 beforeAll(async () => {

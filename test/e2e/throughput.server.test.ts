@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scheduleBound } from '../../src/whatsapp/sender.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { inboundText, postWebhook, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
-import { APP_SECRET, TOKEN, VERIFY, waitFor } from '../support/app.js';
+import { APP_SECRET, TOKEN, cloudApiEnv, waitFor } from '../support/app.js';
 import { spawnServer, type ServerProcess } from '../support/process.js';
 import { maxInWindow } from '../support/rate.js';
 
@@ -24,11 +24,7 @@ beforeAll(async () => {
   const env = {
     DATABASE_URL: tdb.url!,
     ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
-    WHATSAPP_API_URL: fake.url,
-    WHATSAPP_ACCESS_TOKEN: TOKEN,
-    WHATSAPP_PHONE_NUMBER_ID: 'PN1',
-    WHATSAPP_APP_SECRET: APP_SECRET,
-    WHATSAPP_VERIFY_TOKEN: VERIFY,
+    ...cloudApiEnv(fake.url),
     WHATSAPP_MPS: String(MPS),
   };
   for (let i = 0; i < 2; i++) servers.push(await spawnServer({ ...env, DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'pl-cap-')) }));

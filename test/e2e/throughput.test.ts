@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scheduleBound } from '../../src/whatsapp/sender.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { inboundText, postWebhook, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
-import { APP_SECRET, TOKEN, VERIFY, waitFor } from '../support/app.js';
+import { APP_SECRET, TOKEN, cloudApiEnv, waitFor } from '../support/app.js';
 import { spawnServer, type ServerProcess } from '../support/process.js';
 import { maxInWindow } from '../support/rate.js';
 
@@ -26,11 +26,7 @@ beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pl-mps-'));
   const env: Record<string, string> = {
     DATA_DIR: dataDir,
-    WHATSAPP_API_URL: fake.url,
-    WHATSAPP_ACCESS_TOKEN: TOKEN,
-    WHATSAPP_PHONE_NUMBER_ID: 'PN1',
-    WHATSAPP_APP_SECRET: APP_SECRET,
-    WHATSAPP_VERIFY_TOKEN: VERIFY,
+    ...cloudApiEnv(fake.url),
     WHATSAPP_MPS: String(MPS),
     // No status webhooks here, so a send in doubt could only be resent: on a loaded machine the embedded
     // database can hold the event loop for seconds, and the timeout would fire before the answer is read.

@@ -43,6 +43,19 @@ export function Field({ label, hint, children }: { label: string; hint?: string;
   );
 }
 
+/** A labelled select over `options`, [value, label] pairs in their order. */
+export function SelectField<V extends string>({ label, value, options, onChange }: { label: string; value: V; options: readonly (readonly [V, string])[]; onChange: (value: V) => void }) {
+  return (
+    <Field label={label}>
+      {(id) => (
+        <select id={id} value={value} onChange={(e) => onChange(e.target.value as V)}>
+          {options.map(([v, text]) => <option key={v} value={v}>{text}</option>)}
+        </select>
+      )}
+    </Field>
+  );
+}
+
 /** The locale for dates: the browser's regional variant when it speaks the chosen language (en-GB dates for a British browser). */
 export function useLocale(): string {
   const { i18n } = useTranslation();

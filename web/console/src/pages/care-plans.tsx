@@ -9,7 +9,7 @@ import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { z } from 'zod';
 import { api } from '../api';
-import { ErrorAlert, Field, Loading, Notice, useLoad, useLocale } from '../components/ui';
+import { ErrorAlert, Field, Loading, Notice, SelectField, useLoad, useLocale } from '../components/ui';
 import { addMonths, dailyRule, dayDiff, parseTimes, scheduleInWords } from '../components/schedule';
 import { addDays, zonedFormats, zonedParts } from '../components/zoned';
 import { listOf, locationSchema, serviceSchema } from '../schemas';
@@ -158,14 +158,8 @@ function PlanRow({ plan: p, adherence: a, what: label, canWrite, base, onChanged
           {p.state === 'active' && !stopping ? <button type="button" className="secondary" onClick={() => setStopping(true)}>{t('careplans.stop')}</button> : null}
           {stopping ? (
             <div className="stack">
-              <Field label={t('careplans.stopReason')}>
-                {(id) => (
-                  <select id={id} value={reason} onChange={(e) => setReason(e.target.value)}>
-                    <option value="">{t('careplans.noReason')}</option>
-                    {STOP_REASONS.map((r) => <option key={r} value={r}>{t(`careplans.reasons.${r}`)}</option>)}
-                  </select>
-                )}
-              </Field>
+              <SelectField label={t('careplans.stopReason')} value={reason} onChange={setReason}
+                options={[['', t('careplans.noReason')], ...STOP_REASONS.map((r) => [r, t(`careplans.reasons.${r}`)] as const)]} />
               <ErrorAlert error={error} />
               <div className="cell-actions">
                 <button type="button" className="danger" onClick={() => void stop()}>{t('careplans.confirmStop')}</button>
@@ -275,13 +269,7 @@ function AddPlan({ base, zone, services, onAdded }: { base: string; zone: string
       <h3 id="careplans-add">{t('careplans.add')}</h3>
       {notice ? <Notice>{notice}</Notice> : null}
       <div className="grid">
-        <Field label={t('careplans.kind')}>
-          {(id) => (
-            <select id={id} value={kind} onChange={(e) => setKind(e.target.value as (typeof KINDS)[number])}>
-              {KINDS.map((k) => <option key={k} value={k}>{t(`careplans.kinds.${k}`)}</option>)}
-            </select>
-          )}
-        </Field>
+        <SelectField label={t('careplans.kind')} value={kind} onChange={setKind} options={KINDS.map((k) => [k, t(`careplans.kinds.${k}`)] as const)} />
         {kind === 'medication' ? (
           <>
             <Field label={t('careplans.medicine')}>{(id) => <input id={id} value={medicine} onChange={(e) => setMedicine(e.target.value)} required maxLength={120} />}</Field>
@@ -289,47 +277,22 @@ function AddPlan({ base, zone, services, onAdded }: { base: string; zone: string
           </>
         ) : null}
         {kind === 'vitals' ? (
-          <Field label={t('careplans.measure')}>
-            {(id) => (
-              <select id={id} value={measure} onChange={(e) => { const m = e.target.value as Measure; setMeasure(m); setUnit(THRESHOLD_UNITS[m][0]!); }}>
-                {MEASURES.map((m) => <option key={m} value={m}>{t(`careplans.measures.${m}`)}</option>)}
-              </select>
-            )}
-          </Field>
+          <SelectField label={t('careplans.measure')} value={measure} onChange={(m) => { setMeasure(m); setUnit(THRESHOLD_UNITS[m][0]!); }}
+            options={MEASURES.map((m) => [m, t(`careplans.measures.${m}`)] as const)} />
         ) : null}
         {kind === 'follow_up' ? (
           <>
-            <Field label={t('careplans.service')}>
-              {(id) => (
-                <select id={id} value={service || services[0]?.code || ''} onChange={(e) => setService(e.target.value)}>
-                  {services.map((s) => <option key={s.code} value={s.code}>{s.name}</option>)}
-                </select>
-              )}
-            </Field>
+            <SelectField label={t('careplans.service')} value={service || services[0]?.code || ''} onChange={setService} options={services.map((s) => [s.code, s.name] as const)} />
             <Field label={t('careplans.inHowLong')}>{(id) => <input id={id} value={inN} onChange={(e) => setInN(e.target.value)} inputMode="numeric" />}</Field>
-            <Field label={t('careplans.inUnit')}>
-              {(id) => (
-                <select id={id} value={inUnit} onChange={(e) => setInUnit(e.target.value as 'weeks' | 'months')}>
-                  <option value="weeks">{t('careplans.weeks')}</option>
-                  <option value="months">{t('careplans.months')}</option>
-                </select>
-              )}
-            </Field>
+            <SelectField label={t('careplans.inUnit')} value={inUnit} onChange={setInUnit} options={[['weeks', t('careplans.weeks')], ['months', t('careplans.months')]]} />
             <Field label={t('careplans.atTime')}>{(id) => <input id={id} type="time" value={at} onChange={(e) => setAt(e.target.value)} required />}</Field>
           </>
         ) : (
           <>
             <Field label={t('careplans.times')} hint={t('careplans.timesHint')}>{(id, hint) => <input id={id} aria-describedby={hint} value={times} onChange={(e) => setTimes(e.target.value)} required />}</Field>
             <Field label={t('careplans.start')}>{(id) => <input id={id} type="date" value={start} onChange={(e) => setStart(e.target.value)} required />}</Field>
-            <Field label={t('careplans.end')}>
-              {(id) => (
-                <select id={id} value={end} onChange={(e) => setEnd(e.target.value as 'days' | 'until' | 'open')}>
-                  <option value="days">{t('careplans.endDays')}</option>
-                  <option value="until">{t('careplans.endUntil')}</option>
-                  <option value="open">{t('careplans.endOpen')}</option>
-                </select>
-              )}
-            </Field>
+            <SelectField label={t('careplans.end')} value={end} onChange={setEnd}
+              options={[['days', t('careplans.endDays')], ['until', t('careplans.endUntil')], ['open', t('careplans.endOpen')]]} />
             {end === 'days' ? <Field label={t('careplans.days')}>{(id) => <input id={id} value={days} onChange={(e) => setDays(e.target.value)} inputMode="numeric" required />}</Field> : null}
             {end === 'until' ? <Field label={t('careplans.untilDate')}>{(id) => <input id={id} type="date" value={until} onChange={(e) => setUntil(e.target.value)} required />}</Field> : null}
           </>
@@ -338,13 +301,7 @@ function AddPlan({ base, zone, services, onAdded }: { base: string; zone: string
           <>
             <Field label={t('careplans.low')}>{(id) => <input id={id} value={low} onChange={(e) => setLow(e.target.value)} inputMode="decimal" />}</Field>
             <Field label={t('careplans.high')}>{(id) => <input id={id} value={high} onChange={(e) => setHigh(e.target.value)} inputMode="decimal" />}</Field>
-            <Field label={t('careplans.unit')}>
-              {(id) => (
-                <select id={id} value={unit} onChange={(e) => setUnit(e.target.value)}>
-                  {THRESHOLD_UNITS[measure].map((u) => <option key={u} value={u}>{unitLabel(u)}</option>)}
-                </select>
-              )}
-            </Field>
+            <SelectField label={t('careplans.unit')} value={unit} onChange={setUnit} options={THRESHOLD_UNITS[measure].map((u) => [u, unitLabel(u)] as const)} />
             <p className="hint">{t('careplans.thresholdsHint')}</p>
           </>
         ) : null}
@@ -502,13 +459,7 @@ function EnterReading({ base, onRecorded }: { base: string; onRecorded(): void }
       <h3 id="careplans-reading">{t('careplans.enterReading')}</h3>
       {notice ? <Notice>{notice}</Notice> : null}
       <div className="grid">
-        <Field label={t('careplans.readingMeasure')}>
-          {(id) => (
-            <select id={id} value={measure} onChange={(e) => setMeasure(e.target.value as Measure)}>
-              {MEASURES.map((m) => <option key={m} value={m}>{t(`careplans.measures.${m}`)}</option>)}
-            </select>
-          )}
-        </Field>
+        <SelectField label={t('careplans.readingMeasure')} value={measure} onChange={setMeasure} options={MEASURES.map((m) => [m, t(`careplans.measures.${m}`)] as const)} />
         <Field label={t('careplans.reading')} hint={t('careplans.readingHint')}>
           {(id, hint) => <input id={id} aria-describedby={hint} value={text} onChange={(e) => setText(e.target.value)} required maxLength={60} autoComplete="off" />}
         </Field>
