@@ -47,6 +47,20 @@ export class GraphClient {
     return `${this.opts.apiUrl}/${this.opts.apiVersion}/${path}`;
   }
 
+  /**
+   * A GET, sent again once when its connection was closed under it before any answer (a kept-alive socket the
+   * other end had just closed: Node's fetch reuses it and fails at once). GETs are idempotent; any other
+   * failure, and a timeout, is the caller's.
+   */
+  private async get(url: string, init: RequestInit): Promise<Response> {
+    try {
+      return await this.f(url, init);
+    } catch (e) {
+      if (init.signal?.aborted || !connectionClosed(e)) throw e;
+      return this.f(url, init);
+    }
+  }
+
   private headers(json = true): Record<string, string> {
     return { authorization: `Bearer ${this.opts.accessToken}`, ...(json ? { 'content-type': 'application/json' } : {}) };
   }
@@ -111,7 +125,7 @@ export class GraphClient {
     let after: string | null = null;
     for (let pageNo = 0; pageNo < maxPages; pageNo++) {
       const params = new URLSearchParams({ ...query, ...(after ? { after } : {}) });
-      const res = await this.f(this.url(`${encodeURIComponent(this.opts.businessAccountId)}/message_templates?${params.toString()}`), {
+      const res = await this.get(this.url(`${encodeURIComponent(this.opts.businessAccountId)}/message_templates?${params.toString()}`), {
         headers: this.headers(false),
         signal: AbortSignal.timeout(this.opts.timeoutMs),
       });
@@ -133,7 +147,7 @@ export class GraphClient {
 
   /** GET /{media-id}: a short-lived download URL (5 min) and the file's facts. */
   async mediaInfo(mediaId: string): Promise<MediaInfo> {
-    const res = await this.f(this.url(`${encodeURIComponent(mediaId)}?phone_number_id=${encodeURIComponent(this.opts.phoneNumberId)}`), {
+    const res = await this.get(this.url(`${encodeURIComponent(mediaId)}?phone_number_id=${encodeURIComponent(this.opts.phoneNumberId)}`), {
       headers: this.headers(false),
       signal: AbortSignal.timeout(this.opts.timeoutMs),
     });
@@ -154,7 +168,7 @@ export class GraphClient {
     const stop = new AbortController();
     // The timeout covers the whole body, not only the headers: a trickling body cannot hold a worker forever.
     const signal = AbortSignal.any([stop.signal, AbortSignal.timeout(Math.max(this.opts.timeoutMs, DOWNLOAD_TIMEOUT_MS))]);
-    const res = await this.f(url, { headers: this.headers(false), signal });
+    const res = await this.get(url, { headers: this.headers(false), signal });
     if (!res.ok || !res.body) {
       stop.abort();
       throw new GraphRequestError(parseGraphError(res.status, null));
@@ -181,6 +195,12 @@ export class GraphClient {
     }
     return { mimeType: res.headers.get('content-type'), declaredBytes, chunks: chunks() };
   }
+}
+
+/** Node's fetch failed because the socket closed or reset before an answer (undici names it in `cause`). */
+function connectionClosed(e: unknown): boolean {
+  const code = (e as { cause?: { code?: unknown } } | null)?.cause?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED';
 }
 
 /** A download in progress: iterate `chunks` once; breaking out of the loop closes the connection. */

@@ -1,0 +1,66 @@
+// The Graph client over real sockets: a GET whose connection is closed before any answer is sent again once
+// (media info, downloads, template lists: idempotent); a message send is never repeated by the client (its
+// outcome is in doubt, and the sender's reconciliation decides).
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GraphClient } from './graph-client.js';
+
+let server: http.Server;
+let base = '';
+/** Requests seen per path; the first `drop` of each path have their connection destroyed unanswered. */
+const seen = new Map<string, number>();
+let drop = 1;
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0]!;
+    const n = (seen.get(path) ?? 0) + 1;
+    seen.set(path, n);
+    req.resume();
+    req.on('end', () => {
+      if (n <= drop) return void req.socket.destroy();
+      if (path === '/v26.0/MEDIA1') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ messaging_product: 'whatsapp', url: `${base}/file/MEDIA1`, mime_type: 'image/jpeg', id: 'MEDIA1' }));
+      if (path === '/file/MEDIA1') return void res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': '3' }).end(Buffer.from([1, 2, 3]));
+      if (path.endsWith('/messages')) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ messaging_product: 'whatsapp', contacts: [{ input: '+33600000001', wa_id: '33600000001' }], messages: [{ id: 'wamid.X' }] }));
+      res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((r) => server.close(() => r()));
+});
+
+const client = () => new GraphClient({ apiUrl: base, apiVersion: 'v26.0', accessToken: 't', phoneNumberId: 'PN1', businessAccountId: 'WABA1', timeoutMs: 5_000 });
+
+describe('graph client, connection closed before an answer', () => {
+  it('sends a media GET again once, and gets the answer', async () => {
+    seen.clear();
+    drop = 1;
+    const info = await client().mediaInfo('MEDIA1');
+    expect(info).toMatchObject({ url: `${base}/file/MEDIA1`, mimeType: 'image/jpeg' });
+    const dl = await client().download(info.url, 100);
+    const bytes: number[] = [];
+    for await (const c of dl.chunks) bytes.push(...c);
+    expect(bytes).toEqual([1, 2, 3]);
+    expect(Object.fromEntries(seen)).toEqual({ '/v26.0/MEDIA1': 2, '/file/MEDIA1': 2 });
+  });
+
+  it('does not try a third time: a GET closed twice fails', async () => {
+    seen.clear();
+    drop = 2;
+    await expect(client().mediaInfo('MEDIA1')).rejects.toThrow();
+    expect(seen.get('/v26.0/MEDIA1')).toBe(2);
+  });
+
+  it('never sends a message twice itself: the send is in doubt', async () => {
+    seen.clear();
+    drop = 1;
+    const outcome = await client().sendMessage({ messaging_product: 'whatsapp', to: '+33600000001', type: 'text', text: { body: 'hi' } });
+    expect(outcome.kind).toBe('in_doubt');
+    expect(seen.get('/v26.0/PN1/messages')).toBe(1);
+  });
+});
