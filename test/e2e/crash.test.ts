@@ -3,11 +3,9 @@
 // in flight or in doubt when the process died is reconciled, not repeated. The waits are configured small
 // (WHATSAPP_RECONCILE_MS, WHATSAPP_RESTART_WAIT_MS), so a blind resend would come within the test: each
 // test waits until the outbox has nothing left in doubt, and only then counts what reached the patients.
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { createTestDatabase, dataDirFor, type TestDatabase } from '../support/db.js';
 import { inboundText, postWebhook, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
 import { APP_SECRET, TOKEN, cloudApiEnv, waitFor } from '../support/app.js';
 import { freePort, spawnServer, type ServerProcess } from '../support/process.js';
@@ -26,7 +24,7 @@ afterAll(async () => {
 });
 
 async function envFor(): Promise<Record<string, string>> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pl-crash-'));
+  const dataDir = await dataDirFor('pl-crash-');
   const env: Record<string, string> = {
     DATA_DIR: dataDir,
     ...cloudApiEnv(fake.url),

@@ -6,12 +6,11 @@
 // whole log output is checked for the same values.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../support/db.js';
+import { createTestDatabase, dataDirFor, serverUrl, type TestDatabase } from '../support/db.js';
 import { postWebhook, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
 import { APP_SECRET, TOKEN, cloudApiEnv, waitFor } from '../support/app.js';
 import { spawnServer, type ServerProcess } from '../support/process.js';
@@ -75,7 +74,7 @@ const onServer = serverUrl() !== null;
 
 beforeAll(async () => {
   fake = await startFakeGraph({ appSecret: APP_SECRET, token: TOKEN });
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pl-phi-'));
+  dataDir = await dataDirFor('pl-phi-');
   if (onServer) database = await createTestDatabase();
 });
 

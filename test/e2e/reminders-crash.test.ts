@@ -4,14 +4,11 @@
 // (The claim, the outbox row and the reminder's "sent" commit together: there is no moment at which a
 // crash could leave a reminder sent but unmarked, or marked but not queued.)
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LANGUAGES } from '../../src/nlu/types.js';
 import { TEMPLATES } from '../../src/whatsapp/templates.js';
 import { APP_SECRET, TOKEN, cloudApiEnv, waitFor } from '../support/app.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { createTestDatabase, dataDirFor, type TestDatabase } from '../support/db.js';
 import { startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
 import { freePort, spawnServer, type ServerProcess } from '../support/process.js';
 
@@ -31,7 +28,7 @@ afterAll(async () => {
 
 async function envFor(): Promise<Record<string, string>> {
   const env: Record<string, string> = {
-    DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'pl-rcrash-')),
+    DATA_DIR: await dataDirFor('pl-rcrash-'),
     ...cloudApiEnv(fake.url, { businessAccount: true }),
     ADMIN_API_TOKEN: ADMIN,
     SEED_DEMO: '1',

@@ -5,8 +5,6 @@
 // itself: on the embedded database with the server stopped, on the PostgreSQL server while it runs.
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +14,7 @@ import { rotateKeys } from '../../src/compliance/rotate-key.js';
 import type { Running } from '../../src/main.js';
 import { findPatientByPhone, readPatientCard } from '../../src/patients/index.js';
 import { APP_SECRET, TOKEN, cloudApiEnv, startTestApp, waitFor } from '../support/app.js';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../support/db.js';
+import { createTestDatabase, dataDirFor, serverUrl, type TestDatabase } from '../support/db.js';
 import { inboundText, postWebhook, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
 import { openInbound } from '../support/identity.js';
 import { spawnServer, type ServerProcess } from '../support/process.js';
@@ -126,7 +124,7 @@ describe('npx patientline rotate-key', () => {
   it(serverUrl() ? 'rotates while the server runs and answers' : 'rotates the embedded database with the server stopped', async () => {
     const database = serverUrl() ? await createTestDatabase() : null;
     try {
-      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pl-rotate-'));
+      const dataDir = await dataDirFor('pl-rotate-');
       const base = {
         DATA_DIR: dataDir, ...cloudApiEnv(fake.url, { businessAccount: true }), SEED_DEMO: '0', ...(database?.url ? { DATABASE_URL: database.url } : {}),
       };

@@ -3,12 +3,10 @@
 // against the bound its schedule enforces (scheduleBound), and on the arrivals at the fake Graph API against
 // the limits at Meta's end (at most 50 % over in any 1 s, 10 % over in any 5 s). The server runs in
 // its own process, so the fake Graph API's clock is not held up by the server's work.
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scheduleBound } from '../../src/whatsapp/sender.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { createTestDatabase, dataDirFor, type TestDatabase } from '../support/db.js';
 import { inboundText, postWebhook, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
 import { APP_SECRET, TOKEN, cloudApiEnv, waitFor } from '../support/app.js';
 import { spawnServer, type ServerProcess } from '../support/process.js';
@@ -23,7 +21,7 @@ const PATIENTS = 120;
 
 beforeAll(async () => {
   fake = await startFakeGraph({ appSecret: APP_SECRET, token: TOKEN, statuses: false });
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pl-mps-'));
+  dataDir = await dataDirFor('pl-mps-');
   const env: Record<string, string> = {
     DATA_DIR: dataDir,
     ...cloudApiEnv(fake.url),

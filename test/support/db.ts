@@ -44,6 +44,19 @@ async function pgliteTemplate(): Promise<Blob> {
   return new Blob([bytes]);
 }
 
+/**
+ * A new DATA_DIR for a server process. On the embedded database its pgdata is a copy of the migrated template,
+ * so the process skips initdb and the migrations (about 8 s of CPU here) as a restarted one does; on a server
+ * (TEST_DATABASE_URL) the folder is empty, the database being elsewhere.
+ */
+export async function dataDirFor(prefix: string): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  if (serverUrl()) return dir;
+  const pglite = await PGlite.create(path.join(dir, 'pgdata'), pgliteOptions({ loadDataDir: await pgliteTemplate() }));
+  await pglite.close();
+  return dir;
+}
+
 export function serverUrl(): string | null {
   return process.env['TEST_DATABASE_URL'] || null;
 }
