@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startTestApp, waitFor } from '../test/support/app.js';
 import { createTestDatabase } from '../test/support/db.js';
+import { freePort } from '../test/support/process.js';
 import { startSandboxApp } from '../test/support/sandbox.js';
 import { defineJob } from './jobs/index.js';
 import type { AppModule } from './lib/module.js';
@@ -77,6 +78,30 @@ describe('modules', () => {
       expect(on.running.workers).toContain('sandbox-webhooks');
     } finally {
       await on.stop();
+    }
+  });
+
+  it('opens its port before the workers start, and is ready (/readyz) only once they have', async () => {
+    let open = () => {};
+    const gate = new Promise<void>((r) => (open = r));
+    const slow: AppModule = { name: 'slow-start', workers: () => [{ name: 'slow-worker', start: () => gate, async stop() {} }] };
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const starting = startTestApp(await createTestDatabase(), 'http://127.0.0.1:9', { WORKERS: '1', PORT: String(port) }, { modules: [slow] });
+    try {
+      // The worker is still starting: the process answers (webhooks are taken in), but is not ready.
+      expect(await waitFor(async () => (await fetch(`${base}/healthz`).catch(() => null))?.status === 200, 60_000, 20)).toBe(true);
+      const r = await fetch(`${base}/readyz`);
+      expect(r.status).toBe(503);
+      expect(((await r.json()) as { code: string }).code).toBe('starting');
+    } finally {
+      open();
+    }
+    const running = await starting;
+    try {
+      expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    } finally {
+      await running.stop();
     }
   });
 

@@ -147,6 +147,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const workers: Worker[] = [];
   const listening: Worker[] = [];
   let app: FastifyInstance | null = null;
+  let started = false;
   let stopping: Promise<void> | null = null;
   const stop = () => {
     stopping ??= (async () => {
@@ -161,7 +162,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   try {
     for (const m of modules) await m.init?.(services);
     app = await buildApp({
-      config, db: database.db, metrics: services.metrics, log,
+      config, db: database.db, metrics: services.metrics, log, started: () => started,
       plugins: modules.flatMap((m) => (m.routes ? [m.routes(services)] : [])),
       api: {
         authenticators: modules.flatMap((m) => (m.authenticator ? [m.authenticator(services)] : [])),
@@ -196,6 +197,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       }
       log.info({ code: 'workers_started', workers: workers.map((w) => w.name), jobs: jobs.names }, 'workers started');
     }
+    started = true;
     return { app, services, url, workers: workers.map((w) => w.name), stop };
   } catch (e) {
     await stop().catch(() => {});

@@ -20,6 +20,8 @@ export interface AppDeps {
   plugins?: FastifyPluginAsync[];
   /** The staff API under /api: the modules' credentials and route plugins. */
   api?: { authenticators: Authenticator[]; plugins: FastifyPluginAsync[] };
+  /** False while the process is still starting its workers: /readyz answers 503 until then. */
+  started?: () => boolean;
 }
 
 declare module 'fastify' {
@@ -82,7 +84,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // Ready for traffic: started (the port opens before the workers do) and the database answers. A load
+  // balancer sends webhooks to the instances that are ready; /healthz only says the process is alive.
   app.get('/readyz', async () => {
+    if (deps.started && !deps.started()) throw new AppError('starting', 503, 'Starting');
     try {
       await ping(deps.db);
     } catch {

@@ -41,11 +41,12 @@ export async function spawnServer(env: Record<string, string>, port?: number): P
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${out.slice(-2000)}`);
     try {
-      if ((await fetch(`${base}/healthz`)).ok) break;
+      // Ready: listening, and its workers started (the port opens first).
+      if ((await fetch(`${base}/readyz`)).ok) break;
     } catch {
       /* not yet listening */
     }
-    if (Date.now() > end) throw new Error(`server not healthy in 60 s: ${out.slice(-2000)}`);
+    if (Date.now() > end) throw new Error(`server not ready in 60 s: ${out.slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
