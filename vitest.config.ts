@@ -43,7 +43,8 @@ class ProcessesFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
     const first = new Map(sorted.map((f) => [f, spawnsProcesses(f.moduleId) && !measuresRates(f.moduleId)]));
-    return sorted.map((f, i) => ({ f, i })).sort((a, b) => Number(first.get(b.f)) - Number(first.get(a.f)) || a.i - b.i).map((x) => x.f);
+    // Array sort is stable: within each group, Vitest's order stands.
+    return [...sorted].sort((a, b) => Number(first.get(b)) - Number(first.get(a)));
   }
 }
 
