@@ -34,3 +34,49 @@ describe('SessionMutex lanes', () => {
     expect(await served(['background'])).toEqual(['background0']);
   });
 });
+
+describe('SessionMutex and the event loop', () => {
+  /** Busy for `ms` of CPU, as a PGlite query is: synchronous work behind a promise that resolves at once. */
+  const busy = (ms: number) => {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      /* spin */
+    }
+  };
+
+  it('lets timers and sockets run while a long queue of holders drains', async () => {
+    const mutex = new SessionMutex(10);
+    const first = await mutex.lock('normal');
+    let done = 0;
+    const holders = Array.from({ length: 100 }, () =>
+      mutex.lock('normal').then((release) => {
+        busy(1);
+        done++;
+        release();
+      }),
+    );
+    // Due at once: without a yield it would fire only once all 100 ms of holders had run.
+    const doneWhenTimerFired = new Promise<number>((resolve) => setTimeout(() => resolve(done), 0));
+    first();
+    await Promise.all(holders);
+    const seen = await doneWhenTimerFired;
+    expect(seen).toBeGreaterThan(0);
+    expect(seen).toBeLessThan(60);
+  });
+
+  it('still serves lanes in order across a yield: intake that arrives during the break goes before background work', async () => {
+    const mutex = new SessionMutex(0);
+    const first = await mutex.lock('normal');
+    const order: string[] = [];
+    const take = (lane: Lane, name: string) =>
+      mutex.lock(lane).then((release) => {
+        order.push(name);
+        release();
+      });
+    const background = take('background', 'background');
+    first(); // yields (budget 0): the hand-over waits for the next turn of the event loop
+    const intake = take('normal', 'intake'); // arrives during the break
+    await Promise.all([background, intake]);
+    expect(order).toEqual(['intake', 'background']);
+  });
+});

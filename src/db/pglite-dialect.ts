@@ -1,6 +1,7 @@
 // A Kysely dialect over embedded PGlite. PGlite has a single session, so connections are handed out one at
 // a time through a promise-chain mutex: a Kysely transaction owns the session from BEGIN to COMMIT and no
 // outside query can slip into it.
+import { performance } from 'node:perf_hooks';
 import type { PGlite } from '@electric-sql/pglite';
 import {
   CompiledQuery,
@@ -23,23 +24,42 @@ export type Lane = 'urgent' | 'normal' | 'background';
  * doubt for longer than it needs to be. Then intake and requests (a webhook is answered only once committed),
  * then background workers, which get one turn after every BACKGROUND_EVERY others so that a sustained burst
  * of webhooks delays them without stopping them.
+ *
+ * PGlite runs each query synchronously in WebAssembly and resolves its promise at once, so a queue of holders
+ * handed the session from one to the next runs as one unbroken chain of microtasks: no socket is read, no
+ * webhook answered, no timer fired until the whole queue has drained (seconds under a burst, and a request
+ * still unread at its headers timeout is answered 408). So once the session has passed from holder to holder
+ * for YIELD_AFTER_MS without a break, the next hand-over waits for the event loop's next turn (setImmediate
+ * runs after the poll phase): requests that arrived meanwhile are read and join the queues, in their lane.
  */
 export class SessionMutex {
   private locked = false;
   private readonly queues: Record<Lane, (() => void)[]> = { urgent: [], normal: [], background: [] };
   private sinceBackground = 0;
+  /** When the session last started a run of direct hand-overs (after a break in the event loop). */
+  private runStart = 0;
+  constructor(private readonly yieldAfterMs = YIELD_AFTER_MS) {}
   async lock(lane: Lane | boolean): Promise<() => void> {
     const l: Lane = lane === true ? 'urgent' : lane === false ? 'normal' : lane;
     if (this.locked) await new Promise<void>((r) => this.queues[l].push(r));
+    else this.runStart = performance.now();
     this.locked = true;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const next = this.next();
-      if (next) next(); // the lock passes straight to the next holder
-      else this.locked = false;
+      if (performance.now() - this.runStart < this.yieldAfterMs) return this.handOver();
+      // Still held (locked) while the event loop turns: new arrivals queue; the choice is made after them.
+      setImmediate(() => {
+        this.runStart = performance.now();
+        this.handOver();
+      });
     };
+  }
+  private handOver(): void {
+    const next = this.next();
+    if (next) next(); // the lock passes straight to the next holder
+    else this.locked = false;
   }
   private next(): (() => void) | undefined {
     const { urgent, normal, background } = this.queues;
@@ -55,6 +75,8 @@ export class SessionMutex {
 
 /** Session turns other work gets before a waiting background worker gets one. */
 const BACKGROUND_EVERY = 4;
+/** How long the session may pass from holder to holder before the event loop gets a turn. */
+const YIELD_AFTER_MS = 10;
 
 class PGliteConnection implements DatabaseConnection {
   constructor(private readonly pg: PGlite) {}
