@@ -25,7 +25,8 @@ describe('audit trail', () => {
       ]);
     })));
     const r = await verifyAudit(db, 7);
-    expect(r).toMatchObject({ ok: true, entries: 60 });
+    // One patient: one chain, whichever transaction came first.
+    expect(r).toMatchObject({ ok: true, entries: 60, chains: 1 });
     const ids = (await listAudit(db, { limit: 100 })).map((e) => Number(e.id));
     expect(ids).toHaveLength(60);
     expect(ids).toEqual(Array.from({ length: 60 }, (_, i) => 60 - i));
@@ -41,6 +42,40 @@ describe('audit trail', () => {
     expect((await verifyAudit(db)).entries).toBe(before);
   });
 
+  it('refuses an append outside a transaction, where the chain\'s lock would not cover the insert', async () => {
+    await expect(recordAudit(database.db, { actor: SYSTEM('test'), action: 'test.no_tx' })).rejects.toThrow(/inside a transaction/);
+  });
+
+  it('spreads patients over several chains, each gapless and verified, one chain per transaction', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const { db } = fresh;
+      const patients = Array.from({ length: 40 }, (_, i) => `4a3d0e0c-86a8-4a51-9f53-${String(i).padStart(12, '0')}`);
+      await Promise.all(patients.map((p, i) => db.transaction().execute(async (tx) => {
+        await recordAudit(tx, { actor: { type: 'patient', id: p }, action: 'message.in', patientId: p, target: `wamid:${i}` });
+        // A second append in the same transaction, for another patient: it stays on the transaction's chain.
+        await recordAudit(tx, { actor: SYSTEM('sender'), action: 'message.out', patientId: patients[(i + 1) % patients.length] });
+      })));
+      const r = await verifyAudit(db, 5);
+      expect(r).toMatchObject({ ok: true, entries: 80 });
+      if (!r.ok) return;
+      expect(r.chains).toBeGreaterThan(4);
+      const rows = await sql<{ chain: number; seqs: string[]; n: number; firsts: number }>`select chain, array_agg(seq::text order by seq) as seqs, count(*)::int as n,
+          count(distinct patient_id) filter (where action = 'message.in')::int as firsts from audit_log group by chain`.execute(db);
+      expect(rows.rows.length).toBe(r.chains);
+      for (const c of rows.rows) {
+        expect(c.seqs).toEqual(Array.from({ length: c.n }, (_, i) => String(i + 1)));
+        expect(c.n).toBe(c.firsts * 2);
+      }
+      // Each transaction's two entries sit next to each other in their chain.
+      const pairs = await sql<{ n: number }>`select count(*)::int as n from audit_log a join audit_log b on b.chain = a.chain and b.seq = a.seq + 1
+          where a.action = 'message.in' and b.action = 'message.out' and b.prev_hash = a.hash`.execute(db);
+      expect(pairs.rows[0]!.n).toBe(40);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('refuses updates and deletes from the application', async () => {
     await expect(sql`update audit_log set action = 'x.y' where id = 3`.execute(database.db)).rejects.toThrow(/append-only/);
     await expect(sql`delete from audit_log where id = 3`.execute(database.db)).rejects.toThrow(/append-only/);
@@ -53,7 +88,8 @@ describe('audit trail', () => {
       await sql`update audit_log set details = '{"n": 99}'::jsonb where id = 17`.execute(db);
       expect(await verifyAudit(db)).toMatchObject({ ok: false, brokenAt: '17', reason: 'hash_mismatch', entries: 16 });
       await sql`delete from audit_log where id = 9`.execute(db);
-      expect(await verifyAudit(db)).toMatchObject({ ok: false, brokenAt: '9', reason: 'gap' });
+      // The entry found where the removed one should be.
+      expect(await verifyAudit(db)).toMatchObject({ ok: false, brokenAt: '10', reason: 'gap', entries: 8 });
     } finally {
       await sql`alter table audit_log enable trigger audit_log_no_change`.execute(db);
     }

@@ -3,18 +3,41 @@
 // the previous entry's hash, so an entry edited or removed in SQL, even by a superuser who disables the
 // trigger, breaks the chain at that entry; `patientline audit-verify` names the first broken link.
 //
-// Entries are appended inside the caller's transaction, so an action and its record commit together. The
-// chain position is taken under a transaction-level advisory lock: appends serialise for the rest of their
-// transaction, so record() is best called as a transaction's last statement. Details must be PHI-free:
-// ids, codes and counts, never names, phone numbers or message text (erasure leaves the audit log intact).
+// Entries are appended inside the caller's transaction, so an action and its record commit together. There are
+// AUDIT_CHAINS chains (migration 0025), each with its own advisory lock and gapless sequence: a transaction
+// appends to one of them, picked from its first entry's patient (else its actor), and keeps it for the rest of
+// the transaction, so it holds one chain lock at most and two transactions never wait for each other's chains.
+// The lock is held to the commit, so record() is best called as a transaction's last statement; with one chain
+// every message's processing and every send's settle queued behind each other's commit (issue 11). Details
+// must be PHI-free: ids, codes and counts, never names, phone numbers or message text (erasure leaves the
+// audit log intact).
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
 import type { AuditActorType } from '../db/schema.js';
 
-/** Arbitrary constant: the advisory lock that orders audit appends. */
+/** Arbitrary constant: chain c's appends are ordered by the advisory lock CHAIN_LOCK + c. */
 const CHAIN_LOCK = 7_244_031_912;
+/** Chains appended to in parallel. Changing it later is safe: verification walks whatever chains exist. */
+export const AUDIT_CHAINS = 16;
 const GENESIS = '0'.repeat(64);
+
+/** The chain each open transaction appends to, once it has picked one (by the transaction object). */
+const chainOfTx = new WeakMap<object, number>();
+
+/** The chain a transaction keyed by this patient (or actor) appends to. */
+export function auditChainFor(key: string): number {
+  return crypto.createHash('sha256').update(key).digest().readUInt32BE(0) % AUDIT_CHAINS;
+}
+
+/** The transaction's chain: the one it already holds, else the one its key (a patient, an actor) maps to. */
+function pickChain(tx: DbOrTx, key: string | null | undefined): number {
+  const held = chainOfTx.get(tx);
+  if (held !== undefined) return held;
+  const chain = key ? auditChainFor(key) : crypto.randomInt(AUDIT_CHAINS);
+  chainOfTx.set(tx, chain);
+  return chain;
+}
 
 export type AuditDetails = Record<string, string | number | boolean | null>;
 
@@ -41,6 +64,9 @@ export const SYSTEM = (component: string): AuditActor => ({ type: 'system', id: 
 
 export interface AuditEntry {
   id: string;
+  /** The chain and the position in it (0025). Not hashed: moving or renumbering an entry breaks its links. */
+  chain: number;
+  seq: string;
   at: Date;
   actorType: AuditActorType;
   actorId: string | null;
@@ -61,7 +87,7 @@ function canonical(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
 }
 
-export function entryHash(e: Omit<AuditEntry, 'hash'>): string {
+export function entryHash(e: Omit<AuditEntry, 'hash' | 'chain' | 'seq'>): string {
   const content = canonical({
     id: e.id, at: e.at.toISOString(), actorType: e.actorType, actorId: e.actorId, action: e.action,
     patientId: e.patientId, target: e.target, ip: e.ip, details: e.details, prevHash: e.prevHash,
@@ -72,44 +98,55 @@ export function entryHash(e: Omit<AuditEntry, 'hash'>): string {
 const ACTION = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
 
 /**
- * Takes the chain's lock now (it is held to the commit, as recordAudit holds it). For transactions that will
- * audit and also take other locks (a practitioner's booking lock): taking this one first everywhere keeps the
- * order of the two the same in every transaction, so they never deadlock.
+ * Takes the transaction's chain lock now, picked for this patient (it is held to the commit, as recordAudit
+ * holds it, and recordAudit then appends to the same chain). For transactions that will audit and also take
+ * other locks (a practitioner's booking lock): taking this one first everywhere keeps the order of the two the
+ * same in every transaction, so they never deadlock.
  */
-export async function holdAuditChain(tx: DbOrTx): Promise<void> {
-  await sql`select pg_advisory_xact_lock(${CHAIN_LOCK})`.execute(tx);
+export async function holdAuditChain(tx: DbOrTx, patientId?: string | null): Promise<void> {
+  // Without a patient (not known yet) a chain at random: recordAudit keeps to it for this transaction.
+  const chain = pickChain(tx, patientId);
+  await sql`select pg_advisory_xact_lock(${CHAIN_LOCK + chain})`.execute(tx);
 }
 
 /** Appends events to the chain in the caller's transaction (pass a transaction, not the pool). */
 export async function recordAudit(tx: DbOrTx, events: AuditEvent | readonly AuditEvent[]): Promise<void> {
   const list = Array.isArray(events) ? (events as readonly AuditEvent[]) : [events as AuditEvent];
   if (list.length === 0) return;
+  // Outside a transaction the chain's lock would be gone before the insert: two appends could fork it.
+  if (!tx.isTransaction) throw new Error('recordAudit appends inside a transaction: pass the transaction, not the pool');
   for (const e of list) if (!ACTION.test(e.action)) throw new Error(`audit action "${e.action}" is not dotted lower case`);
-  // The lock, then the head as it stands once the lock is ours: one round trip (migration 0024).
-  const head = await sql<{ id: string; hash: string }>`select id, hash from audit_chain_head(${CHAIN_LOCK})`.execute(tx);
-  let prevId = BigInt(head.rows[0]?.id ?? '0');
-  let prevHash = head.rows[0]?.hash ?? GENESIS;
+  const first = list[0]!;
+  const chain = pickChain(tx, first.patientId ?? (first.actor.id ? `${first.actor.type}:${first.actor.id}` : null));
+  // The chain's lock, then its head as it stands once the lock is ours, and the entries' ids: one round trip
+  // (migration 0025). Re-taking a lock this transaction holds returns at once.
+  const head = await sql<{ seq: string | null; hash: string | null; ids: string[] }>`select seq, hash, ids from audit_chain_head(${CHAIN_LOCK}, ${chain}::smallint, ${list.length})`.execute(tx);
+  const h = head.rows[0]!;
+  let seq = BigInt(h.seq ?? '0');
+  let prevHash = h.hash ?? GENESIS;
   const rows: AuditEntry[] = [];
-  for (const e of list) {
-    prevId += 1n;
+  list.forEach((e, i) => {
+    seq += 1n;
     // Millisecond precision: what JavaScript can read back exactly, so verification recomputes the same hash.
     const at = new Date(Math.floor((e.at ?? new Date()).getTime()));
-    const entry: Omit<AuditEntry, 'hash'> = {
-      id: prevId.toString(), at, actorType: e.actor.type, actorId: e.actor.id, action: e.action,
+    const entry: Omit<AuditEntry, 'hash' | 'chain' | 'seq'> = {
+      id: h.ids[i]!, at, actorType: e.actor.type, actorId: e.actor.id, action: e.action,
       patientId: e.patientId ?? null, target: e.target ?? null, ip: e.ip ?? null, details: e.details ?? {}, prevHash,
     };
     const hash = entryHash(entry);
-    rows.push({ ...entry, hash });
+    rows.push({ ...entry, chain, seq: seq.toString(), hash });
     prevHash = hash;
-  }
+  });
   await tx.insertInto('audit_log').values(rows.map((r) => ({
-    id: r.id, at: r.at, actor_type: r.actorType, actor_id: r.actorId, action: r.action, patient_id: r.patientId,
+    id: r.id, chain: r.chain, seq: r.seq, at: r.at, actor_type: r.actorType, actor_id: r.actorId, action: r.action, patient_id: r.patientId,
     target: r.target, ip: r.ip, details: JSON.stringify(r.details), prev_hash: r.prevHash, hash: r.hash,
   }))).execute();
 }
 
 interface AuditRow {
   id: string;
+  chain: number;
+  seq: string;
   at: Date;
   actor_type: AuditActorType;
   actor_id: string | null;
@@ -125,7 +162,7 @@ interface AuditRow {
 function toEntry(r: AuditRow): AuditEntry {
   const details = typeof r.details === 'string' ? (JSON.parse(r.details) as unknown) : r.details;
   return {
-    id: r.id, at: new Date(r.at), actorType: r.actor_type, actorId: r.actor_id, action: r.action, patientId: r.patient_id,
+    id: r.id, chain: Number(r.chain), seq: String(r.seq), at: new Date(r.at), actorType: r.actor_type, actorId: r.actor_id, action: r.action, patientId: r.patient_id,
     target: r.target, ip: r.ip, details: details && typeof details === 'object' ? (details as AuditDetails) : {}, prevHash: r.prev_hash, hash: r.hash,
   };
 }
@@ -144,7 +181,7 @@ export interface AuditFilter {
 /** Newest first. */
 export async function listAudit(db: DbOrTx, f: AuditFilter): Promise<AuditEntry[]> {
   let q = db.selectFrom('audit_log').select([
-    sql<string>`id::text`.as('id'), 'at', 'actor_type', 'actor_id', 'action', 'patient_id', 'target', 'ip', 'details', 'prev_hash', 'hash',
+    sql<string>`id::text`.as('id'), 'chain', sql<string>`seq::text`.as('seq'), 'at', 'actor_type', 'actor_id', 'action', 'patient_id', 'target', 'ip', 'details', 'prev_hash', 'hash',
   ]);
   if (f.actorId) q = q.where('actor_id', '=', f.actorId);
   if (f.patientId) q = q.where('patient_id', '=', f.patientId);
@@ -157,26 +194,41 @@ export async function listAudit(db: DbOrTx, f: AuditFilter): Promise<AuditEntry[
 }
 
 export type VerifyResult =
-  | { ok: true; entries: number; head: string }
-  | { ok: false; entries: number; brokenAt: string; reason: 'hash_mismatch' | 'chain_mismatch' | 'gap' };
+  | { ok: true; entries: number; chains: number; head: string }
+  | { ok: false; entries: number; chain: number; brokenAt: string; reason: 'hash_mismatch' | 'chain_mismatch' | 'gap' };
 
-/** Walks the whole chain in order, in pages; reports the first entry whose hash or link does not hold. */
+/**
+ * Walks every chain in order, in pages; reports the first entry whose hash or link does not hold (for a gap,
+ * the entry found where the missing one should be). `head` digests the chains' heads in chain order: the
+ * value to write down elsewhere, so that a later run can show the trail was not cut short.
+ */
 export async function verifyAudit(db: Db, pageSize = 2_000): Promise<VerifyResult> {
-  let prevId = 0n;
+  let chain = -1;
+  let seq = 0n;
   let prevHash = GENESIS;
   let entries = 0;
+  const heads: string[] = [];
   for (;;) {
-    const r = await sql<AuditRow>`select id::text as id, at, actor_type, actor_id, action, patient_id, target, ip, details, prev_hash, hash
-      from audit_log where audit_log.id > ${prevId.toString()}::bigint order by audit_log.id limit ${pageSize}`.execute(db);
-    if (r.rows.length === 0) return { ok: true, entries, head: prevHash };
+    const r = await sql<AuditRow>`select a.id::text as id, a.chain, a.seq::text as seq, a.at, a.actor_type, a.actor_id, a.action, a.patient_id, a.target, a.ip, a.details, a.prev_hash, a.hash
+      from audit_log a where (a.chain, a.seq) > (${chain}::smallint, ${seq.toString()}::bigint) order by a.chain, a.seq limit ${pageSize}`.execute(db);
+    if (r.rows.length === 0) {
+      if (chain >= 0) heads.push(`${chain}:${prevHash}`);
+      return { ok: true, entries, chains: heads.length, head: crypto.createHash('sha256').update(heads.join('\n')).digest('hex') };
+    }
     for (const row of r.rows) {
       const e = toEntry(row);
-      const id = BigInt(e.id);
-      if (id !== prevId + 1n) return { ok: false, entries, brokenAt: (prevId + 1n).toString(), reason: 'gap' };
-      if (e.prevHash !== prevHash) return { ok: false, entries, brokenAt: e.id, reason: 'chain_mismatch' };
-      const { hash, ...rest } = e;
-      if (entryHash(rest) !== hash) return { ok: false, entries, brokenAt: e.id, reason: 'hash_mismatch' };
-      prevId = id;
+      if (e.chain !== chain) {
+        if (chain >= 0) heads.push(`${chain}:${prevHash}`);
+        chain = e.chain;
+        seq = 0n;
+        prevHash = GENESIS;
+      }
+      const s = BigInt(e.seq);
+      if (s !== seq + 1n) return { ok: false, entries, chain, brokenAt: e.id, reason: 'gap' };
+      if (e.prevHash !== prevHash) return { ok: false, entries, chain, brokenAt: e.id, reason: 'chain_mismatch' };
+      const { hash, chain: _c, seq: _s, ...rest } = e;
+      if (entryHash(rest) !== hash) return { ok: false, entries, chain, brokenAt: e.id, reason: 'hash_mismatch' };
+      seq = s;
       prevHash = hash;
       entries += 1;
     }

@@ -121,7 +121,7 @@ export function schedulingPort(tx: Tx, d: SchedulingPortDeps, o: { patientId: st
     async book(s): Promise<AppointmentOutcome> {
       if (await busy(s.serviceId, s.start)) return { ok: false, code: 'patient_busy' };
       // The audit chain's lock before the practitioner's booking lock, as everywhere (appointments.ts).
-      await holdAuditChain(tx);
+      await holdAuditChain(tx, patientId);
       const r = await bookAppointment(tx, deps, { serviceId: s.serviceId, practitionerId: s.practitionerId, start: s.start, patientId, by, now });
       if (!r.ok) return r;
       await audit('appointment.book', r.appointment.id, { serviceId: s.serviceId, practitionerId: s.practitionerId, channel: 'whatsapp' });
@@ -141,7 +141,7 @@ export function schedulingPort(tx: Tx, d: SchedulingPortDeps, o: { patientId: st
     async reschedule(id, to) {
       const a = await own(id);
       if (!a) return { ok: false, code: 'not_found' };
-      await holdAuditChain(tx);
+      await holdAuditChain(tx, patientId);
       const r = await rescheduleAppointment(tx, deps, { appointmentId: a.id, start: to.start, practitionerId: to.practitionerId, by, now });
       if (!r.ok) return r;
       await freed(r.previous);
@@ -170,7 +170,7 @@ export function schedulingPort(tx: Tx, d: SchedulingPortDeps, o: { patientId: st
       if (!/^[0-9a-f-]{36}$/i.test(offerId)) return { ok: false, code: 'not_found' };
       const mine = await tx.selectFrom('waitlist_offers').select('id').where('id', '=', offerId).where('patient_id', '=', patientId).executeTakeFirst();
       if (!mine) return { ok: false, code: 'not_found' };
-      await holdAuditChain(tx);
+      await holdAuditChain(tx, patientId);
       const r = await acceptOffer(tx, deps, offerId, now);
       if (!r.ok) return { ok: false, code: r.code };
       await audit('appointment.book', r.appointment.id, { serviceId: r.appointment.serviceId, practitionerId: r.appointment.practitionerId, channel: 'whatsapp', waitlistOffer: offerId });

@@ -294,6 +294,9 @@ export interface AuditLogTable {
   details: ColumnType<Record<string, unknown>, string, string>;
   prev_hash: string;
   hash: string;
+  /** Which of the chains (0025): each has its own lock and its own gapless `seq`. */
+  chain: number;
+  seq: string;
 }
 
 /** A patient's data key, wrapped by a key-encryption key (0009, src/compliance/keys.ts). */

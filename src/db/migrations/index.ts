@@ -24,6 +24,7 @@ import { templatesReminders } from './0019-templates-reminders.js';
 import { carePlans } from './0021-care-plans.js';
 import { carePlanStop } from './0023-care-plan-stop.js';
 import { auditHead } from './0024-audit-head.js';
+import { auditChains } from './0025-audit-chains.js';
 
 function statements(list: readonly string[]): Migration {
   return {
@@ -56,4 +57,5 @@ export const migrations: Record<string, Migration> = {
   '0021-care-plans': statements(carePlans),
   '0023-care-plan-stop': statements(carePlanStop),
   '0024-audit-head': statements(auditHead),
+  '0025-audit-chains': statements(auditChains),
 };
