@@ -49,6 +49,14 @@ export interface InboundWorkerDeps {
   /** The conversation engine's parts (ignored when `handler` is given). */
   engine?: EngineDeps;
   concurrency: number;
+  /**
+   * Messages each lane may take in one tick, one after the other (default 1). On a server, lanes that go on
+   * at once keep every connection busy: with one message per lane per tick, each round waited for its
+   * slowest message and for the next round's parses, and four lanes fell behind 50 messages a second. The
+   * messages after the first are parsed inside their claim (a connection of the workers' pool held a few
+   * milliseconds longer); on PGlite that would hold the one session, so there it stays 1.
+   */
+  laneRun?: number;
   /** Called after a message's replies committed, so the sender can go at once. */
   onReplies(): void;
   /** Called after a message's media row committed. */
@@ -96,11 +104,24 @@ interface Claimed {
 export class InboundWorker {
   constructor(private readonly d: InboundWorkerDeps) {}
 
-  /** Processes up to `concurrency` messages of different people in parallel. */
+  /**
+   * Processes messages of different people in `concurrency` lanes at once, each lane up to `laneRun` of them
+   * one after the other; a lane stops early once a claim finds nothing, and tells the others so.
+   */
   async tick(): Promise<number> {
     const prepared = await this.prepare();
-    const results = await Promise.all(Array.from({ length: this.d.concurrency }, () => this.processOne(prepared)));
-    return results.filter(Boolean).length;
+    let left = this.d.concurrency * Math.max(1, this.d.laneRun ?? 1);
+    let empty = false;
+    let done = 0;
+    const lane = async () => {
+      while (!empty && left > 0) {
+        left--;
+        if (await this.processOne(prepared)) done++;
+        else empty = true;
+      }
+    };
+    await Promise.all(Array.from({ length: this.d.concurrency }, lane));
+    return done;
   }
 
   private facts: { at: number; facts: ClinicFacts } | null = null;
