@@ -103,3 +103,22 @@ describe('inbound order by person', () => {
     expect(out.map((r) => r.kind)).toEqual(['read', 'text']);
   });
 });
+
+describe('lanes that go on', () => {
+  it('takes up to concurrency × laneRun messages in one tick, in order per person, and stops when nothing is left', async () => {
+    const w = testWorker(t.db, { instanceId: 'lanes', concurrency: 2, laneRun: 3 });
+    const people = Array.from({ length: 4 }, () => person());
+    for (const [i, p] of people.entries()) {
+      await storeText(t.db, p, `lanes ${i} a`);
+      await storeText(t.db, p, `lanes ${i} b`);
+    }
+    // Four people, two lanes: someone always has a message to claim until the cap of 2 × 3.
+    expect(await w.worker.tick()).toBe(6);
+    // Then what is left; on a server a lane may find only a message whose earlier one the other lane holds.
+    let rest = 0;
+    for (let n = await w.worker.tick(); n > 0; n = await w.worker.tick()) rest += n;
+    expect(rest).toBe(2);
+    expect(w.seen).toHaveLength(8);
+    for (let i = 0; i < people.length; i++) expect(w.seen.indexOf(`lanes ${i} a`)).toBeLessThan(w.seen.indexOf(`lanes ${i} b`));
+  });
+});

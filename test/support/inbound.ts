@@ -80,7 +80,7 @@ export interface TestWorker {
   wakes: string[];
 }
 
-export function testWorker(db: Kysely<DB>, opts: { instanceId: string; crypt?: Crypt; now?: () => Date; handle?: (body: string) => Promise<void> | void; onWake?: (what: 'replies' | 'media') => void }): TestWorker {
+export function testWorker(db: Kysely<DB>, opts: { instanceId: string; concurrency?: number; laneRun?: number; crypt?: Crypt; now?: () => Date; handle?: (body: string) => Promise<void> | void; onWake?: (what: 'replies' | 'media') => void }): TestWorker {
   const seen: string[] = [];
   const wakes: string[] = [];
   const handler: ConversationHandler = async (_tx, { message }) => {
@@ -97,7 +97,8 @@ export function testWorker(db: Kysely<DB>, opts: { instanceId: string; crypt?: C
     log: pino({ level: 'silent' }),
     metrics: createMetrics(db),
     handler,
-    concurrency: 1,
+    concurrency: opts.concurrency ?? 1,
+    ...(opts.laneRun ? { laneRun: opts.laneRun } : {}),
     onReplies: () => {
       wakes.push('replies');
       opts.onWake?.('replies');
