@@ -40,7 +40,7 @@ export function complianceModule(): AppModule {
     },
     commands: {
       'audit-verify': {
-        summary: 'check the audit trail\'s hash chain; names the first broken entry',
+        summary: 'check the audit trail\'s hash chains; names the first broken entry',
         usage: 'patientline audit-verify',
         async run() {
           const cfg = loadConfig(process.env);
@@ -48,11 +48,11 @@ export function complianceModule(): AppModule {
           try {
             const r = await verifyAudit(database.db);
             if (r.ok) {
-              process.stdout.write(`audit trail intact: ${r.entries} entries, head ${r.head}\n`);
+              process.stdout.write(`audit trail intact: ${r.entries} entries in ${r.chains} chain${r.chains === 1 ? '' : 's'}, head ${r.head}\n`);
               return 0;
             }
             const why = r.reason === 'gap' ? 'is missing' : r.reason === 'chain_mismatch' ? 'does not link to the entry before it' : 'was changed after it was written';
-            process.stdout.write(`audit trail broken: entry ${r.brokenAt} ${why} (${r.entries} entries before it verify)\n`);
+            process.stdout.write(`audit trail broken: entry ${r.brokenAt} of chain ${r.chain} ${why} (${r.entries} entries before it verify)\n`);
             return 1;
           } finally {
             await database.close();

@@ -64,3 +64,18 @@ describe('graph client, connection closed before an answer', () => {
     expect(seen.get('/v26.0/PN1/messages')).toBe(1);
   });
 });
+
+describe('graph client, a send that gets no answer', () => {
+  it('is in doubt by timeout once timeoutMs passes', async () => {
+    const silent = http.createServer((req) => req.resume()); // reads the request, never answers
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const c = new GraphClient({ apiUrl: `http://127.0.0.1:${port}`, apiVersion: 'v26.0', accessToken: 't', phoneNumberId: 'PN1', businessAccountId: 'WABA1', timeoutMs: 200 });
+      expect(await c.sendMessage({ messaging_product: 'whatsapp', to: '+33600000001', type: 'text', text: { body: 'x' } })).toEqual({ kind: 'in_doubt', reason: 'timeout' });
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
+  });
+});
