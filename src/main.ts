@@ -15,7 +15,7 @@ import { conversationModule, type ConversationHandler, type ConversationOptions,
 import { inboxModule } from './conversation/inbox/index.js';
 import { databaseOptions, migrate, openDatabase, type Database, type Db, type DbOrTx } from './db/database.js';
 import { databaseModule } from './db/index.js';
-import { createNlu, nluModule } from './nlu/index.js';
+import { createNlu, nluModule, type Nlu } from './nlu/index.js';
 import { createFaqLookup, faqModule } from './faq/index.js';
 import { buildApp, consoleModule, ensureConsoleBuilt } from './http/index.js';
 import { JobQueue, loopWorker } from './jobs/index.js';
@@ -66,6 +66,8 @@ export interface ModuleOptions {
   sandbox: boolean;
   handler?: ConversationHandler | undefined;
   conversation?: Omit<ConversationOptions, 'handler'> | undefined;
+  /** Where the conversation has no model (no workers here), /api/nlu/parse loads one on its first request. */
+  nluLoader?: (() => Promise<Nlu>) | undefined;
   sandboxHandle?: SandboxHandle | undefined;
 }
 
@@ -89,7 +91,7 @@ export function appModules(o: ModuleOptions): AppModule[] {
     schedulingModule(),
     remindersModule(),
     careplansModule(),
-    ...(o.conversation?.nlu ? [nluModule(o.conversation.nlu)] : []),
+    ...(o.conversation?.nlu ? [nluModule(o.conversation.nlu)] : o.nluLoader ? [nluModule(o.nluLoader)] : []),
     faqModule(),
     ...(o.sandbox ? [sandboxModule(o.sandboxHandle)] : []),
     staffModule(),
@@ -138,10 +140,14 @@ export async function openServices(config: Config, modules: readonly AppModule[]
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<Running> {
-  // The understanding layer loads (or trains, then caches) its model once per process.
-  const nlu = opts.conversation?.nlu ?? (await createNlu());
+  // The understanding layer loads (or trains, then caches) its model once per process, before the workers that
+  // read patients' messages. Without workers (WORKERS=0: an API or webhook-intake instance) nothing reads
+  // them: its ~300 MB and second of start-up are spent only if /api/nlu/parse is called.
+  let loading: Promise<Nlu> | null = null;
+  const nluLoader = () => (loading ??= createNlu());
+  const nlu = opts.conversation?.nlu ?? (config.workers ? await nluLoader() : null);
   const conversation = { ...opts.conversation, nlu };
-  const modules = [...appModules({ sandbox: config.sandbox, handler: opts.handler, conversation, sandboxHandle: opts.sandbox }), ...(opts.modules ?? [])];
+  const modules = [...appModules({ sandbox: config.sandbox, handler: opts.handler, conversation, nluLoader, sandboxHandle: opts.sandbox }), ...(opts.modules ?? [])];
   const services = await openServices(config, modules, opts);
   const { database, jobs, log } = services;
   const workers: Worker[] = [];

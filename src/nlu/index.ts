@@ -20,7 +20,7 @@ export async function createNlu(opts?: CreateNluOptions): Promise<LoadedNlu> {
   return (await import('./nlu.js')).createNlu(opts);
 }
 
-/** POST /api/nlu/parse, answered by `nlu`. */
-export function nluModule(nlu: Nlu): AppModule {
+/** POST /api/nlu/parse, answered by `nlu`, or by what a loader gives on the first request. */
+export function nluModule(nlu: Nlu | (() => Promise<Nlu>)): AppModule {
   return { name: 'nlu', api: (ctx) => nluRoutes(ctx, nlu) };
 }

@@ -105,3 +105,20 @@ describe('POST /api/nlu/parse', () => {
     }
   });
 });
+
+describe('POST /api/nlu/parse on an instance without workers', () => {
+  it('loads the model on the first request (nothing there reads patients\' messages), once for concurrent requests', async () => {
+    const own = await createTestDatabase();
+    const lazy = await startTestApp(own, 'http://127.0.0.1:9', { WORKERS: '0', ADMIN_API_TOKEN: ADMIN_TOKEN }, { listen: false, clock: { now: () => NOW } });
+    try {
+      const ask = (text: string) => lazy.app.inject({ method: 'POST', url: '/api/nlu/parse', headers: admin, payload: { text } });
+      const [a, b] = await Promise.all([ask('Bonjour, je voudrais un rdv demain à 15h'), ask('Quali sono gli orari di apertura?')]);
+      expect(a.statusCode, a.body).toBe(200);
+      expect(a.json()).toMatchObject({ language: 'fr', intent: 'book_appointment' });
+      expect(b.json()).toMatchObject({ language: 'it', intent: 'opening_hours' });
+    } finally {
+      await lazy.stop();
+      await own.close();
+    }
+  });
+});

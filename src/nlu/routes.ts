@@ -10,7 +10,8 @@ import type { Nlu } from './types.js';
 
 export const DEFAULT_TIME_ZONE = 'Europe/Paris';
 
-export function nluRoutes(ctx: ModuleContext, nlu: Nlu): FastifyPluginAsync {
+/** `nlu` may be a loader: the model then loads on the first request (a process without workers). */
+export function nluRoutes(ctx: ModuleContext, nlu: Nlu | (() => Promise<Nlu>)): FastifyPluginAsync {
   const db = ctx.database.db;
   return async (app) => {
     const api = app.withTypeProvider<ZodTypeProvider>();
@@ -29,7 +30,8 @@ export function nluRoutes(ctx: ModuleContext, nlu: Nlu): FastifyPluginAsync {
         const location = await db.selectFrom('locations').select('time_zone').orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
         zone = location?.time_zone ?? DEFAULT_TIME_ZONE;
       }
-      return nlu.parse(text, { now: ctx.clock.now(), timeZone: zone, ...(language ? { language } : {}) });
+      const understanding = typeof nlu === 'function' ? await nlu() : nlu;
+      return understanding.parse(text, { now: ctx.clock.now(), timeZone: zone, ...(language ? { language } : {}) });
     });
   };
 }
