@@ -121,4 +121,14 @@ describe('lanes that go on', () => {
     expect(w.seen).toHaveLength(8);
     for (let i = 0; i < people.length; i++) expect(w.seen.indexOf(`lanes ${i} a`)).toBeLessThan(w.seen.indexOf(`lanes ${i} b`));
   });
+
+  it('takes one message per lane while webhook intake is busy, so the rest between ticks keeps intake first', async () => {
+    let busy = true;
+    const w = testWorker(t.db, { instanceId: 'lanes-busy', concurrency: 2, laneRun: 3, intakeBusy: () => busy });
+    for (let i = 0; i < 4; i++) await storeText(t.db, person(), `busy ${i}`);
+    expect(await w.worker.tick()).toBe(2);
+    busy = false;
+    expect(await w.worker.tick()).toBe(2);
+    expect(await w.worker.tick()).toBe(0);
+  });
 });

@@ -57,6 +57,11 @@ export interface InboundWorkerDeps {
    * milliseconds longer); on PGlite that would hold the one session, so there it stays 1.
    */
   laneRun?: number;
+  /**
+   * True while webhook intake takes a burst (lib/intake-pressure.ts, `bursting`): lanes then stop after one
+   * message each, so the loop's rest between ticks (calm) keeps intake first; at ordinary rates they go on.
+   */
+  intakeBusy?: () => boolean;
   /** Called after a message's replies committed, so the sender can go at once. */
   onReplies(): void;
   /** Called after a message's media row committed. */
@@ -106,7 +111,8 @@ export class InboundWorker {
 
   /**
    * Processes messages of different people in `concurrency` lanes at once, each lane up to `laneRun` of them
-   * one after the other; a lane stops early once a claim finds nothing, and tells the others so.
+   * one after the other (one while intake takes a burst); a lane stops early once a claim finds nothing, and tells
+   * the others so.
    */
   async tick(): Promise<number> {
     const prepared = await this.prepare();
@@ -114,7 +120,7 @@ export class InboundWorker {
     let empty = false;
     let done = 0;
     const lane = async () => {
-      while (!empty && left > 0) {
+      for (let mine = 0; !empty && left > 0 && (mine === 0 || !this.d.intakeBusy?.()); mine++) {
         left--;
         if (await this.processOne(prepared)) done++;
         else empty = true;

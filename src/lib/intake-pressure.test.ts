@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { IntakePressure } from './intake-pressure.js';
+import { BURST_AT, BUSY_AT, IntakePressure } from './intake-pressure.js';
 
 describe('IntakePressure', () => {
   beforeEach(() => vi.useFakeTimers());
@@ -11,6 +11,16 @@ describe('IntakePressure', () => {
     await vi.advanceTimersByTimeAsync(0);
     return done;
   };
+
+  it('tells a burst from a busy stream: busy from BUSY_AT in flight, bursting from BURST_AT, neither once they end', () => {
+    const p = new IntakePressure();
+    for (let i = 0; i < BUSY_AT; i++) p.enter();
+    expect([p.busy, p.bursting]).toEqual([true, false]);
+    for (let i = BUSY_AT; i < BURST_AT; i++) p.enter();
+    expect([p.busy, p.bursting]).toEqual([true, true]);
+    for (let i = 0; i < BURST_AT; i++) p.leave();
+    expect([p.busy, p.bursting]).toEqual([false, false]);
+  });
 
   it('never holds background work back while intake is not busy', async () => {
     const p = new IntakePressure(3, 50);

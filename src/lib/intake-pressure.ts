@@ -11,6 +11,12 @@ export const BUSY_AT = 4;
 export const MAX_WAIT_MS = 50;
 /** Share of the time background work keeps while intake is busy. */
 export const SHARE = 0.25;
+/**
+ * In flight from here on, intake is taking a burst rather than a busy stream: at 350 webhooks a second (50
+ * messages, their replies' and read receipts' statuses) about four are in flight at any time, and the inbound
+ * lanes going on there is what keeps replies quick.
+ */
+export const BURST_AT = 16;
 /** The hold never reaches further ahead than this, however long the ticks were. */
 export const MAX_HOLD_MS = 1000;
 
@@ -39,6 +45,11 @@ export class IntakePressure {
 
   get busy(): boolean {
     return this.inFlight >= this.busyAt;
+  }
+
+  /** A burst well beyond busy (BURST_AT webhooks in flight): background work that batches stops batching. */
+  get bursting(): boolean {
+    return this.inFlight >= BURST_AT;
   }
 
   /**
