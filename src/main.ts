@@ -66,7 +66,7 @@ export interface ModuleOptions {
   sandbox: boolean;
   handler?: ConversationHandler | undefined;
   conversation?: Omit<ConversationOptions, 'handler'> | undefined;
-  /** Where the conversation has no model (no workers here), /api/nlu/parse loads one on its first request. */
+  /** Gives the understanding layer to /api/nlu/parse, loading it on first use if start-up did not. */
   nluLoader?: (() => Promise<Nlu>) | undefined;
   sandboxHandle?: SandboxHandle | undefined;
 }
@@ -91,7 +91,7 @@ export function appModules(o: ModuleOptions): AppModule[] {
     schedulingModule(),
     remindersModule(),
     careplansModule(),
-    ...(o.conversation?.nlu ? [nluModule(o.conversation.nlu)] : o.nluLoader ? [nluModule(o.nluLoader)] : []),
+    ...(o.nluLoader ? [nluModule(o.nluLoader)] : []),
     faqModule(),
     ...(o.sandbox ? [sandboxModule(o.sandboxHandle)] : []),
     staffModule(),
@@ -143,8 +143,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   // The understanding layer loads (or trains, then caches) its model once per process, before the workers that
   // read patients' messages. Without workers (WORKERS=0: an API or webhook-intake instance) nothing reads
   // them: its ~300 MB and second of start-up are spent only if /api/nlu/parse is called.
-  let loading: Promise<Nlu> | null = null;
-  const nluLoader = () => (loading ??= createNlu());
+  // A load that failed is tried again on the next request rather than remembered.
+  let loading: Promise<Nlu> | null = opts.conversation?.nlu ? Promise.resolve(opts.conversation.nlu) : null;
+  const nluLoader = () => (loading ??= createNlu().catch((e: unknown) => {
+    loading = null;
+    throw e;
+  }));
   const nlu = opts.conversation?.nlu ?? (config.workers ? await nluLoader() : null);
   const conversation = { ...opts.conversation, nlu };
   const modules = [...appModules({ sandbox: config.sandbox, handler: opts.handler, conversation, nluLoader, sandboxHandle: opts.sandbox }), ...(opts.modules ?? [])];

@@ -124,7 +124,7 @@ describe('lanes that go on', () => {
 
   it('takes one message per lane while webhook intake is busy, so the rest between ticks keeps intake first', async () => {
     let busy = true;
-    const w = testWorker(t.db, { instanceId: 'lanes-busy', concurrency: 2, laneRun: 3, intakeBusy: () => busy });
+    const w = testWorker(t.db, { instanceId: 'lanes-busy', concurrency: 2, laneRun: 3, intakeBursting: () => busy });
     for (let i = 0; i < 4; i++) await storeText(t.db, person(), `busy ${i}`);
     expect(await w.worker.tick()).toBe(2);
     busy = false;

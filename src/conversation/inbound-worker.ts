@@ -61,7 +61,7 @@ export interface InboundWorkerDeps {
    * True while webhook intake takes a burst (lib/intake-pressure.ts, `bursting`): lanes then stop after one
    * message each, so the loop's rest between ticks (calm) keeps intake first; at ordinary rates they go on.
    */
-  intakeBusy?: () => boolean;
+  intakeBursting?: () => boolean;
   /** Called after a message's replies committed, so the sender can go at once. */
   onReplies(): void;
   /** Called after a message's media row committed. */
@@ -120,7 +120,7 @@ export class InboundWorker {
     let empty = false;
     let done = 0;
     const lane = async () => {
-      for (let mine = 0; !empty && left > 0 && (mine === 0 || !this.d.intakeBusy?.()); mine++) {
+      for (let mine = 0; !empty && left > 0 && (mine === 0 || !this.d.intakeBursting?.()); mine++) {
         left--;
         if (await this.processOne(prepared)) done++;
         else empty = true;

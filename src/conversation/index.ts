@@ -53,7 +53,7 @@ export function conversationModule(opts: ConversationOptions = {}): AppModule {
         engine: { nlu: opts.nlu ?? null, faq, flows: FLOWS, emergencyReply, jobs, scheduling: { keys, cipher, videoUrlTemplate: ctx.config.videoUrlTemplate } },
         concurrency: database.concurrency,
         laneRun: database.kind === 'postgres' ? 8 : 1,
-        intakeBusy: () => ctx.intake.bursting,
+        intakeBursting: () => ctx.intake.bursting,
         onReplies: () => wake.wake(SENDER),
         onMedia: () => wake.wake(MEDIA),
         instanceId: `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`,

@@ -1,6 +1,7 @@
 // The understanding layer's public surface: language, intents, entities and red flags of a patient message
 // (createNlu), and POST /api/nlu/parse (nluModule). main.ts builds the model once at start:
-//   const nlu = await createNlu();  …  modules: [..., nluModule(nlu)]
+//   const nlu = await createNlu();  …  modules: [..., nluModule(async () => nlu)]
+// (main.ts loads it at start where workers read patients' messages, else on the first /api/nlu/parse).
 import type { AppModule } from '../lib/module.js';
 import { nluRoutes } from './routes.js';
 import type { CreateNluOptions, LoadedNlu } from './nlu.js';
@@ -20,7 +21,7 @@ export async function createNlu(opts?: CreateNluOptions): Promise<LoadedNlu> {
   return (await import('./nlu.js')).createNlu(opts);
 }
 
-/** POST /api/nlu/parse, answered by `nlu`, or by what a loader gives on the first request. */
-export function nluModule(nlu: Nlu | (() => Promise<Nlu>)): AppModule {
+/** POST /api/nlu/parse, answered by the understanding layer `nlu` gives (called per request; it caches). */
+export function nluModule(nlu: () => Promise<Nlu>): AppModule {
   return { name: 'nlu', api: (ctx) => nluRoutes(ctx, nlu) };
 }

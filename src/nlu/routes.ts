@@ -10,8 +10,8 @@ import type { Nlu } from './types.js';
 
 export const DEFAULT_TIME_ZONE = 'Europe/Paris';
 
-/** `nlu` may be a loader: the model then loads on the first request (a process without workers). */
-export function nluRoutes(ctx: ModuleContext, nlu: Nlu | (() => Promise<Nlu>)): FastifyPluginAsync {
+/** `nlu` gives the model, loading it on the first request where nothing loaded it at start (no workers). */
+export function nluRoutes(ctx: ModuleContext, nlu: () => Promise<Nlu>): FastifyPluginAsync {
   const db = ctx.database.db;
   return async (app) => {
     const api = app.withTypeProvider<ZodTypeProvider>();
@@ -30,8 +30,7 @@ export function nluRoutes(ctx: ModuleContext, nlu: Nlu | (() => Promise<Nlu>)): 
         const location = await db.selectFrom('locations').select('time_zone').orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
         zone = location?.time_zone ?? DEFAULT_TIME_ZONE;
       }
-      const understanding = typeof nlu === 'function' ? await nlu() : nlu;
-      return understanding.parse(text, { now: ctx.clock.now(), timeZone: zone, ...(language ? { language } : {}) });
+      return (await nlu()).parse(text, { now: ctx.clock.now(), timeZone: zone, ...(language ? { language } : {}) });
     });
   };
 }

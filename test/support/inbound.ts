@@ -80,7 +80,7 @@ export interface TestWorker {
   wakes: string[];
 }
 
-export function testWorker(db: Kysely<DB>, opts: { instanceId: string; concurrency?: number; laneRun?: number; intakeBusy?: () => boolean; crypt?: Crypt; now?: () => Date; handle?: (body: string) => Promise<void> | void; onWake?: (what: 'replies' | 'media') => void }): TestWorker {
+export function testWorker(db: Kysely<DB>, opts: { instanceId: string; concurrency?: number; laneRun?: number; intakeBursting?: () => boolean; crypt?: Crypt; now?: () => Date; handle?: (body: string) => Promise<void> | void; onWake?: (what: 'replies' | 'media') => void }): TestWorker {
   const seen: string[] = [];
   const wakes: string[] = [];
   const handler: ConversationHandler = async (_tx, { message }) => {
@@ -99,7 +99,7 @@ export function testWorker(db: Kysely<DB>, opts: { instanceId: string; concurren
     handler,
     concurrency: opts.concurrency ?? 1,
     ...(opts.laneRun ? { laneRun: opts.laneRun } : {}),
-    ...(opts.intakeBusy ? { intakeBusy: opts.intakeBusy } : {}),
+    ...(opts.intakeBursting ? { intakeBursting: opts.intakeBursting } : {}),
     onReplies: () => {
       wakes.push('replies');
       opts.onWake?.('replies');
