@@ -164,6 +164,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       await app?.close();
       await Promise.all([...workers, ...listening].map((w) => w.stop()));
       await jobs.stop();
+      services.graph.close();
       await database.close();
     })();
     return stopping;

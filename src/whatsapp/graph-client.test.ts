@@ -79,3 +79,47 @@ describe('graph client, a send that gets no answer', () => {
     }
   });
 });
+
+describe('graph client, a send opened before it is written', () => {
+  it('reserves a connected socket without writing anything, and writes the whole request on send()', async () => {
+    seen.clear();
+    drop = 0;
+    const c = client();
+    const open = c.openMessage({ messaging_product: 'whatsapp', to: '+33600000001', type: 'text', text: { body: 'hi' } });
+    expect(await open.ready).toBe(true);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen.get('/v26.0/PN1/messages')).toBeUndefined();
+    expect(await open.send()).toMatchObject({ kind: 'accepted', wamid: 'wamid.X' });
+    expect(seen.get('/v26.0/PN1/messages')).toBe(1);
+    // The next send reuses the kept-alive socket, and is ready at once.
+    const again = c.openMessage({ messaging_product: 'whatsapp', to: '+33600000001', type: 'text', text: { body: 'hi' } });
+    expect(await again.ready).toBe(true);
+    expect(await again.send()).toMatchObject({ kind: 'accepted' });
+    expect(seen.get('/v26.0/PN1/messages')).toBe(2);
+    c.close();
+  });
+
+  it('writes nothing for an abandoned send', async () => {
+    seen.clear();
+    drop = 0;
+    const c = client();
+    const open = c.openMessage({ messaging_product: 'whatsapp', to: '+33600000001', type: 'text', text: { body: 'hi' } });
+    expect(await open.ready).toBe(true);
+    open.abandon();
+    expect(await open.send()).toEqual({ kind: 'not_sent', reason: 'unreachable' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen.get('/v26.0/PN1/messages')).toBeUndefined();
+    c.close();
+  });
+
+  it('knows a send to an unreachable Cloud API never left: not sent, rather than in doubt', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const c = new GraphClient({ apiUrl: `http://127.0.0.1:${port}`, apiVersion: 'v26.0', accessToken: 't', phoneNumberId: 'PN1', businessAccountId: 'WABA1', timeoutMs: 2_000 });
+    const open = c.openMessage({ messaging_product: 'whatsapp', to: '+33600000001', type: 'text', text: { body: 'x' } });
+    expect(await open.ready).toBe(false);
+    expect(await c.sendMessage({ messaging_product: 'whatsapp', to: '+33600000001', type: 'text', text: { body: 'x' } })).toEqual({ kind: 'not_sent', reason: 'unreachable' });
+  });
+});

@@ -1,5 +1,7 @@
 // The one real client of the Cloud API (Graph API) for the calls we make. Production, the sandbox and the
 // tests all go through it over HTTP, so the wire format is always the real one.
+import http from 'node:http';
+import https from 'node:https';
 import { z } from 'zod';
 import { parseGraphError, type GraphError } from './graph-errors.js';
 import { MediaTooLargeError, type MediaKind } from './media-limits.js';
@@ -28,7 +30,19 @@ export type SendOutcome =
   | { kind: 'accepted'; wamid: string | null; raw: unknown }
   | { kind: 'error'; error: GraphError }
   /** The request may or may not have reached Meta: no answer, a cut connection, an unreadable 5xx. */
-  | { kind: 'in_doubt'; reason: string };
+  | { kind: 'in_doubt'; reason: string }
+  /** The request certainly never left (no connection could be made): it may be sent again at once. */
+  | { kind: 'not_sent'; reason: string };
+
+/** A message send with a connected socket reserved and nothing written yet (GraphClient.openMessage). */
+export interface OpenSend {
+  /** True once the request holds a connected socket; false when none could be had (nothing was written). */
+  ready: Promise<boolean>;
+  /** Writes the whole request now and gives its outcome. */
+  send(): Promise<SendOutcome>;
+  /** Drops the request unwritten. */
+  abandon(): void;
+}
 
 export interface MediaInfo {
   url: string;
@@ -39,8 +53,20 @@ export interface MediaInfo {
 
 export class GraphClient {
   private readonly f: typeof fetch;
+  /**
+   * Kept-alive connections for message sends, the most recently used first (warm sockets stay warm); an idle
+   * one is closed after 4 s, before a server would close it under a request.
+   */
+  private readonly httpAgent = new http.Agent({ keepAlive: true, scheduling: 'lifo', timeout: 4_000 });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true, scheduling: 'lifo', timeout: 4_000 });
   constructor(readonly opts: GraphClientOptions) {
     this.f = opts.fetch ?? fetch;
+  }
+
+  /** Closes the kept-alive connections (shutdown). */
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
   }
 
   private url(path: string): string {
@@ -67,6 +93,82 @@ export class GraphClient {
 
   /** POST /{phone-number-id}/messages: messages, mark-as-read and typing indicators. */
   async sendMessage(body: unknown): Promise<SendOutcome> {
+    if (this.opts.fetch) return this.fetchMessage(body);
+    const open = this.openMessage(body);
+    if (!(await open.ready)) return { kind: 'not_sent', reason: 'unreachable' };
+    return open.send();
+  }
+
+  /**
+   * A message send in two steps: `ready` settles once a connected socket is reserved for the request (a kept-alive
+   * one, else a new connection), with nothing written; then `send()` writes the whole request at once, before
+   * the process handles any other I/O. The sender commits a send's dispatch mark between the two, so that a
+   * crash leaves as few marked sends as possible that never left (each of those waits for status webhooks
+   * before it can be sent again). `abandon()` drops it unwritten.
+   */
+  openMessage(body: unknown): OpenSend {
+    if (this.opts.fetch) return { ready: Promise.resolve(true), send: () => this.fetchMessage(body), abandon: () => {} };
+    const payload = Buffer.from(JSON.stringify(body));
+    const url = new URL(this.url(`${this.opts.phoneNumberId}/messages`));
+    const secure = url.protocol === 'https:';
+    const req = (secure ? https : http).request(url, {
+      method: 'POST',
+      agent: secure ? this.httpsAgent : this.httpAgent,
+      headers: { ...this.headers(), 'content-length': String(payload.length) },
+    });
+    let phase: 'opening' | 'sending' | 'done' = 'opening';
+    let onReady: (ok: boolean) => void = () => {};
+    let onOutcome: (o: SendOutcome) => void = () => {};
+    const ready = new Promise<boolean>((r) => (onReady = r));
+    const outcome = new Promise<SendOutcome>((r) => (onOutcome = r));
+    let timedOut = false;
+    const fail = (): void => {
+      clearTimeout(timer);
+      if (phase === 'opening') onReady(false);
+      else if (phase === 'sending') onOutcome({ kind: 'in_doubt', reason: timedOut ? 'timeout' : 'network' });
+      phase = 'done';
+    };
+    // One bound for the connection, another (from send()) for the answer; either one destroys the request.
+    let timer = setTimeout(() => ((timedOut = true), req.destroy(new Error('timed out'))), this.opts.timeoutMs);
+    req.on('error', fail);
+    req.once('socket', (socket) => {
+      // A kept-alive socket is connected (and its TLS session up); a new one is ready once connected.
+      if (req.reusedSocket || !socket.connecting) return void onReady(true);
+      socket.once(secure ? 'secureConnect' : 'connect', () => phase === 'opening' && onReady(true));
+    });
+    req.once('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', fail);
+      res.on('end', () => {
+        clearTimeout(timer);
+        if (phase !== 'sending') return;
+        phase = 'done';
+        onOutcome(outcomeOf(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
+      });
+    });
+    return {
+      ready,
+      send: () => {
+        if (phase !== 'opening') return Promise.resolve({ kind: 'not_sent', reason: 'unreachable' });
+        phase = 'sending';
+        clearTimeout(timer);
+        timer = setTimeout(() => ((timedOut = true), req.destroy(new Error('timed out'))), this.opts.timeoutMs);
+        req.end(payload);
+        return outcome;
+      },
+      abandon: () => {
+        if (phase !== 'opening') return;
+        phase = 'done';
+        clearTimeout(timer);
+        onReady(false);
+        req.destroy();
+      },
+    };
+  }
+
+  /** sendMessage through an injected fetch (tests that shape the HTTP exchange themselves). */
+  private async fetchMessage(body: unknown): Promise<SendOutcome> {
     let res: Response;
     let text: string;
     // A timer cleared once the answer is read: AbortSignal.timeout() would keep its timer and signal alive
@@ -87,20 +189,7 @@ export class GraphClient {
     } finally {
       clearTimeout(timer);
     }
-    let json: unknown = null;
-    try {
-      json = text ? JSON.parse(text) : null;
-    } catch {
-      json = null;
-    }
-    if (res.ok) {
-      const wamid = extractWamid(json);
-      return { kind: 'accepted', wamid, raw: json };
-    }
-    const error = parseGraphError(res.status, json);
-    // A 5xx without a Graph error code says nothing about whether the message went out.
-    if (error.code === null && res.status >= 500) return { kind: 'in_doubt', reason: `http_${res.status}` };
-    return { kind: 'error', error };
+    return outcomeOf(res.status, text);
   }
 
   /**
@@ -201,6 +290,21 @@ export class GraphClient {
     }
     return { mimeType: res.headers.get('content-type'), declaredBytes, chunks: chunks() };
   }
+}
+
+/** What an answer to POST /messages means for the send. */
+function outcomeOf(status: number, text: string): SendOutcome {
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (status >= 200 && status < 300) return { kind: 'accepted', wamid: extractWamid(json), raw: json };
+  const error = parseGraphError(status, json);
+  // A 5xx without a Graph error code says nothing about whether the message went out.
+  if (error.code === null && status >= 500) return { kind: 'in_doubt', reason: `http_${status}` };
+  return { kind: 'error', error };
 }
 
 /** Node's fetch failed because the socket closed or reset before an answer (undici names it in `cause`). */

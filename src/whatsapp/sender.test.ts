@@ -167,6 +167,74 @@ describe('the send schedule', () => {
   });
 });
 
+describe('a send and its dispatch mark', () => {
+  it('is marked only once a connection is ready, and written only once the mark has committed', async () => {
+    const t0 = Date.parse('2026-06-06T09:00:00Z');
+    const clock = new ManualClock(t0);
+    const phone = await replyDue(clock);
+    let connect!: () => void;
+    const connected = new Promise<void>((r) => (connect = r));
+    const marksAtWrite: Promise<Date | null>[] = [];
+    let opened!: () => void;
+    const isOpen = new Promise<void>((r) => (opened = r));
+    const g: Pick<GraphClient, 'sendMessage' | 'openMessage'> = {
+      sendMessage: (b) => graph.sendMessage(b),
+      openMessage(body) {
+        const open = graph.openMessage(body);
+        opened();
+        return {
+          ready: connected.then(() => open.ready),
+          send: () => {
+            // The mark as another connection reads it, asked for as the request is written (on PGlite the read
+            // waits for the sender to let go of the session, right after the write).
+            marksAtWrite.push(row(phone).then((r) => r.dispatched_at));
+            return open.send();
+          },
+          abandon: () => open.abandon(),
+        };
+      },
+    };
+    const s = sender(clock, g);
+    expect(await s.tick()).toBe(1);
+    await isOpen;
+    await new Promise((r) => setTimeout(r, 50));
+    // No connection yet: nothing marked, nothing sent.
+    expect((await row(phone)).dispatched_at).toBeNull();
+    expect(fake.delivered(phone)).toHaveLength(0);
+    connect();
+    await s.drain();
+    expect(marksAtWrite).toHaveLength(1);
+    expect(await marksAtWrite[0]).toEqual(new Date(t0));
+    expect(fake.delivered(phone)).toHaveLength(1);
+    const r = await row(phone);
+    expect(r.state).toBe('sent');
+    expect(r.dispatched_at).not.toBeNull();
+  });
+
+  it('goes back unmarked, not in doubt and not counted, when the Cloud API cannot be reached; and leaves once it can', async () => {
+    const t0 = Date.parse('2026-06-06T10:00:00Z');
+    const clock = new ManualClock(t0);
+    const phone = await replyDue(clock);
+    const closed = await import('node:http').then((h) => h.createServer());
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as import('node:net').AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const down = new GraphClient({ apiUrl: `http://127.0.0.1:${port}`, apiVersion: 'v26.0', accessToken: 'sender-test-token', phoneNumberId: 'PN1', businessAccountId: 'WABA1', timeoutMs: 2000 });
+    const s = sender(clock, down);
+    expect(await s.tick()).toBe(1);
+    await s.drain();
+    const r = await row(phone);
+    expect([r.state, r.attempts, r.dispatched_at, r.in_doubt_at]).toEqual(['pending', 0, null, null]);
+    expect(r.next_attempt_at.getTime()).toBeGreaterThan(t0);
+    // Not due again at once: the poll does not hammer an unreachable API.
+    expect(await s.tick()).toBe(0);
+    clock.t = r.next_attempt_at.getTime() + 1;
+    await sendAll(sender(clock));
+    expect(fake.delivered(phone)).toHaveLength(1);
+    expect((await row(phone)).state).toBe('sent');
+  });
+});
+
 describe('an in-doubt send whose wait spans a restart', () => {
   /** One send whose answer was lost (in doubt at t0) by an instance listening since t0 - 1 s. */
   async function inDoubtAt(t0: number): Promise<{ clock: ManualClock; phone: string }> {

@@ -14,7 +14,7 @@ import type { KeyRing } from '../compliance/keys.js';
 import type { Db, Tx } from '../db/database.js';
 import type { Clock } from '../lib/clock.js';
 import { backoffMs, classify } from './graph-errors.js';
-import type { GraphClient, SendOutcome } from './graph-client.js';
+import type { GraphClient, OpenSend, SendOutcome } from './graph-client.js';
 import { toWire, markRead } from './outbound.js';
 import { CALLBACK_PREFIX, callbackDataFor, decodeAddress, decodeItem, isReadReceipt, type OutboxItem } from './outbox.js';
 import { errorSummary } from '../lib/logger.js';
@@ -62,6 +62,8 @@ const LATE_MS = 250;
 const MARK_LATE_MS = 1000;
 /** At most this many sends in a row go back for a late mark; then they leave late rather than never. */
 const MAX_LATE_STREAK = 200;
+/** A send that could not reach the Cloud API (no connection) goes back for this long: it never left. */
+const UNREACHABLE_WAIT_MS = 5_000;
 /**
  * Dispatch marks written in one statement at most (markDispatched): while one mark commits, the next ones
  * gather, so at the cap a commit is paid per batch, not per message. (Acceptances are settled one by one.)
@@ -93,7 +95,8 @@ export interface SenderDeps {
   cipher: Cipher;
   /** Opens rows sealed under their patient's data key (outbox.ts); without it only `cipher` is tried. */
   keys?: KeyRing;
-  graph: Pick<GraphClient, 'sendMessage'>;
+  /** With openMessage, each request is written the moment its dispatch mark commits (see markQueued). */
+  graph: Pick<GraphClient, 'sendMessage'> & Partial<Pick<GraphClient, 'openMessage'>>;
   metrics: Metrics;
   log: Logger;
   clock: Clock;
@@ -134,13 +137,20 @@ interface Claim extends ClaimedRow {
   slot: number;
 }
 
-/** A send at its slot, waiting for its dispatch mark. */
+/** A send at its slot, waiting for its dispatch mark (with its request opened, when the client can). */
 interface Marking {
   row: Claim;
   at: Date;
-  resolve(marked: boolean): void;
+  open: OpenSend | null;
+  resolve(r: Marked): void;
   reject(e: unknown): void;
 }
+
+/**
+ * What the dispatch mark decided: the send lost its claim, came too late, or is marked (and, when its request
+ * was opened, written: `outcome` is its answer).
+ */
+type Marked = { kind: 'lost' } | { kind: 'late' } | { kind: 'marked'; outcome: Promise<SendOutcome> | null };
 
 /** A send the Cloud API accepted. */
 interface Accepted {
@@ -345,11 +355,10 @@ export class Sender {
     return now - claim.slot > LATE_MS ? 'late' : null;
   }
 
-  /** Gives a claimed row back without sending it: it did not leave, so it is not an attempt. */
   /** Puts a claimed row back in the queue, unsent (`unmark`: its dispatch mark is withdrawn: it never left). */
-  private async release(row: Claim, o: { unmark?: boolean } = {}): Promise<void> {
+  private async release(row: Claim, o: { unmark?: boolean; delayMs?: number } = {}): Promise<void> {
     await (this.d.settleDb ?? this.d.db).updateTable('outbox')
-      .set((eb) => ({ state: 'pending', attempts: eb('attempts', '-', 1), next_attempt_at: this.d.clock.now(), ...(o.unmark ? { dispatched_at: null } : {}) }))
+      .set((eb) => ({ state: 'pending', attempts: eb('attempts', '-', 1), next_attempt_at: new Date(this.d.clock.now().getTime() + (o.delayMs ?? 0)), ...(o.unmark ? { dispatched_at: null } : {}) }))
       .where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
   }
 
@@ -390,30 +399,39 @@ export class Sender {
     let outcome: SendOutcome;
     this.active++;
     try {
+      // A connected socket first (a kept-alive one, at once): the request can then be written the moment its
+      // dispatch mark commits. None to be had means nothing left: the row goes back, to be tried again.
+      const open = this.d.graph.openMessage?.(body) ?? null;
+      if (open && !(await open.ready)) {
+        await this.release(row, { delayMs: UNREACHABLE_WAIT_MS });
+        metrics.outboundRequeued.inc({ reason: 'unreachable' });
+        log.warn({ outboxId: row.id, waitMs: UNREACHABLE_WAIT_MS }, 'the Cloud API could not be reached: the send did not leave and is tried again');
+        return false;
+      }
       // Durable before the request leaves: after a crash, a row without it is known never to have gone out.
       // Only while this send still holds the row's latest claim: reconciliation may have taken it back (its
       // process looked dead) and another claim may be sending it now. A failure here throws: the request
       // never left, and reconciliation returns the row to the queue.
       // Marks of sends whose slots come together are written together (markDispatched), as one commit.
-      const marked = await this.markDispatched({ row, at: clock.now() });
-      if (!marked) {
+      let marked: Marked;
+      try {
+        marked = await this.markDispatched({ row, at: clock.now(), open });
+      } catch (e) {
+        open?.abandon();
+        throw e;
+      }
+      if (marked.kind === 'lost') {
         metrics.outboundRequeued.inc({ reason: 'claim_lost' });
         log.warn({ outboxId: row.id }, 'send lost its claim before it left (reconciled meanwhile): not sent');
         return true;
       }
-      // The mark may have waited for the database (on the embedded one, behind another session's transaction):
-      // sends that were on time before it would then leave together. Late now, it goes back without leaving.
-      // Bounded: when every mark waits that long (a database overloaded for minutes), sends leave late rather
-      // than never.
-      if (clock.now().getTime() - row.slot > MARK_LATE_MS && this.lateStreak < MAX_LATE_STREAK) {
-        this.lateStreak++;
+      if (marked.kind === 'late') {
         await this.release(row, { unmark: true });
         metrics.outboundRequeued.inc({ reason: 'late' });
         return true;
       }
-      this.lateStreak = 0;
       try {
-        outcome = await this.d.graph.sendMessage(body);
+        outcome = await (marked.outcome ?? this.d.graph.sendMessage(body));
       } catch {
         outcome = { kind: 'in_doubt', reason: 'client' };
       }
@@ -437,6 +455,13 @@ export class Sender {
       const unblocked = row.kind !== 'read' && queued;
       metrics.outboundSent.inc({ kind: row.kind });
       return unblocked;
+    }
+    if (outcome.kind === 'not_sent') {
+      // Its mark committed, but the request was never written (the connection failed first): it did not leave.
+      await this.release(row, { unmark: true, delayMs: UNREACHABLE_WAIT_MS });
+      metrics.outboundRequeued.inc({ reason: 'unreachable' });
+      log.warn({ outboxId: row.id, reason: outcome.reason }, 'the Cloud API could not be reached: the send did not leave and is tried again');
+      return false;
     }
     if (outcome.kind === 'in_doubt') {
       if (row.kind === 'read') {
@@ -482,33 +507,56 @@ export class Sender {
   }
 
   /**
-   * The dispatch mark of a send at its slot, durable before the request leaves; false when the send no longer
-   * holds the row's latest claim. Marks asked for while another is being written are written together in one
-   * statement (one commit): at the cap a commit per message would be most of the database's work.
+   * The dispatch mark of a send at its slot, durable before the request leaves. Marks asked for while another
+   * is being written are written together in one statement (one commit): at the cap a commit per message
+   * would be most of the database's work.
    */
-  private markDispatched(m: Omit<Marking, 'resolve' | 'reject'>): Promise<boolean> {
-    return new Promise<boolean>((resolve, reject) => {
+  private markDispatched(m: Omit<Marking, 'resolve' | 'reject'>): Promise<Marked> {
+    return new Promise<Marked>((resolve, reject) => {
       this.markQueue.push({ ...m, resolve, reject });
       if (!this.marking) void this.markQueued();
     });
   }
 
+  /**
+   * Writes the queued marks, batch by batch. Each marked send's request is written as soon as its mark has
+   * committed, in the same turn and while this still holds its database connection (on the embedded database,
+   * the one session): nothing else runs in between, so a crash leaves almost no send marked that never left
+   * (each such send waits WHATSAPP_RECONCILE_MS and the restart wait before it is sent again). A send that no
+   * longer holds the row's latest claim is not sent; one whose mark made it late (MARK_LATE_MS past its slot:
+   * the mark waited for the database, and sends that were on time would leave together) goes back unsent,
+   * unless that happened MAX_LATE_STREAK times in a row (a database overloaded for minutes): then it leaves late
+   * rather than never.
+   */
   private async markQueued(): Promise<void> {
     this.marking = true;
     try {
       while (this.markQueue.length > 0) {
         const batch = this.markQueue.splice(0, SETTLE_BATCH).sort((a, b) => a.row.id - b.row.id);
         try {
-          const marked = await this.retried(async () => {
+          await this.retried(() => (this.d.settleDb ?? this.d.db).connection().execute(async (conn) => {
             const r = await sql<{ id: number }>`
               update outbox o set dispatched_at = v.at
                 from (select unnest(${batch.map((m) => m.row.id)}::bigint[]) as id, unnest(${batch.map((m) => m.row.claim_seq)}::int[]) as claim_seq,
                              unnest(${batch.map((m) => m.at)}::timestamptz[]) as at) v
                where o.id = v.id and o.claim_seq = v.claim_seq and o.state = 'sending'
-              returning o.id`.execute(this.d.settleDb ?? this.d.db);
-            return new Set(r.rows.map((x) => Number(x.id)));
-          });
-          for (const m of batch) m.resolve(marked.has(m.row.id));
+              returning o.id`.execute(conn);
+            const marked = new Set(r.rows.map((x) => Number(x.id)));
+            const now = this.d.clock.now().getTime();
+            for (const m of batch) {
+              if (!marked.has(m.row.id)) {
+                m.open?.abandon();
+                m.resolve({ kind: 'lost' });
+              } else if (now - m.row.slot > MARK_LATE_MS && this.lateStreak < MAX_LATE_STREAK) {
+                this.lateStreak++;
+                m.open?.abandon();
+                m.resolve({ kind: 'late' });
+              } else {
+                this.lateStreak = 0;
+                m.resolve({ kind: 'marked', outcome: m.open ? m.open.send() : null });
+              }
+            }
+          }));
         } catch (e) {
           for (const m of batch) m.reject(e);
         }
