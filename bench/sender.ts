@@ -18,7 +18,7 @@ export interface SenderResult {
   mps: number;
   instances: number;
   patients: number;
-  /** Patients answered exactly once / more than once. */
+  /** Patients answered with every outbox row of theirs arriving exactly once / with some row arriving twice. */
   answered: number;
   duplicated: number;
   /** /messages POSTs that arrived (replies + mark-as-read). */
@@ -119,12 +119,18 @@ export async function runSender(o: SenderOptions): Promise<SenderResult> {
     const last = arrivals[arrivals.length - 1] ?? 0;
     const inner = arrivals.filter((t) => t >= first + 1000 && t <= last - 1000).length;
     const innerS = Math.max(0.001, (last - first - 2000) / 1000);
-    const replies = new Map<string, number>();
+    // Per patient, how often each outbox row (its biz_opaque_callback_data) arrived: a new patient's answer is
+    // several messages, so a patient is answered once when every row of theirs arrived exactly once.
+    const replies = new Map<string, Map<string, number>>();
     for (const r of all) {
       if (r.body['status'] === 'read') continue;
       const to = String(r.body['to'] ?? '').replace(/^\+/, '');
-      replies.set(to, (replies.get(to) ?? 0) + 1);
+      const rows = replies.get(to) ?? new Map<string, number>();
+      const key = String(r.body['biz_opaque_callback_data'] ?? JSON.stringify(r.body));
+      rows.set(key, (rows.get(key) ?? 0) + 1);
+      replies.set(to, rows);
     }
+    const twice = (f: string) => [...(replies.get(f)?.values() ?? [])].some((n) => n > 1);
     // Seconds (from the first arrival) in which every sample saw at least a second's worth of sends due.
     let atCap = 0;
     let atCapS = 0;
@@ -149,8 +155,8 @@ export async function runSender(o: SenderOptions): Promise<SenderResult> {
       mps: o.mps,
       instances: o.instances,
       patients: o.patients,
-      answered: froms.filter((f) => replies.get(f) === 1).length,
-      duplicated: froms.filter((f) => (replies.get(f) ?? 0) > 1).length,
+      answered: froms.filter((f) => (replies.get(f)?.size ?? 0) > 0 && !twice(f)).length,
+      duplicated: froms.filter(twice).length,
       requests: arrivals.length,
       busyS: (last - first) / 1000,
       sustainedPerS: inner / innerS,

@@ -65,8 +65,9 @@ const MAX_LATE_STREAK = 200;
 /** A send that could not reach the Cloud API (no connection) goes back for this long: it never left. */
 const UNREACHABLE_WAIT_MS = 5_000;
 /**
- * Dispatch marks written in one statement at most (markDispatched): while one mark commits, the next ones
- * gather, so at the cap a commit is paid per batch, not per message. (Acceptances are settled one by one.)
+ * Dispatch marks written in one statement, and acceptances settled in one transaction, at most (markDispatched,
+ * settleAccepted): while one batch commits, the next one gathers, so at the cap a commit is paid per batch, not
+ * per message; alone, a send is marked and settled at once.
  */
 const SETTLE_BATCH = 200;
 /** A settle or mark batch that lost a deadlock or serialization race is tried again this many times. */
@@ -579,20 +580,43 @@ export class Sender {
   }
 
   /**
-   * Records an acceptance at once, in its own transaction. Not queued behind other settles: a row whose request
-   * left but whose acceptance is not committed is in doubt after a crash, and is sent again if no status
-   * webhook comes in time; waiting in a queue for a batch widened that window enough for kill -9 tests to see
-   * duplicates.
+   * Records an acceptance as soon as it can: alone when nothing else is being settled (a send whose request left
+   * but whose acceptance is not committed is in doubt after a crash, and is sent again if no status webhook
+   * comes in time, so this window stays as short as the database allows), and together with the acceptances
+   * that came in while the previous batch committed (one transaction for all of them: at the cap a transaction
+   * per message was most of the database's work, and its queue widened that window more than a batch does).
    */
-  private async settleAccepted(a: Accepted): Promise<boolean> {
-    const queued = await this.settleBatch([a]);
-    return queued.has(a.row.id);
+  private settleAccepted(a: Accepted): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      this.settleQueue.push({ a, resolve, reject });
+      if (!this.settling) void this.settleQueued();
+    });
+  }
+
+  private readonly settleQueue: { a: Accepted; resolve(queued: boolean): void; reject(e: unknown): void }[] = [];
+  private settling = false;
+
+  private async settleQueued(): Promise<void> {
+    this.settling = true;
+    try {
+      while (this.settleQueue.length > 0) {
+        const batch = this.settleQueue.splice(0, SETTLE_BATCH);
+        try {
+          const queued = await this.settleBatch(batch.map((x) => x.a));
+          for (const x of batch) x.resolve(queued.has(x.a.row.id));
+        } catch (e) {
+          for (const x of batch) x.reject(e);
+        }
+      }
+    } finally {
+      this.settling = false;
+    }
   }
 
   /**
-   * Accepted sends (settleAccepted passes one): one UPDATE for the rows, the statuses that arrived before their wamids
-   * applied, one audit append for the messages (blue ticks are not messages), all in one transaction. Rows in
-   * id order, so two instances' batches lock them in the same order.
+   * Accepted sends: one UPDATE for the rows (which also says which have statuses that arrived before their wamid
+   * was known: applied now), one audit append for the messages (blue ticks are not messages), all in one
+   * transaction. Rows in id order, so two instances' batches lock them in the same order.
    */
   private async settleBatch(batch: readonly Accepted[]): Promise<Set<number>> {
     const db = this.d.settleDb ?? this.d.db;
@@ -604,7 +628,7 @@ export class Sender {
         // A status webhook may have settled a row first (state already 'sent'): keep what it wrote. An
         // acceptance is proof that the message left, like a status: it also settles a row whose claim this
         // send lost while the row is still unsettled (and so stops a second copy that has not left yet).
-        const settled = await sql<{ id: number; queued: boolean }>`
+        const settled = await sql<{ id: number; queued: boolean; held: string | null }>`
           update outbox o set
             state = case when o.state in ('sending', 'in_doubt', 'pending') then 'sent' else o.state end,
             wamid = coalesce(o.wamid, v.wamid),
@@ -616,13 +640,11 @@ export class Sender {
           where o.id = v.id and (o.claim_seq = v.claim_seq or o.state in ('pending', 'sending', 'in_doubt'))
           returning o.id,
             -- Whether the patient has a message queued behind this one (the sender wakes to claim it).
-            exists (select 1 from outbox p where p.recipient_key = o.recipient_key and p.id > o.id and p.state = 'pending' and p.kind <> 'read') as queued`.execute(tx);
-        // Statuses that came before their wamid was known: applied now (rarely any; looked up for all at once).
-        const wamids = sorted.flatMap((a) => (a.wamid ? [a.wamid] : []));
-        if (wamids.length > 0) {
-          const held = await tx.selectFrom('status_events').select('wamid').distinct().where('wamid', 'in', wamids).where('applied_at', 'is', null).where('expired_at', 'is', null).execute();
-          for (const h of held) await applyHeldStatusesFor(tx, h.wamid, clock);
-        }
+            exists (select 1 from outbox p where p.recipient_key = o.recipient_key and p.id > o.id and p.state = 'pending' and p.kind <> 'read') as queued,
+            -- The wamid, when statuses for it came before it was known (rarely).
+            case when v.wamid is not null and exists (select 1 from status_events s where s.wamid = v.wamid and s.applied_at is null and s.expired_at is null)
+                 then v.wamid end as held`.execute(tx);
+        for (const r of settled.rows) if (r.held) await applyHeldStatusesFor(tx, r.held, clock);
         // Every message out, in the transaction that records it as accepted (blue ticks are not messages).
         const out = settled.rows.map((r) => byId.get(Number(r.id))!).filter((a) => a && a.row.kind !== 'read').sort((a, b) => a.row.id - b.row.id);
         if (out.length > 0) {
