@@ -100,6 +100,17 @@ function routes(ctx: ModuleContext): FastifyPluginAsync {
   };
 }
 
+/** How often a reminder loop held back by a full outbox looks again. */
+const AHEAD_RETRY_MS = 200;
+
+/**
+ * Messages waiting for the sender beyond which reminders are not decided yet: three seconds of the number's
+ * throughput (WHATSAPP_MPS), a thousand at least, so the sender never runs dry while the worker catches up.
+ */
+export function queueAheadFor(mps: number): number {
+  return Math.max(1000, Math.ceil(3 * mps));
+}
+
 export function remindersModule(): AppModule {
   return {
     name: 'reminders',
@@ -108,10 +119,16 @@ export function remindersModule(): AppModule {
       const worker = new ReminderWorker({
         db: ctx.database.background, cipher: ctx.cipher, keys: ctx.keys, clock: ctx.clock, log: ctx.log.child({ worker: REMINDERS }),
         videoUrlTemplate: ctx.config.videoUrlTemplate, onQueued: () => ctx.wake.wake(SENDER),
+        queueAhead: queueAheadFor(ctx.config.whatsapp.mps),
       });
       // A full batch means more are due: the loop goes on at once; a partial one took all there was (or what
-      // another instance left), and the next poll finds what comes due next.
+      // another instance left), and the next poll finds what comes due next. With the sender's queue full, it
+      // looks again shortly.
       return [loopWorker({ name: REMINDERS, pollMs: 5000, log: ctx.log, wake: ctx.wake, tick: async () => {
+        if (await worker.ahead()) {
+          await new Promise((r) => setTimeout(r, AHEAD_RETRY_MS));
+          return 1;
+        }
         const claimed = await worker.tick();
         return claimed >= worker.batchSize ? claimed : 0;
       } })];

@@ -59,6 +59,11 @@ export interface ReminderWorkerDeps {
   onQueued(): void;
   /** Reminders claimed per tick (default BATCH). */
   batchSize?: number;
+  /**
+   * Decide no more while this many messages already wait in the outbox for the sender (default: none: no
+   * limit). See tick().
+   */
+  queueAhead?: number;
 }
 
 interface Due {
@@ -99,6 +104,18 @@ export class ReminderWorker {
 
   get batchSize(): number {
     return this.d.batchSize ?? BATCH;
+  }
+
+  /**
+   * Whether `queueAhead` messages already wait for the sender (the loop then decides no more for a moment).
+   * Deciding faster than the number's throughput only moves reminders into the outbox early: decided just
+   * before they can leave, they see a cancellation, a move or an opt-out of the last minutes, and the process
+   * does not hold a whole burst's work at once.
+   */
+  async ahead(): Promise<boolean> {
+    if (this.d.queueAhead === undefined) return false;
+    const waiting = await sql<{ n: number }>`select count(*)::int as n from (select 1 from outbox where state = 'pending' and kind <> 'read' limit ${this.d.queueAhead}) q`.execute(this.d.db);
+    return (waiting.rows[0]?.n ?? 0) >= this.d.queueAhead;
   }
 
   /** Decides up to a batch of due reminders; returns how many it claimed. */
