@@ -6,8 +6,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
 import { startStaffApi, type StaffApi } from '../../test/support/staff-api.js';
-import { LANGUAGES } from '../nlu/types.js';
-import { META_LANGUAGE, TEMPLATES } from '../whatsapp/templates.js';
+import { approveTemplate } from '../../test/support/templates.js';
+import { TEMPLATES } from '../whatsapp/templates.js';
 import { isoWeek } from './report.js';
 import { ReminderWorker } from './worker.js';
 
@@ -23,9 +23,7 @@ beforeAll(async () => {
   api = await startStaffApi(database, { clock, env: { SEED_DEMO: '1' } });
   service = (await database.db.selectFrom('services').select('id').where('code', '=', 'general-consultation').executeTakeFirstOrThrow()).id;
   practitioner = (await database.db.selectFrom('practitioners').select('id').where('code', '=', 'camille-laurent').executeTakeFirstOrThrow()).id;
-  for (const l of LANGUAGES) {
-    await database.db.insertInto('message_templates').values({ name: TEMPLATES.appointmentReminder.name, language: l, meta_language: META_LANGUAGE[l], category: 'UTILITY', status: 'APPROVED', definition_hash: 'test' }).execute();
-  }
+  await approveTemplate(database.db, TEMPLATES.appointmentReminder.name);
 });
 afterAll(async () => {
   await api?.stop();

@@ -9,8 +9,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
 import { startStaffApi, type StaffApi } from '../../test/support/staff-api.js';
-import { LANGUAGES } from '../nlu/types.js';
-import { META_LANGUAGE, TEMPLATES } from '../whatsapp/templates.js';
+import { approveTemplate } from '../../test/support/templates.js';
+import { TEMPLATES } from '../whatsapp/templates.js';
 import { ReminderWorker } from './worker.js';
 
 let now = new Date('2027-01-04T06:00:00Z'); // Monday 07:00 in Paris
@@ -22,9 +22,7 @@ beforeAll(async () => {
   database = await createTestDatabase({ poolSize: 10, backgroundPoolSize: 10 });
   if (database.kind !== 'postgres') throw new Error('a server test: set TEST_DATABASE_URL');
   api = await startStaffApi(database, { clock, env: { SEED_DEMO: '1' } });
-  for (const l of LANGUAGES) {
-    await database.db.insertInto('message_templates').values({ name: TEMPLATES.appointmentReminder.name, language: l, meta_language: META_LANGUAGE[l], category: 'UTILITY', status: 'APPROVED', definition_hash: 'test' }).execute();
-  }
+  await approveTemplate(database.db, TEMPLATES.appointmentReminder.name);
 });
 afterAll(async () => {
   await api?.stop();

@@ -93,7 +93,6 @@ export class GraphClient {
 
   /** POST /{phone-number-id}/messages: messages, mark-as-read and typing indicators. */
   async sendMessage(body: unknown): Promise<SendOutcome> {
-    if (this.opts.fetch) return this.fetchMessage(body);
     const open = this.openMessage(body);
     if (!(await open.ready)) return { kind: 'not_sent', reason: 'unreachable' };
     return open.send();
@@ -129,7 +128,8 @@ export class GraphClient {
       phase = 'done';
     };
     // One bound for the connection, another (from send()) for the answer; either one destroys the request.
-    let timer = setTimeout(() => ((timedOut = true), req.destroy(new Error('timed out'))), this.opts.timeoutMs);
+    const arm = () => setTimeout(() => ((timedOut = true), req.destroy(new Error('timed out'))), this.opts.timeoutMs);
+    let timer = arm();
     req.on('error', fail);
     req.once('socket', (socket) => {
       // A kept-alive socket is connected (and its TLS session up); a new one is ready once connected.
@@ -153,7 +153,7 @@ export class GraphClient {
         if (phase !== 'opening') return Promise.resolve({ kind: 'not_sent', reason: 'unreachable' });
         phase = 'sending';
         clearTimeout(timer);
-        timer = setTimeout(() => ((timedOut = true), req.destroy(new Error('timed out'))), this.opts.timeoutMs);
+        timer = arm();
         req.end(payload);
         return outcome;
       },

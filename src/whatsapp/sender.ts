@@ -363,6 +363,14 @@ export class Sender {
       .where('id', '=', row.id).where('claim_seq', '=', row.claim_seq).where('state', '=', 'sending').execute();
   }
 
+  /** A send that never left because the Cloud API could not be reached: back to the queue for UNREACHABLE_WAIT_MS. */
+  private async unreachable(row: Claim, o: { reason: string; unmark?: boolean }): Promise<false> {
+    await this.release(row, { unmark: o.unmark ?? false, delayMs: UNREACHABLE_WAIT_MS });
+    this.d.metrics.outboundRequeued.inc({ reason: 'unreachable' });
+    this.d.log.warn({ outboxId: row.id, reason: o.reason, waitMs: UNREACHABLE_WAIT_MS }, 'the Cloud API could not be reached: the send did not leave and is tried again');
+    return false;
+  }
+
   /** Sends one claimed row; true when what happened may have made another row claimable (see tick). */
   private async sendOne(row: Claim): Promise<boolean> {
     const { db, cipher, metrics, log, clock } = this.d;
@@ -403,12 +411,7 @@ export class Sender {
       // A connected socket first (a kept-alive one, at once): the request can then be written the moment its
       // dispatch mark commits. None to be had means nothing left: the row goes back, to be tried again.
       const open = this.d.graph.openMessage?.(body) ?? null;
-      if (open && !(await open.ready)) {
-        await this.release(row, { delayMs: UNREACHABLE_WAIT_MS });
-        metrics.outboundRequeued.inc({ reason: 'unreachable' });
-        log.warn({ outboxId: row.id, waitMs: UNREACHABLE_WAIT_MS }, 'the Cloud API could not be reached: the send did not leave and is tried again');
-        return false;
-      }
+      if (open && !(await open.ready)) return this.unreachable(row, { reason: 'unreachable' });
       // Durable before the request leaves: after a crash, a row without it is known never to have gone out.
       // Only while this send still holds the row's latest claim: reconciliation may have taken it back (its
       // process looked dead) and another claim may be sending it now. A failure here throws: the request
@@ -457,13 +460,8 @@ export class Sender {
       metrics.outboundSent.inc({ kind: row.kind });
       return unblocked;
     }
-    if (outcome.kind === 'not_sent') {
-      // Its mark committed, but the request was never written (the connection failed first): it did not leave.
-      await this.release(row, { unmark: true, delayMs: UNREACHABLE_WAIT_MS });
-      metrics.outboundRequeued.inc({ reason: 'unreachable' });
-      log.warn({ outboxId: row.id, reason: outcome.reason }, 'the Cloud API could not be reached: the send did not leave and is tried again');
-      return false;
-    }
+    // Its mark committed, but the request was never written (the connection failed first): it did not leave.
+    if (outcome.kind === 'not_sent') return this.unreachable(row, { reason: outcome.reason, unmark: true });
     if (outcome.kind === 'in_doubt') {
       if (row.kind === 'read') {
         // A read receipt that may not have arrived is harmless: never resend it.
