@@ -29,6 +29,10 @@
 // patients; the same with every status another app's), BENCH_MPS (WHATSAPP_MPS of the app in the latency run; default 1000, plus a row at the app's default), BENCH_LATENCY_RATE
 // (inbound messages/s of the latency run, default 50), BENCH_COUNT_QUERIES=1 (log statements per message),
 // BENCH_REMINDERS (reminders due at once, default 100,000), BENCH_REMINDERS_MPS (default 1000).
+// Memory of the servers under test: BENCH_TARGET_MEMLOG=1 (RSS, V8 heap, ArrayBuffers and glibc's [heap] every
+// second on stderr), BENCH_TARGET_HEAPPROF=PATH_PREFIX (a sampling heap profile of each server, objects that
+// survived to a major GC included: PATH_PREFIX-<pid>.heapprofile, opens in Chrome DevTools),
+// BENCH_TARGET_NODE_ARGS (extra node flags for the servers, e.g. --max-semi-space-size=64).
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';

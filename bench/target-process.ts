@@ -26,7 +26,7 @@ function unexpected(label: string, want: string, got: ChildMessage): Error {
 }
 
 export async function startTarget(label: string, spec: TargetSpec, opts: { cpuProfDir?: string | undefined } = {}): Promise<TargetProcess> {
-  const execArgv = ['--import', 'tsx'];
+  const execArgv = ['--import', 'tsx', ...(process.env['BENCH_TARGET_NODE_ARGS'] ?? '').split(' ').filter(Boolean)];
   // One folder per target: tsx's loader runs in a worker thread that writes a profile of its own.
   if (opts.cpuProfDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.join(opts.cpuProfDir, label)}`);
   const child: ChildProcess = fork(path.join(here, 'target.ts'), [], {

@@ -201,7 +201,27 @@ function send(m: ChildMessage): void {
 async function main(): Promise<void> {
   const spec = targetSpecSchema.parse(JSON.parse(process.env['BENCH_TARGET'] ?? 'null'));
   if (process.env['BENCH_COUNT_QUERIES']) countQueries();
+  if (process.env['BENCH_TARGET_MEMLOG']) {
+    const t = setInterval(() => {
+      const m = process.memoryUsage();
+      const sm = fs.readFileSync('/proc/self/smaps_rollup', 'utf8');
+      const heapLine = fs.readFileSync('/proc/self/maps', 'utf8').split('\n').find((l) => l.endsWith('[heap]'));
+      let brk = 0;
+      if (heapLine) { const [a, b] = heapLine.split(' ')[0]!.split('-'); brk = (parseInt(b!, 16) - parseInt(a!, 16)) / 1048576; }
+      const anon = /Anonymous:\s+(\d+)/.exec(sm)?.[1];
+      process.stderr.write(`mem rss ${(m.rss / 1048576).toFixed(0)} heapTotal ${(m.heapTotal / 1048576).toFixed(0)} heapUsed ${(m.heapUsed / 1048576).toFixed(0)} external ${(m.external / 1048576).toFixed(0)} ab ${(m.arrayBuffers / 1048576).toFixed(0)} brk ${brk.toFixed(0)} anon ${(Number(anon) / 1024).toFixed(0)}\n`);
+    }, 1000);
+    t.unref();
+  }
   const target = spec.kind === 'app' ? await startApp(spec) : await startBare(spec);
+  const heapProfFile = process.env['BENCH_TARGET_HEAPPROF'];
+  let heapProf: inspector.Session | null = null;
+  if (heapProfFile) {
+    heapProf = new inspector.Session();
+    heapProf.connect();
+    await heapProf.post('HeapProfiler.enable');
+    await heapProf.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env['BENCH_TARGET_HEAPPROF_MINOR'] === '1' });
+  }
   process.on('message', (raw) => {
     const m = parentMessageSchema.parse(raw);
     void (async () => {
@@ -237,6 +257,10 @@ async function main(): Promise<void> {
         const u = process.cpuUsage();
         send({ type: 'cpu', ms: (u.user + u.system) / 1000 });
       } else {
+        if (heapProf && heapProfFile) {
+          const { profile } = await heapProf.post('HeapProfiler.stopSampling');
+          fs.writeFileSync(`${heapProfFile}-${process.pid}.heapprofile`, JSON.stringify(profile));
+        }
         await target.stop();
         send({ type: 'stopped' });
         // Exit normally so that --cpu-prof writes its profile.

@@ -5,6 +5,7 @@
 // R4 Observation. Pure.
 import { extractMeasurements } from '../nlu/entities/measurements.js';
 import type { Measurement } from '../nlu/types.js';
+import { numberFormat } from '../lib/intl.js';
 
 export const MEASURES = ['glucose', 'blood_pressure', 'weight', 'temperature', 'heart_rate'] as const;
 export type Measure = (typeof MEASURES)[number];
@@ -99,7 +100,7 @@ export function interpret(r: Reading, t: Thresholds | null): Interpretation {
 
 /** How the reading is said back: "118 mg/dL", "135/85 mmHg", "37.8 °C". */
 export function formatReading(r: Reading, locale: string): string {
-  const n = (v: number) => v.toLocaleString(locale, { maximumFractionDigits: 2 });
+  const n = (v: number) => numberFormat(locale, { maximumFractionDigits: 2 }).format(v);
   if (r.systolic !== undefined && r.diastolic !== undefined) return `${r.systolic}/${r.diastolic} mmHg`;
   const unit = r.unit === 'Cel' ? '°C' : r.unit === '/min' ? 'bpm' : r.unit;
   return `${n(r.value)} ${unit}`;

@@ -28,6 +28,7 @@ import { inCustomerWindow, templateGate } from '../whatsapp/template-sync.js';
 import { templateMessage, TEMPLATES, type TemplateDefinition } from '../whatsapp/templates.js';
 import { materialise, openDetails, TOP_UP_MS, HORIZON_MS, type PlanDetails } from './repo.js';
 import { VITALS_OPEN_MS } from './port.js';
+import { dateTimeFormat } from '../lib/intl.js';
 
 const BATCH = 50;
 const MINUTE = 60_000;
@@ -144,7 +145,7 @@ export class CarePlanWorker {
     const gate = await templateGate(tx, { name: def.name, language, now, retryMs: TEMPLATE_RETRY_MS, canWaitUntil: (at) => at.getTime() - r.due_at.getTime() < TOO_LATE_MS });
     if (gate.kind === 'later') return gate;
     if (gate.kind === 'unusable') return { kind: 'skip', state: 'skipped', reason: gate.reason };
-    const time = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: plan.time_zone }).format(r.due_at);
+    const time = dateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: plan.time_zone }).format(r.due_at);
     const values: Record<CarePlanKind, Record<string, string>> = {
       medication: { medicine: details.medicine ?? '', dose: details.dose ?? '', time },
       follow_up: { clinic: clinic?.name ?? '', service: serviceName },

@@ -44,28 +44,57 @@ export class DecryptError extends Error {
   }
 }
 
-export function createCipher(key: Buffer, opts: CipherOptions = {}): Cipher {
-  if (key.length !== 32) throw new Error('the encryption key must be 32 bytes');
-  const keys = [key, ...(opts.previous ?? [])];
-  for (const k of keys) if (k.length !== 32) throw new Error('the encryption key must be 32 bytes');
-  const indexKey = opts.indexKey ?? crypto.createHmac('sha256', key).update('patientline blind index v1').digest();
-  // Nonces come from a pre-filled random pool: one getrandom call per 341 values instead of one per value
-  // (intake encrypts every webhook). Each nonce is still 96 fresh random bits, never reused.
-  let pool = Buffer.alloc(0);
-  let used = 0;
-  const nonce = (): Buffer => {
-    if (used + NONCE > pool.length) {
-      pool = crypto.randomBytes(NONCE * 341);
-      used = 0;
-    }
-    const n = pool.subarray(used, used + NONCE);
-    used += NONCE;
-    return n;
-  };
-  const encrypt = (plain: Uint8Array | string, aad?: Uint8Array): Buffer => {
+// Nonces come from one pre-filled random pool shared by every cipher of the process: one getrandom call per
+// 341 values instead of one per value (intake encrypts every webhook). Each nonce is still 96 fresh random bits,
+// never handed out twice. Shared, not per cipher: a patient's cipher (keys.ts: one per patient, thousands cached
+// during a reminder run) would otherwise carry a 4 KB pool of its own, allocated outside the V8 heap.
+let noncePool = Buffer.alloc(0);
+let nonceUsed = 0;
+function nonce(): Buffer {
+  if (nonceUsed + NONCE > noncePool.length) {
+    noncePool = crypto.randomBytes(NONCE * 341);
+    nonceUsed = 0;
+  }
+  const n = noncePool.subarray(nonceUsed, nonceUsed + NONCE);
+  nonceUsed += NONCE;
+  return n;
+}
+
+function view(blob: Uint8Array): Buffer {
+  const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+  if (b.length < 1 + NONCE + TAG || b[0] !== VERSION) throw new DecryptError();
+  return b;
+}
+
+function open(k: Buffer, b: Buffer, aad?: Uint8Array): Buffer | null {
+  try {
+    const d = crypto.createDecipheriv('aes-256-gcm', k, b.subarray(1, 1 + NONCE));
+    if (aad) d.setAAD(aad);
+    d.setAuthTag(b.subarray(b.length - TAG));
+    return Buffer.concat([d.update(b.subarray(1 + NONCE, b.length - TAG)), d.final()]);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A class rather than closures: the key ring makes one per patient it reads (src/compliance/keys.ts), so its
+ * size is paid per patient in a batch. The blind-index key is derived on first use (patients' ciphers never
+ * index).
+ */
+class AesGcmCipher implements Cipher {
+  readonly #keys: readonly Buffer[];
+  #indexKey: Buffer | undefined;
+
+  constructor(keys: readonly Buffer[], indexKey: Buffer | undefined) {
+    this.#keys = keys;
+    this.#indexKey = indexKey;
+  }
+
+  encrypt(plain: Uint8Array | string, aad?: Uint8Array): Buffer {
     const data = typeof plain === 'string' ? Buffer.from(plain, 'utf8') : plain;
     const iv = nonce();
-    const c = crypto.createCipheriv('aes-256-gcm', key, iv);
+    const c = crypto.createCipheriv('aes-256-gcm', this.#keys[0]!, iv);
     if (aad) c.setAAD(aad);
     // One allocation of the final size: version, nonce, ciphertext (same length as the plaintext), tag.
     const out = Buffer.allocUnsafe(1 + NONCE + data.length + TAG);
@@ -76,38 +105,39 @@ export function createCipher(key: Buffer, opts: CipherOptions = {}): Cipher {
     at += c.final().copy(out, at);
     c.getAuthTag().copy(out, at);
     return out;
-  };
-  const open = (k: Buffer, b: Buffer, aad?: Uint8Array): Buffer | null => {
-    try {
-      const d = crypto.createDecipheriv('aes-256-gcm', k, b.subarray(1, 1 + NONCE));
-      if (aad) d.setAAD(aad);
-      d.setAuthTag(b.subarray(b.length - TAG));
-      return Buffer.concat([d.update(b.subarray(1 + NONCE, b.length - TAG)), d.final()]);
-    } catch {
-      return null;
-    }
-  };
-  const view = (blob: Uint8Array): Buffer => {
-    const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
-    if (b.length < 1 + NONCE + TAG || b[0] !== VERSION) throw new DecryptError();
-    return b;
-  };
-  const decrypt = (blob: Uint8Array, aad?: Uint8Array): Buffer => {
+  }
+
+  decrypt(blob: Uint8Array, aad?: Uint8Array): Buffer {
     const b = view(blob);
-    for (const k of keys) {
+    for (const k of this.#keys) {
       const plain = open(k, b, aad);
       if (plain) return plain;
     }
     throw new DecryptError();
-  };
-  return {
-    encrypt,
-    decrypt,
-    encryptJson: (value) => encrypt(JSON.stringify(value)),
-    decryptJson: (blob) => JSON.parse(decrypt(blob).toString('utf8')) as unknown,
-    blindIndex: (value) => crypto.createHmac('sha256', indexKey).update(value).digest('base64url'),
-    sealedWithCurrent: (blob, aad) => open(key, view(blob), aad) !== null,
-  };
+  }
+
+  encryptJson(value: unknown): Buffer {
+    return this.encrypt(JSON.stringify(value));
+  }
+
+  decryptJson(blob: Uint8Array): unknown {
+    return JSON.parse(this.decrypt(blob).toString('utf8')) as unknown;
+  }
+
+  blindIndex(value: string): string {
+    this.#indexKey ??= crypto.createHmac('sha256', this.#keys[0]!).update('patientline blind index v1').digest();
+    return crypto.createHmac('sha256', this.#indexKey).update(value).digest('base64url');
+  }
+
+  sealedWithCurrent(blob: Uint8Array, aad?: Uint8Array): boolean {
+    return open(this.#keys[0]!, view(blob), aad) !== null;
+  }
+}
+
+export function createCipher(key: Buffer, opts: CipherOptions = {}): Cipher {
+  const keys = [key, ...(opts.previous ?? [])];
+  for (const k of keys) if (k.length !== 32) throw new Error('the encryption key must be 32 bytes');
+  return new AesGcmCipher(keys, opts.indexKey);
 }
 
 /** ENCRYPTION_KEY when set; otherwise a key generated once into DATA_DIR (sandbox and single-node use). */

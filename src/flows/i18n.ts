@@ -11,6 +11,7 @@ import es from './messages/es.json' with { type: 'json' };
 import fr from './messages/fr.json' with { type: 'json' };
 import it from './messages/it.json' with { type: 'json' };
 import pt from './messages/pt.json' with { type: 'json' };
+import { dateTimeFormat } from '../lib/intl.js';
 
 export const CATALOGUES: Readonly<Record<Language, Record<string, Record<string, string>>>> = { en, fr, it, es, pt, de };
 
@@ -24,7 +25,7 @@ export function localeOf(language: Language): string {
 
 /** "Tuesday 2 December at 15:00" in the language, in `timeZone`. */
 export function formatWhen(at: Date, language: Language, timeZone: string): string {
-  return new Intl.DateTimeFormat(LOCALE[language], { timeZone, weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', hour12: false }).format(at);
+  return dateTimeFormat(LOCALE[language], { timeZone, weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', hour12: false }).format(at);
 }
 
 const instances = new Map<string, i18n>();

@@ -4,8 +4,10 @@
 // "hi" is mostly English), and the patient's known language wins ties, texts with no evidence ("ok",
 // "120/80") and short texts whose every word it uses too ("no", "stop", "cancelar").
 // The small database: on our dev sets it reads as the large one does (intents' 100 %, red flags' 98.3 % against
-// 98.6 %: a few two-word texts either way), at 200 MB less memory and a second less start-up.
-import { eld } from 'eld/small';
+// 98.6 %: a few two-word texts either way), at 200 MB less memory and a second less start-up. It is read
+// restricted to our six languages (vendor/eld-subset: the same scores, 90 MB less resident memory than eld's
+// sixty-language literal).
+import fs from 'node:fs';
 import { foldText, words } from './normalize.js';
 import { perLanguage, type Corpus } from './training-data.js';
 import { LANGUAGES, type Language } from './types.js';
@@ -16,9 +18,31 @@ export interface DetectedLanguage {
   confidence: number;
 }
 
-/** The n-gram detector, restricted to our six languages once (its subset is instance state). */
-const detector = eld.newInstance();
-detector.setLanguageSubset([...LANGUAGES]);
+interface EldDetector {
+  detect(text: string): { language: string; getScores(): Record<string, number> };
+}
+
+/** eld's n-gram detector holding our six languages' subset of its small database (vendor/eld-subset). */
+async function loadDetector(): Promise<EldDetector> {
+  // eld's package exports only its prebuilt entries; the detector that takes a database is the module beside
+  // them (the test checks that it scores as eld/small restricted to our languages does).
+  const core = (await import(new URL('../languageDetector.js', import.meta.resolve('eld')).href)) as {
+    createEld(): { instance: EldDetector; loadData(data: unknown): string };
+  };
+  const { instance, loadData } = core.createEld();
+  const data = JSON.parse(fs.readFileSync(new URL('../../vendor/eld-subset/ngrams-small-6.json', import.meta.url), 'utf8')) as { languages: Record<string, string> };
+  if (!loadData(data) || Object.values(data.languages).sort().join() !== [...LANGUAGES].sort().join()) {
+    throw new Error("vendor/eld-subset/ngrams-small-6.json does not hold eld's n-grams of our languages");
+  }
+  return instance;
+}
+
+const detector = await loadDetector();
+
+/** eld's scores of `text` for our six languages (those it has evidence for). */
+export function ngramScores(text: string): Record<string, number> {
+  return detector.detect(text).getScores();
+}
 
 /** How much the patient's known language weighs against the evidence: it decides near-ties only. */
 const PREFERENCE_BONUS = 0.12;
@@ -80,7 +104,7 @@ export class LanguageDetector {
     for (const l of LANGUAGES) score[l] = ws.length ? (score[l] / ws.length) * lexWeight : 0;
 
     // n-grams: eld's scores relative to its best, weighted more the longer the text.
-    const scores = detector.detect(text).getScores();
+    const scores = ngramScores(text);
     const best = Math.max(0, ...Object.values(scores));
     const letters = folded.replace(/[^\p{L}]/gu, '').length;
     const eldWeight = letters < 8 ? 0.3 : letters < 20 ? 0.7 : 1;

@@ -4,6 +4,7 @@
 import type { AppointmentView, FlowContext, Translate } from '../../conversation/flow.js';
 import { replyButtons, type OutboundMessage } from '../../whatsapp/outbound.js';
 import { localeOf } from '../i18n.js';
+import { dateTimeFormat } from '../../lib/intl.js';
 
 /** Cuts a text to `n` characters (code points), with an ellipsis when it was longer. */
 export function fit(s: string, n: number): string {
@@ -11,15 +12,8 @@ export function fit(s: string, n: number): string {
   return chars.length <= n ? s : `${chars.slice(0, n - 1).join('').trimEnd()}…`;
 }
 
-const formats = new Map<string, Intl.DateTimeFormat>();
 function format(locale: string, timeZone: string, o: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = `${locale}|${timeZone}|${JSON.stringify(o)}`;
-  let f = formats.get(key);
-  if (!f) {
-    f = new Intl.DateTimeFormat(locale, { timeZone, ...o });
-    formats.set(key, f);
-  }
-  return f;
+  return dateTimeFormat(locale, { timeZone, ...o });
 }
 
 const HM: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };

@@ -13,6 +13,7 @@ import { readingOf, formatReading, type Measure } from '../../careplans/vitals.j
 import { text } from '../../whatsapp/outbound.js';
 import { localeOf } from '../i18n.js';
 import { mainMenu, tappedId } from '../common.js';
+import { dateTimeFormat } from '../../lib/intl.js';
 
 const TAP = /^(?:careplans:)?(taken|snooze):([0-9a-f-]{36})$/i;
 
@@ -34,7 +35,7 @@ async function onTap(ctx: FlowContext, port: CarePlansPort, action: string, occu
   if (r.ok) {
     if (action === 'taken') return done([text(ctx.t('careplans.takenThanks', { medicine: `${r.medicine} ${r.dose}`.trim() }))]);
     const at = r.until ?? new Date(input.now.getTime() + 30 * 60_000);
-    const time = new Intl.DateTimeFormat(localeOf(ctx.language), { hour: '2-digit', minute: '2-digit', timeZone: ctx.clinic.timeZone }).format(at);
+    const time = dateTimeFormat(localeOf(ctx.language), { hour: '2-digit', minute: '2-digit', timeZone: ctx.clinic.timeZone }).format(at);
     return done([text(ctx.t('careplans.snoozed', { time }))]);
   }
   const key = r.code === 'snooze_limit' ? 'careplans.snoozeLimit' : r.code === 'already_answered' ? 'careplans.alreadyAnswered' : 'careplans.notFound';
