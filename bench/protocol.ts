@@ -42,3 +42,25 @@ export const childMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('failed'), error: z.string() }),
 ]);
 export type ChildMessage = z.infer<typeof childMessageSchema>;
+
+/** The environment PatientLine is configured with for a spec (bench/target.ts, and `npm start` in the reminders run). */
+export function appEnv(spec: TargetSpec, logLevel: string): Record<string, string> {
+  return {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: spec.dataDir,
+    WHATSAPP_API_URL: spec.graphUrl,
+    WHATSAPP_ACCESS_TOKEN: spec.token,
+    WHATSAPP_PHONE_NUMBER_ID: spec.phoneNumberId,
+    WHATSAPP_BUSINESS_ACCOUNT_ID: '102290129340398',
+    WHATSAPP_APP_SECRET: spec.appSecret,
+    WHATSAPP_VERIFY_TOKEN: 'bench-verify-token',
+    ENCRYPTION_KEY: spec.encryptionKey,
+    LOG_LEVEL: logLevel,
+    WORKERS: spec.workers ? '1' : '0',
+    ...(spec.databaseUrl ? { DATABASE_URL: spec.databaseUrl } : {}),
+    // The workers' pool size can be tried from the benchmark's environment.
+    ...(process.env['DATABASE_WORKER_CONNECTIONS'] ? { DATABASE_WORKER_CONNECTIONS: process.env['DATABASE_WORKER_CONNECTIONS'] } : {}),
+    ...(spec.mps ? { WHATSAPP_MPS: String(spec.mps) } : {}),
+  };
+}

@@ -50,7 +50,7 @@ import { startFakeGraph } from '../test/support/fake-graph.js';
 import { backendCpu } from './pg-cpu.js';
 import type { TargetSpec } from './protocol.js';
 import { fmt, ingestTable, latencyTable, machineSection, mixChecks, mixTable, senderTable, stagesTable, targetsTable, type Check, type IngestRow, type LatencyRow, type MixRow } from './report.js';
-import { repoRoot, startTarget, type TargetProcess } from './target-process.js';
+import { repoRoot, startServerProcess, startTarget, type TargetProcess } from './target-process.js';
 
 const env = process.env;
 const DURATION_S = Math.max(1, Number(env['BENCH_DURATION'] ?? 20) || 20);
@@ -313,7 +313,8 @@ async function main(): Promise<void> {
         database: () => scratch.database(),
         startApp: async (databaseUrl, graphUrl, label) => {
           const { spec: s } = await spec('app', 'pglite', { workers: true, phoneNumberId: REMINDERS_PHONE_NUMBER_ID, mps: REMINDERS_MPS, graphUrl });
-          return startTarget(label, { ...s, databaseUrl }, { cpuProfDir: CPU_PROF_DIR });
+          // As deployed (npm start: compiled, no tsx), unless BENCH_REMINDERS_TARGET=tsx (the bench target, for its knobs).
+          return env['BENCH_REMINDERS_TARGET'] === 'tsx' ? startTarget(label, { ...s, databaseUrl }, { cpuProfDir: CPU_PROF_DIR }) : startServerProcess(label, { ...s, databaseUrl });
         },
       });
       const x = remindersResult.run;

@@ -1,8 +1,10 @@
 // Parent side of a server under test: forks bench/target.ts with tsx and talks to it over IPC.
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { childMessageSchema, type ChildMessage, type ParentMessage, type TargetSpec } from './protocol.js';
+import { appEnv, childMessageSchema, type ChildMessage, type ParentMessage, type TargetSpec } from './protocol.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '..');
@@ -104,6 +106,71 @@ export async function startTarget(label: string, spec: TargetSpec, opts: { cpuPr
         child.kill('SIGKILL');
       }
       await exited;
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** User + system CPU of a process from /proc (clock ticks of 10 ms, Linux's USER_HZ), ms. */
+function procCpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * PatientLine as it is deployed: `npm start` (bin/patientline.mjs start, compiled JavaScript, no tsx), configured by
+ * its environment. What the bench can ask of it is what it serves over HTTP and what /proc tells of its process:
+ * the memory measures (the reminders run) use this, so that tsx's loader is not counted as the server's.
+ */
+export async function startServerProcess(label: string, spec: TargetSpec): Promise<TargetProcess> {
+  const port = await freePort();
+  const env = { ...process.env, ...appEnv(spec, process.env['BENCH_TARGET_LOG_LEVEL'] ?? 'warn'), PORT: String(port) };
+  const child = spawn(process.execPath, [...(process.env['BENCH_TARGET_NODE_ARGS'] ?? '').split(' ').filter(Boolean), path.join(repoRoot, 'bin', 'patientline.mjs'), 'start'], {
+    cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 240_000; // a first start compiles dist/ (about 30 s)
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${label}: npm start exited (${child.exitCode})`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${label}: not ready within 240 s`);
+    }
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const unsupported = (what: string) => () => Promise.reject(new Error(`${label}: ${what} needs the bench target (bench/target.ts)`));
+  return {
+    url,
+    serverVersion: '?',
+    pid: child.pid ?? -1,
+    verify: unsupported('verify'),
+    stats: unsupported('stats'),
+    backlog: unsupported('backlog'),
+    profile: unsupported('profile'),
+    cpuMs: async () => procCpuMs(child.pid ?? -1),
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      await exited;
+      clearTimeout(t);
     },
   };
 }

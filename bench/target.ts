@@ -13,7 +13,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { startServer } from '../src/main.js';
-import { parentMessageSchema, targetSpecSchema, type ChildMessage, type TargetSpec } from './protocol.js';
+import { appEnv, parentMessageSchema, targetSpecSchema, type ChildMessage, type TargetSpec } from './protocol.js';
 
 interface Backlog {
   inboundPending: number;
@@ -34,24 +34,7 @@ interface Target {
 }
 
 async function startApp(spec: TargetSpec): Promise<Target> {
-  const env: Record<string, string> = {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATA_DIR: spec.dataDir,
-    WHATSAPP_API_URL: spec.graphUrl,
-    WHATSAPP_ACCESS_TOKEN: spec.token,
-    WHATSAPP_PHONE_NUMBER_ID: spec.phoneNumberId,
-    WHATSAPP_BUSINESS_ACCOUNT_ID: '102290129340398',
-    WHATSAPP_APP_SECRET: spec.appSecret,
-    WHATSAPP_VERIFY_TOKEN: 'bench-verify-token',
-    ENCRYPTION_KEY: spec.encryptionKey,
-    LOG_LEVEL: process.env['BENCH_TARGET_LOG_LEVEL'] ?? 'silent',
-    WORKERS: spec.workers ? '1' : '0',
-    ...(spec.databaseUrl ? { DATABASE_URL: spec.databaseUrl } : {}),
-    // The workers' pool size can be tried from the benchmark's environment.
-    ...(process.env['DATABASE_WORKER_CONNECTIONS'] ? { DATABASE_WORKER_CONNECTIONS: process.env['DATABASE_WORKER_CONNECTIONS'] } : {}),
-    ...(spec.mps ? { WHATSAPP_MPS: String(spec.mps) } : {}),
-  };
+  const env = appEnv(spec, process.env['BENCH_TARGET_LOG_LEVEL'] ?? 'silent');
   const running = await startServer(loadConfig(env));
   const db = running.services.database.db;
   const version = await sql<{ v: string }>`select current_setting('server_version') as v`.execute(db);
