@@ -16,6 +16,10 @@ const common = {
   hookTimeout: 120_000,
   // Builds the staff console (dist/console) once when its sources changed.
   globalSetup: ['test/support/console-build.setup.ts'],
+  // A worker keeps its module graph from one test file to the next: each file re-importing the app (the
+  // understanding layer, the migrations, Fastify) cost a third of the suite's CPU. Tests therefore leave no
+  // global state behind (timers, env, module-level caches they set up are theirs to undo).
+  isolate: false,
 };
 
 /**
