@@ -67,6 +67,12 @@ describe('loadConfig', () => {
     }
   });
 
+  it('HEAP_GROWING_PERCENT defaults to 50 and takes 0 (V8\'s own) to 400', () => {
+    expect(loadConfig({}).heapGrowingPercent).toBe(50);
+    expect(loadConfig({ HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent).toBe(0);
+    for (const bad of ['-1', '401', '1.5', 'lots']) expect(() => loadConfig({ HEAP_GROWING_PERCENT: bad })).toThrow(ConfigError);
+  });
+
   it('treats empty values as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' }).port).toBe(3000);
   });

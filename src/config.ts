@@ -66,6 +66,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().optional(),
   WORKERS: flag.default(true),
+  // The old generation's growth between major collections, in percent of what survived (src/lib/heap.ts); 0: V8's own.
+  HEAP_GROWING_PERCENT: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0, 'must be at least 0').max(400, 'must be at most 400').default(50),
   // Off behind PgBouncer in transaction mode or RDS Proxy: a named statement lives on one server connection.
   DATABASE_PREPARED_STATEMENTS: flag.default(true),
   HTTP_HEADERS_TIMEOUT_MS: positiveInt(600_000).default(10_000),
@@ -127,6 +129,8 @@ export interface Config {
   readonly logLevel: string;
   /** Background workers (inbound processing, sender, reconciliation). Off for CLI commands. */
   readonly workers: boolean;
+  /** HEAP_GROWING_PERCENT (src/lib/heap.ts), applied by `patientline start`. */
+  readonly heapGrowingPercent: number;
   /** Named prepared statements on a PostgreSQL server (DATABASE_URL); turn off behind a transaction pooler. */
   readonly databasePreparedStatements: boolean;
   /** Limits of the HTTP server against slow or idle clients (README, "Operating"). */
@@ -219,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     logLevel: e.LOG_LEVEL,
     workers: e.WORKERS,
+    heapGrowingPercent: e.HEAP_GROWING_PERCENT,
     databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS,
     http: {
       headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,

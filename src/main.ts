@@ -31,6 +31,7 @@ import { careplansModule } from './careplans/index.js';
 import { staffModule } from './staff/index.js';
 import { GraphClient, whatsappModule } from './whatsapp/index.js';
 import { BEAT_MS, beat, startListening } from './whatsapp/listeners.js';
+import { applyHeapGrowing } from './lib/heap.js';
 
 /** What every module is given. */
 export type Services = ModuleContext;
@@ -226,6 +227,7 @@ function serverModule(): AppModule {
         usage: 'patientline start',
         async run() {
           const cfg = loadConfig(process.env);
+          applyHeapGrowing(cfg.heapGrowingPercent);
           await ensureConsoleBuilt();
           const running = await startServer(cfg);
           const base = running.url;
