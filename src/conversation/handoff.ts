@@ -15,10 +15,12 @@ export async function activeHandoff(db: DbOrTx, patientId: string): Promise<Hand
 
 /**
  * Opens a handoff, or, when one is active, raises its priority to `priority` if that is higher (an emergency
- * during a routine handoff goes to the top of the inbox). Returns the active handoff.
+ * during a routine handoff goes to the top of the inbox). Returns the active handoff. `current` is the active
+ * handoff when the caller has just read it in this transaction (the inbound worker: one read per message, not
+ * two); omitted, it is read here.
  */
-export async function openHandoff(tx: DbOrTx, o: { patientId: string; reason: HandoffReason; priority: HandoffPriority; now: Date }): Promise<HandoffView & { created: boolean }> {
-  const current = await activeHandoff(tx, o.patientId);
+export async function openHandoff(tx: DbOrTx, o: { patientId: string; reason: HandoffReason; priority: HandoffPriority; now: Date; current?: HandoffView | null }): Promise<HandoffView & { created: boolean }> {
+  const current = o.current !== undefined ? o.current : await activeHandoff(tx, o.patientId);
   if (current) {
     if (RANK[o.priority] > RANK[current.priority]) {
       await tx.updateTable('handoffs').set({ priority: o.priority, last_patient_message_at: o.now }).where('id', '=', current.id).execute();

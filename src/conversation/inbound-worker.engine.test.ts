@@ -99,6 +99,32 @@ describe('the inbound worker with the engine', () => {
     expect(sessions.every((s) => s.flow === null)).toBe(true);
   });
 
+  it('a red flag during a handoff raises that handoff to emergency, reading the handoff once per message', async () => {
+    let handoffReads = 0;
+    // Counts SELECTs from handoffs (the worker's transactions inherit the plugin).
+    const db = t.db.withPlugin({
+      transformQuery(args) {
+        const node = args.node as { kind: string; from?: { froms: { kind: string; table?: { identifier?: { name?: string } } }[] } };
+        if (node.kind === 'SelectQueryNode' && node.from?.froms.some((f) => f.table?.identifier?.name === 'handoffs')) handoffReads++;
+        return args.node;
+      },
+      transformResult: (args) => Promise.resolve(args.result),
+    });
+    const worker = new InboundWorker({
+      db, cipher, keys, clock: { now: () => new Date() }, log: pino({ level: 'silent' }), metrics: createMetrics(t.db),
+      engine: { nlu: recordingNlu(() => 0), faq: faqEntriesLookup, flows: FLOWS, emergencyReply }, concurrency: 1,
+      onReplies: () => {}, onMedia: () => {}, instanceId: 'engine-test-3',
+    });
+    const who = person();
+    const first = await storeText(t.db, who, 'talk to someone');
+    await storeText(t.db, who, 'I have chest pain');
+    while ((await worker.tick()) > 0);
+    const patientId = (await t.db.selectFrom('inbound_messages').select('patient_id').where('id', '=', first).executeTakeFirstOrThrow()).patient_id!;
+    const h = await t.db.selectFrom('handoffs').select(['reason', 'priority', 'state']).where('patient_id', '=', patientId).execute();
+    expect(h).toEqual([{ reason: 'requested', priority: 'emergency', state: 'open' }]);
+    expect(handoffReads).toBe(2);
+  });
+
   it('answers a red flag even when the NLU throws on the message: the detector runs on its own', async () => {
     const broken: Nlu = { parse: () => { throw new Error('model exploded'); } };
     const worker = new InboundWorker({

@@ -285,7 +285,8 @@ export class InboundWorker {
     for (const e of effects) {
       switch (e.type) {
         case 'handoff.open':
-          handoff = await openHandoff(tx, { patientId, reason: e.reason, priority: e.priority, now });
+          // `handoff` is what this transaction read (or opened) for the patient: no second read.
+          handoff = await openHandoff(tx, { patientId, reason: e.reason, priority: e.priority, now, current: handoff });
           break;
         case 'handoff.touch':
           if (handoff) await touchHandoff(tx, handoff.id, now);
