@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { START_NODE_FLAGS } from '../src/lib/heap.js';
 import { appEnv, childMessageSchema, type ChildMessage, type ParentMessage, type TargetSpec } from './protocol.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -136,10 +137,8 @@ function procCpuMs(pid: number): number {
 export async function startServerProcess(label: string, spec: TargetSpec): Promise<TargetProcess> {
   const port = await freePort();
   const env = { ...process.env, ...appEnv(spec, process.env['BENCH_TARGET_LOG_LEVEL'] ?? 'warn'), PORT: String(port) };
-  // The node flags of package.json's start script (`node <flags> bin/patientline.mjs start`), then the bench's own.
-  const start = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/);
-  const startFlags = start.slice(1, start.indexOf('bin/patientline.mjs'));
-  const child = spawn(process.execPath, [...startFlags, ...(process.env['BENCH_TARGET_NODE_ARGS'] ?? '').split(' ').filter(Boolean), path.join(repoRoot, 'bin', 'patientline.mjs'), 'start'], {
+  // The node flags of `npm start` (src/lib/heap.ts; a test checks package.json passes the same), then the bench's own.
+  const child = spawn(process.execPath, [...START_NODE_FLAGS, ...(process.env['BENCH_TARGET_NODE_ARGS'] ?? '').split(' ').filter(Boolean), path.join(repoRoot, 'bin', 'patientline.mjs'), 'start'], {
     cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));

@@ -28,10 +28,10 @@ import { clinicName, sandboxModule, type SandboxHandle } from './sandbox/index.j
 import { schedulingModule } from './scheduling/index.js';
 import { remindersModule } from './reminders/index.js';
 import { careplansModule } from './careplans/index.js';
+import { applyHeapGrowing } from './lib/heap.js';
 import { staffModule } from './staff/index.js';
 import { GraphClient, whatsappModule } from './whatsapp/index.js';
 import { BEAT_MS, beat, startListening } from './whatsapp/listeners.js';
-import { applyHeapGrowing } from './lib/heap.js';
 
 /** What every module is given. */
 export type Services = ModuleContext;
