@@ -75,12 +75,27 @@ export interface KeyRing {
    * key cannot exist (erased, gone) is absent from the map.
    */
   forPatients(db: DbOrTx, patientIds: readonly string[]): Promise<Map<string, Cipher>>;
+  /**
+   * A new data key for a patient whose row does not exist yet (its id chosen by the caller), so the patient
+   * and its key are inserted in one statement and the patient's values sealed before it. Nothing is stored or
+   * cached here: the caller inserts `kekId` and `wrapped` into data_keys and calls `keep()` once that
+   * succeeded.
+   */
+  mint(patientId: string): MintedKey;
   /** Deletes the patient's data key: everything sealed with it becomes unreadable (crypto-shredding). */
   shred(db: DbOrTx, patientId: string): Promise<boolean>;
   /** Re-wraps up to `batch` data keys still under a previous KEK; returns how many it re-wrapped. */
   rewrapBatch(db: DbOrTx, batch?: number): Promise<number>;
   /** Forgets cached data keys (after an erasure in this process, and in tests). */
   forget(patientId?: string): void;
+}
+
+export interface MintedKey {
+  cipher: Cipher;
+  kekId: string;
+  wrapped: Buffer;
+  /** Caches the cipher (call it once the data_keys row is inserted). */
+  keep(): void;
 }
 
 export function createKeyRing(o: KeyRingOptions): KeyRing {
@@ -128,6 +143,11 @@ export function createKeyRing(o: KeyRingOptions): KeyRing {
       const cipher = createCipher(unwrap(kek(row.kek_id), patientId, row.wrapped), { previous: o.keks.map((k) => k.key) });
       remember(patientId, cipher);
       return cipher;
+    },
+    mint(patientId) {
+      const dataKey = crypto.randomBytes(32);
+      const cipher = createCipher(dataKey, { previous: o.keks.map((k) => k.key) });
+      return { cipher, kekId: current.id, wrapped: wrap(current, patientId, dataKey), keep: () => remember(patientId, cipher) };
     },
     async forPatients(db, patientIds) {
       const out = new Map<string, Cipher>();

@@ -19,7 +19,7 @@ import type { JobQueue } from '../jobs/index.js';
 import type { Nlu, NluResult, ParseOptions } from '../nlu/index.js';
 import { translator } from '../flows/i18n.js';
 import { clinicView, loadClinicFacts, type ClinicFacts } from './clinic.js';
-import { nothingToAnswer, step, typedByPatient, type EmergencyReply } from './engine.js';
+import { NEW_SESSION, nothingToAnswer, step, typedByPatient, type EmergencyReply } from './engine.js';
 import type { Effect, FaqLookup, HandoffView } from './flow.js';
 import { activeHandoff, openHandoff, raiseAlert, touchHandoff } from './handoff.js';
 import type { FlowRegistry } from './router.js';
@@ -259,12 +259,13 @@ export class InboundWorker {
     const nlu = typed === null || engine.nlu === null ? null
       : o.prepared?.text === typed ? o.prepared.nlu
       : safeParse(engine.nlu, typed, { now, timeZone: clinic.timeZone, ...(language ? { language } : {}) });
-    const handoff = await activeHandoff(tx, patient.id);
-    const session = await loadSession(tx, keys, patient.id);
-    const consent = await tx.selectFrom('patients').select('opted_out_at').where('id', '=', patient.id).executeTakeFirst();
+    // A patient this transaction has just created has no handoff and no session yet: no reads for them. The
+    // opt-out comes with the patient's row, which touchPatient read under its row lock.
+    const handoff = o.created ? null : await activeHandoff(tx, patient.id);
+    const session = o.created ? { ...NEW_SESSION } : await loadSession(tx, keys, patient.id);
     const result = await step(session, { message, text: said, nlu, now, isNewPatient: o.created }, {
       clinic,
-      patient: { id: patient.id, language: languageOf(patient.language), optedOut: (consent?.opted_out_at ?? null) !== null },
+      patient: { id: patient.id, language: languageOf(patient.language), optedOut: patient.optedOutAt !== null },
       faq: engine.faq(tx),
       handoff,
       tIn: (l) => translator(l, clinic.timeZone),

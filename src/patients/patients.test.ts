@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
 import { cipher, crypt, person } from '../../test/support/inbound.js';
 import { bsuidIndex, phoneIndex } from '../compliance/identifiers.js';
+import { createKeyRing, kekOf } from '../compliance/keys.js';
+import { nameIndexOf } from './names.js';
 import { findPatientByBsuid, findPatientByPhone, patientName, readPatientCard, touchPatient, type Identity } from './index.js';
 
 let t: TestDatabase;
@@ -43,6 +45,33 @@ describe('touchPatient', () => {
     const bsuid = bsuidIndex(cipher, p.bsuid);
     const rows = await t.db.selectFrom('patients').select(['id', 'wa_id_index', 'bsuid_index']).where((eb) => eb.or([eb('wa_id_index', '=', phone), eb('bsuid_index', '=', bsuid)])).orderBy('created_at').execute();
     expect(rows.map((row) => [row.wa_id_index, row.bsuid_index])).toEqual(bsuidFirst ? [[null, bsuid], [phone, null]] : [[phone, null], [null, bsuid]]);
+  });
+
+  it('creates a new patient and their data key in one statement, sealed under that key', async () => {
+    const p = person();
+    let statements = 0;
+    const counted = t.db.withPlugin({ transformQuery: (a) => { statements++; return a.node; }, transformResult: (a) => Promise.resolve(a.result) });
+    const at = new Date('2026-03-01T10:00:00.000Z');
+    const { patient, created } = await counted.transaction().execute((tx) => touchPatient(tx, crypt, { waId: p.phone, bsuid: p.bsuid, username: 'neo.p', name: 'Zoé Nouvelle' }, at));
+    expect(created).toBe(true);
+    expect(statements).toBe(2); // the look-up that found no one, then the insert of patient and key
+    expect(patient).toEqual({ id: patient.id, waId: p.phone, bsuid: p.bsuid, username: 'neo.p', language: null, lastInboundAt: at, optedOutAt: null });
+    // A key ring with an empty cache (another process) reads the key from data_keys and opens every value.
+    const fresh = { cipher, keys: createKeyRing({ keks: [kekOf(Buffer.alloc(32, 5))] }) };
+    const again = await t.db.transaction().execute((tx) => touchPatient(tx, fresh, { waId: p.phone, bsuid: null }, new Date()));
+    expect(again).toMatchObject({ created: false, patient: { id: patient.id, waId: p.phone, bsuid: p.bsuid, username: 'neo.p', optedOutAt: null } });
+    expect(await t.db.transaction().execute((tx) => patientName(tx, fresh, patient.id))).toBe('Zoé Nouvelle');
+    const row = await t.db.selectFrom('patients').select(['name_index', 'last_inbound_at']).where('id', '=', patient.id).executeTakeFirstOrThrow();
+    expect(row.name_index).toEqual(nameIndexOf(cipher, 'Zoé Nouvelle'));
+    expect(row.name_index.length).toBe(2);
+  });
+
+  it('reads the opt-out with the patient', async () => {
+    const p = person();
+    const { patient } = await touch({ waId: p.phone, bsuid: null });
+    const stopped = new Date('2026-03-02T08:00:00.000Z');
+    await t.db.updateTable('patients').set({ opted_out_at: stopped }).where('id', '=', patient.id).execute();
+    expect((await touch({ waId: p.phone, bsuid: null })).patient.optedOutAt).toEqual(stopped);
   });
 
   it('refuses an identity-less patient', async () => {

@@ -4,6 +4,7 @@
 // and the particulars (given and family name, date of birth) are encrypted under the patient's key too, so
 // erasure's crypto-shredding covers them. Values sealed before 0012 (with ENCRYPTION_KEY) still open: the
 // patient's cipher falls back to the KEKs (compliance/keys.ts).
+import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import { DecryptError, type Cipher } from '../compliance/crypto.js';
 import { bsuidIndex, maskPhone, phoneIndex, type BlindIndex, type Crypt } from '../compliance/identifiers.js';
@@ -18,6 +19,8 @@ export interface Patient {
   username: string | null;
   language: string | null;
   lastInboundAt: Date | null;
+  /** Set by STOP and its equivalents (compliance/consent.ts), as the row stood when it was read. */
+  optedOutAt: Date | null;
 }
 
 export interface Identity {
@@ -45,20 +48,12 @@ export async function touchPatient(tx: Tx, crypt: Crypt, who: Identity, messageA
       .forUpdate()
       .executeTakeFirst();
   let found = await find();
-  let created = false;
   if (!found) {
-    const inserted = await tx.insertInto('patients')
-      .values({ wa_id_index: waIdx, bsuid_index: bsIdx, last_inbound_at: messageAt })
-      .onConflict((oc) => oc.doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (inserted) {
-      found = inserted;
-      created = true;
-    } else {
-      found = await find(); // another sender key of the same person created it meanwhile
-      if (!found) throw new Error('patient vanished during upsert');
-    }
+    // A new patient: the row and its data key in one statement, every value already sealed under that key.
+    const created = await insertPatient(tx, crypt, who, waIdx, bsIdx, messageAt);
+    if (created) return { patient: created, created: true };
+    found = await find(); // another sender key of the same person created it meanwhile
+    if (!found) throw new Error('patient vanished during upsert');
   }
   const pc = await crypt.keys.forPatient(tx, found.id);
   const seal = (v: string | null | undefined) => (v ? pc.encrypt(v) : null);
@@ -85,7 +80,7 @@ export async function touchPatient(tx: Tx, crypt: Crypt, who: Identity, messageA
       updated_at: new Date(),
     })
     .where('id', '=', found.id)
-    .returning(['id', 'wa_id_sealed', 'bsuid_sealed', 'username_sealed', 'wa_id', 'bsuid', 'username', 'language', 'last_inbound_at'])
+    .returning(['id', 'wa_id_sealed', 'bsuid_sealed', 'username_sealed', 'wa_id', 'bsuid', 'username', 'language', 'last_inbound_at', 'opted_out_at'])
     .executeTakeFirstOrThrow();
   return {
     patient: {
@@ -95,9 +90,31 @@ export async function touchPatient(tx: Tx, crypt: Crypt, who: Identity, messageA
       username: open(pc, row.username_sealed, row.username),
       language: row.language,
       lastInboundAt: row.last_inbound_at,
+      optedOutAt: row.opted_out_at,
     },
-    created,
+    created: false,
   };
+}
+
+/**
+ * Inserts a patient no index found, with its data key (compliance/keys.ts, `mint`) in the same statement; null
+ * when nothing was inserted because a concurrent transaction created a patient with one of these identities.
+ */
+async function insertPatient(tx: Tx, crypt: Crypt, who: Identity, waIdx: string | null, bsIdx: string | null, messageAt: Date): Promise<Patient | null> {
+  const id = crypto.randomUUID();
+  const key = crypt.keys.mint(id);
+  const seal = (v: string | null | undefined) => (v ? key.cipher.encrypt(v) : null);
+  const names = who.name ? nameIndexOf(crypt.cipher, who.name) : []; // distinct and sorted
+  const inserted = await sql<{ patient_id: string }>`with p as (
+      insert into patients (id, wa_id_index, bsuid_index, wa_id_sealed, bsuid_sealed, parent_bsuid_sealed, username_sealed, profile_name, name_index, last_inbound_at)
+      values (${id}::uuid, ${waIdx}::text, ${bsIdx}::text, ${seal(who.waId)}::bytea, ${seal(who.bsuid)}::bytea, ${seal(who.parentBsuid)}::bytea,
+              ${seal(who.username)}::bytea, ${seal(who.name)}::bytea, ${names}::text[], ${messageAt}::timestamptz)
+      on conflict do nothing
+      returning id)
+    insert into data_keys (patient_id, kek_id, wrapped) select id, ${key.kekId}::text, ${key.wrapped}::bytea from p returning patient_id`.execute(tx);
+  if (inserted.rows.length === 0) return null;
+  key.keep();
+  return { id, waId: who.waId, bsuid: who.bsuid, username: who.username ?? null, language: null, lastInboundAt: messageAt, optedOutAt: null };
 }
 
 export async function patientName(tx: DbOrTx, crypt: Crypt, patientId: string): Promise<string | null> {
