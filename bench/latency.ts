@@ -30,6 +30,11 @@ export interface LatencyResult {
   /** ack p50 + Graph round trip p50. */
   floorP50: number;
   stats: Record<string, number>;
+  /**
+   * Cloud API sends the app made per inbound message of the measured phase (replies and read receipts; the
+   * bench's own probes excluded): with the message rate, the send rate the number's throughput cap must allow.
+   */
+  sendsPerMessage: number;
   /** CPU used during the measured phase, as % of one core: the server, its PostgreSQL backends (server
    *  only), and this process (sender of webhooks + fake Graph API). */
   cpuPct: { server: number; db: number; generator: number };
@@ -141,7 +146,9 @@ export async function runLatency(o: LatencyOptions): Promise<LatencyResult> {
     const generator0 = process.cpuUsage();
     const machine0 = machineCpu();
     const t0 = performance.now();
+    const before = fake.received.length;
     const { sent, graph, froms, seen } = await phase(o.messages, '49151', true);
+    const appSends = fake.received.slice(before).filter((r) => r.method === 'POST' && r.path.endsWith('/messages') && !String(r.body['message_id'] ?? '').startsWith('wamid.PROBE')).length;
     const elapsedMs = performance.now() - t0;
     const machine1 = machineCpu();
     const generator = process.cpuUsage(generator0);
@@ -167,6 +174,7 @@ export async function runLatency(o: LatencyOptions): Promise<LatencyResult> {
       graph: graphRtt,
       floorP50: ack.p50 + graphRtt.p50,
       stats,
+      sendsPerMessage: appSends / o.messages,
       cpuPct: { server: pct(serverMs), db: pct(dbMs), generator: pct(generatorMs) },
       otherLoad: otherLoadCores(machine0, machine1, serverMs + (Number.isNaN(dbMs) ? 0 : dbMs) + generatorMs, elapsedMs),
     };

@@ -34,6 +34,7 @@ export interface LatencyRow {
   db: string;
   /** WHATSAPP_MPS the app ran with. */
   mps: string;
+  mpsValue: number;
   result: LatencyResult;
 }
 
@@ -42,6 +43,8 @@ export interface Check {
   target: string;
   measured: string;
   pass: boolean;
+  /** Set when the target cannot apply to this row (why): reported, neither passed nor missed. */
+  notApplicable?: string;
 }
 
 export function fmt(n: number, digits: number): string {
@@ -160,7 +163,7 @@ export function senderTable(rows: SenderResult[]): string {
 
 export function targetsTable(checks: Check[]): string {
   const lines = ['### Targets (issue 2, Measures)', '', '| check | target | measured | result |', '| --- | --- | --- | --- |'];
-  for (const c of checks) lines.push(`| ${c.what} | ${c.target} | ${c.measured} | ${c.pass ? 'PASS' : '**MISS**'} |`);
+  for (const c of checks) lines.push(`| ${c.what} | ${c.target} | ${c.measured} | ${c.notApplicable ? `n/a: ${c.notApplicable}` : c.pass ? 'PASS' : '**MISS**'} |`);
   return `${lines.join('\n')}\n`;
 }
 

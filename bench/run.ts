@@ -28,7 +28,8 @@
 // workers on, PostgreSQL only — 80 % statuses, half ours and half another app's, 20 % texts from 1,000
 // patients; the same with every status another app's), BENCH_MPS (WHATSAPP_MPS of the app in the latency run; default 1000, plus a row at the app's default), BENCH_LATENCY_RATE
 // (inbound messages/s of the latency run, default 50), BENCH_COUNT_QUERIES=1 (log statements per message),
-// BENCH_REMINDERS (reminders due at once, default 100,000), BENCH_REMINDERS_MPS (default 1000).
+// BENCH_REMINDERS (reminders due at once, default 100,000), BENCH_REMINDERS_MPS (default 1000), BENCH_TABLE_STATS=1
+// (each scratch database's rows inserted and updated per table, HOT updates among them, when it is dropped).
 // Memory of the servers under test: BENCH_TARGET_MEMLOG=1 (RSS, V8 heap, ArrayBuffers and glibc's [heap] every
 // second on stderr), BENCH_TARGET_HEAPPROF=PATH_PREFIX (a sampling heap profile of each server, objects that
 // survived to a major GC included: PATH_PREFIX-<pid>.heapprofile, opens in Chrome DevTools),
@@ -49,6 +50,7 @@ import { createDeliveryPool, createMixPool, type MixKind } from './payloads.js';
 import { startFakeGraph } from '../test/support/fake-graph.js';
 import { backendCpu } from './pg-cpu.js';
 import type { TargetSpec } from './protocol.js';
+import { DEFAULT_WHATSAPP_MPS as DEFAULT_MPS } from '../src/config.js';
 import { fmt, ingestTable, latencyTable, machineSection, mixChecks, mixTable, senderTable, stagesTable, targetsTable, type Check, type IngestRow, type LatencyRow, type MixRow } from './report.js';
 import { repoRoot, startServerProcess, startTarget, type TargetProcess } from './target-process.js';
 
@@ -103,9 +105,20 @@ class Scratch {
   }
   async cleanup(): Promise<void> {
     for (const name of this.databases.splice(0)) {
+      if (env['BENCH_TABLE_STATS']) await logTableStats(this.base, name).catch((e: unknown) => log(`table stats of ${name}: ${String(e)}`));
       await adminQuery(this.base, `drop database if exists ${name} with (force)`).catch((e: unknown) => log(`could not drop ${name}: ${String(e)}`));
     }
     fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** BENCH_TABLE_STATS=1: rows written per table of a scratch database, and how many updates were heap-only (HOT). */
+async function logTableStats(base: string, name: string): Promise<void> {
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  const r = await adminQuery(u.toString(), `select relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_dead_tup from pg_stat_user_tables where n_tup_ins + n_tup_upd > 0 order by n_tup_ins + n_tup_upd desc limit 8`);
+  for (const t of r.rows as { relname: string; n_tup_ins: string; n_tup_upd: string; n_tup_hot_upd: string; n_dead_tup: string }[]) {
+    log(`${name} ${t.relname}: ${t.n_tup_ins} inserted, ${t.n_tup_upd} updated (${t.n_tup_hot_upd} HOT), ${t.n_dead_tup} dead`);
   }
 }
 
@@ -264,7 +277,7 @@ async function main(): Promise<void> {
           if (k.startsWith('query: ') && v / handled < 0.05) continue;
           log(`${label}:   ${k.startsWith('query: ') ? `${(v / handled).toFixed(2)} per message  ${k}` : `${k} = ${v}`}`);
         }
-        latencyRows.push({ db: DB_LABEL[db], mps: mps ? String(mps) : '80 (default)', result: r });
+        latencyRows.push({ db: DB_LABEL[db], mps: mps ? String(mps) : `${DEFAULT_MPS} (default)`, mpsValue: mps ?? DEFAULT_MPS, result: r });
       }
     }
 
@@ -347,9 +360,13 @@ async function main(): Promise<void> {
   if (remindersResult) checks.push(...remindersChecks(remindersResult));
   for (const row of latencyRows) {
     const r = row.result;
+    // Replies and read receipts count against the number's cap (inbound + outbound, all types): when the load
+    // needs more sends a second than the cap allows, queueing is the cap's doing, and a latency target cannot apply.
+    const demand = LATENCY_RATE * r.sendsPerMessage;
+    const overCap = demand > row.mpsValue ? `${fmt(demand, 0)} sends/s needed, cap ${row.mpsValue}/s` : undefined;
     checks.push(
-      { what: `${row.db}, MPS ${row.mps}: reply p50`, target: '≤ 150 ms', measured: `${fmt(r.reply.p50, 0)} ms`, pass: r.reply.p50 <= 150 },
-      { what: `${row.db}, MPS ${row.mps}: reply p99`, target: '≤ 1,000 ms', measured: `${fmt(r.reply.p99, 0)} ms`, pass: r.reply.p99 <= 1000 },
+      { what: `${row.db}, MPS ${row.mps}: reply p50`, target: '≤ 150 ms', measured: `${fmt(r.reply.p50, 0)} ms`, pass: r.reply.p50 <= 150, notApplicable: overCap },
+      { what: `${row.db}, MPS ${row.mps}: reply p99`, target: '≤ 1,000 ms', measured: `${fmt(r.reply.p99, 0)} ms`, pass: r.reply.p99 <= 1000, notApplicable: overCap },
       { what: `${row.db}, MPS ${row.mps}: every message answered`, target: `${r.messages} / ${r.messages}`, measured: `${r.replied} / ${r.messages}`, pass: r.replied === r.messages },
     );
   }

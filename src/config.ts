@@ -18,6 +18,9 @@ const positiveInt = (max: number) =>
 const url = z.url({ message: 'must be a URL such as http://host:port' }).transform((u) => u.replace(/\/+$/, ''));
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 
+/** Meta's default throughput for a registered number, messages per second (inbound + outbound, all types). */
+export const DEFAULT_WHATSAPP_MPS = 80;
+
 const envSchema = z.object({
   PORT: z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535).default(3000),
   HOST: nonEmpty.default('127.0.0.1'),
@@ -34,7 +37,7 @@ const envSchema = z.object({
   WHATSAPP_BUSINESS_ACCOUNT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be the numeric WABA id').optional(),
   WHATSAPP_APP_SECRET: nonEmpty.optional(),
   WHATSAPP_VERIFY_TOKEN: nonEmpty.optional(),
-  WHATSAPP_MPS: positiveInt(1000).default(80),
+  WHATSAPP_MPS: positiveInt(1000).default(DEFAULT_WHATSAPP_MPS),
   WHATSAPP_SEND_TIMEOUT_MS: positiveInt(120_000).default(10_000),
   WHATSAPP_RECONCILE_MS: positiveInt(3_600_000).default(15_000),
   WHATSAPP_RESTART_WAIT_MS: positiveInt(3_600_000).default(60_000),
