@@ -25,6 +25,7 @@ import { carePlans } from './0021-care-plans.js';
 import { carePlanStop } from './0023-care-plan-stop.js';
 import { auditHead } from './0024-audit-head.js';
 import { auditChains } from './0025-audit-chains.js';
+import { outboxFillfactor } from './0026-outbox-fillfactor.js';
 
 function statements(list: readonly string[]): Migration {
   return {
@@ -58,4 +59,5 @@ export const migrations: Record<string, Migration> = {
   '0023-care-plan-stop': statements(carePlanStop),
   '0024-audit-head': statements(auditHead),
   '0025-audit-chains': statements(auditChains),
+  '0026-outbox-fillfactor': statements(outboxFillfactor),
 };
