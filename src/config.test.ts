@@ -12,7 +12,7 @@ describe('loadConfig', () => {
     expect(c.whatsapp.apiVersion).toBe('v26.0');
     expect(c.whatsapp.phoneNumberId).toBe(SANDBOX_PHONE_NUMBER_ID);
     expect(c.whatsapp.mps).toBe(80);
-    expect(c.workerConnections).toBe(6);
+    expect(c.workerConnections).toBe(10);
     expect(c.seedDemo).toBe(true);
     expect(c.http).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000, maxConnections: 1_000 });
     expect(Object.isFrozen(c)).toBe(true);

@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import { Kysely, PostgresDialect, sql, type PostgresCursor, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult, type Transaction } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
-import type { Config } from '../config.js';
+import { DEFAULT_WORKER_CONNECTIONS, type Config } from '../config.js';
 import { lockDataDir } from './lock.js';
 import { migrations } from './migrations/index.js';
 import { PGliteDialect, SessionMutex } from './pglite-dialect.js';
@@ -76,7 +76,7 @@ export function databaseOptions(config: Pick<Config, 'databaseUrl' | 'dataDir' |
  * The workers' own connections on a server: inbound processing in parallel lanes plus the sender, statuses,
  * media and reconciliation loops. Bounded, so that under a burst they take a bounded share of the database.
  */
-const BACKGROUND_POOL_SIZE = 6;
+const BACKGROUND_POOL_SIZE = DEFAULT_WORKER_CONNECTIONS;
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl) {
