@@ -7,6 +7,10 @@
 // AUDIT_CHAINS chains (migration 0025), each with its own advisory lock and gapless sequence: a transaction
 // appends to one of them, picked from its first entry's patient (else its actor), and keeps it for the rest of
 // the transaction, so it holds one chain lock at most and two transactions never wait for each other's chains.
+// An append is one statement (migration 0027): this module hashes each entry's content, the database takes the
+// chain's lock, reads its head and links the entries (hash = sha256(prev_hash ':' id ':' content hash)).
+// Entries written before 0027 were hashed here whole, link included (hash_version 1); verification checks each
+// entry by its own scheme.
 // The lock is held to the commit, so record() is best called as a transaction's last statement; with one chain
 // every message's processing and every send's settle queued behind each other's commit (issue 11). Details
 // must be PHI-free: ids, codes and counts, never names, phone numbers or message text (erasure leaves the
@@ -87,6 +91,21 @@ function canonical(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
 }
 
+/** Hash version 2 (0027): the hash of what the entry says, without its id or its link... */
+export function contentHash(e: Omit<AuditEntry, 'hash' | 'chain' | 'seq' | 'id' | 'prevHash'>): string {
+  const content = canonical({
+    at: e.at.toISOString(), actorType: e.actorType, actorId: e.actorId, action: e.action,
+    patientId: e.patientId, target: e.target, ip: e.ip, details: e.details,
+  });
+  return crypto.createHash('sha256').update(content).digest('hex');
+}
+
+/** ...and the entry's hash, which the database computes as the entries are linked (audit_append, 0027). */
+export function linkedHash(prevHash: string, id: string, content: string): string {
+  return crypto.createHash('sha256').update(`${prevHash}:${id}:${content}`, 'utf8').digest('hex');
+}
+
+/** Hash version 1 (entries written before 0027): content, id and link hashed together here. */
 export function entryHash(e: Omit<AuditEntry, 'hash' | 'chain' | 'seq'>): string {
   const content = canonical({
     id: e.id, at: e.at.toISOString(), actorType: e.actorType, actorId: e.actorId, action: e.action,
@@ -118,29 +137,18 @@ export async function recordAudit(tx: DbOrTx, events: AuditEvent | readonly Audi
   for (const e of list) if (!ACTION.test(e.action)) throw new Error(`audit action "${e.action}" is not dotted lower case`);
   const first = list[0]!;
   const chain = pickChain(tx, first.patientId ?? (first.actor.id ? `${first.actor.type}:${first.actor.id}` : null));
-  // The chain's lock, then its head as it stands once the lock is ours, and the entries' ids: one round trip
-  // (migration 0025). Re-taking a lock this transaction holds returns at once.
-  const head = await sql<{ seq: string | null; hash: string | null; ids: string[] }>`select seq, hash, ids from audit_chain_head(${CHAIN_LOCK}, ${chain}::smallint, ${list.length})`.execute(tx);
-  const h = head.rows[0]!;
-  let seq = BigInt(h.seq ?? '0');
-  let prevHash = h.hash ?? GENESIS;
-  const rows: AuditEntry[] = [];
-  list.forEach((e, i) => {
-    seq += 1n;
+  const entries = list.map((e) => {
     // Millisecond precision: what JavaScript can read back exactly, so verification recomputes the same hash.
     const at = new Date(Math.floor((e.at ?? new Date()).getTime()));
-    const entry: Omit<AuditEntry, 'hash' | 'chain' | 'seq'> = {
-      id: h.ids[i]!, at, actorType: e.actor.type, actorId: e.actor.id, action: e.action,
-      patientId: e.patientId ?? null, target: e.target ?? null, ip: e.ip ?? null, details: e.details ?? {}, prevHash,
+    const content = { at, actorType: e.actor.type, actorId: e.actor.id, action: e.action, patientId: e.patientId ?? null, target: e.target ?? null, ip: e.ip ?? null, details: e.details ?? {} };
+    return {
+      content_hash: contentHash(content), at: at.toISOString(), actor_type: content.actorType, actor_id: content.actorId, action: content.action,
+      patient_id: content.patientId, target: content.target, ip: content.ip, details: content.details,
     };
-    const hash = entryHash(entry);
-    rows.push({ ...entry, chain, seq: seq.toString(), hash });
-    prevHash = hash;
   });
-  await tx.insertInto('audit_log').values(rows.map((r) => ({
-    id: r.id, chain: r.chain, seq: r.seq, at: r.at, actor_type: r.actorType, actor_id: r.actorId, action: r.action, patient_id: r.patientId,
-    target: r.target, ip: r.ip, details: JSON.stringify(r.details), prev_hash: r.prevHash, hash: r.hash,
-  }))).execute();
+  // The chain's lock, its head once the lock is ours, the ids and the links: one round trip (migration 0027).
+  // Re-taking a lock this transaction holds returns at once.
+  await sql`select audit_append(${CHAIN_LOCK}, ${chain}::smallint, ${JSON.stringify(entries)}::jsonb)`.execute(tx);
 }
 
 interface AuditRow {
@@ -157,6 +165,7 @@ interface AuditRow {
   details: unknown;
   prev_hash: string;
   hash: string;
+  hash_version?: number;
 }
 
 function toEntry(r: AuditRow): AuditEntry {
@@ -209,7 +218,7 @@ export async function verifyAudit(db: Db, pageSize = 2_000): Promise<VerifyResul
   let entries = 0;
   const heads: string[] = [];
   for (;;) {
-    const r = await sql<AuditRow>`select a.id::text as id, a.chain, a.seq::text as seq, a.at, a.actor_type, a.actor_id, a.action, a.patient_id, a.target, a.ip, a.details, a.prev_hash, a.hash
+    const r = await sql<AuditRow>`select a.id::text as id, a.chain, a.seq::text as seq, a.at, a.actor_type, a.actor_id, a.action, a.patient_id, a.target, a.ip, a.details, a.prev_hash, a.hash, a.hash_version
       from audit_log a where (a.chain, a.seq) > (${chain}::smallint, ${seq.toString()}::bigint) order by a.chain, a.seq limit ${pageSize}`.execute(db);
     if (r.rows.length === 0) {
       if (chain >= 0) heads.push(`${chain}:${prevHash}`);
@@ -227,7 +236,8 @@ export async function verifyAudit(db: Db, pageSize = 2_000): Promise<VerifyResul
       if (s !== seq + 1n) return { ok: false, entries, chain, brokenAt: e.id, reason: 'gap' };
       if (e.prevHash !== prevHash) return { ok: false, entries, chain, brokenAt: e.id, reason: 'chain_mismatch' };
       const { hash, chain: _c, seq: _s, ...rest } = e;
-      if (entryHash(rest) !== hash) return { ok: false, entries, chain, brokenAt: e.id, reason: 'hash_mismatch' };
+      const expected = Number(row.hash_version ?? 1) === 2 ? linkedHash(rest.prevHash, rest.id, contentHash(rest)) : entryHash(rest);
+      if (expected !== hash) return { ok: false, entries, chain, brokenAt: e.id, reason: 'hash_mismatch' };
       seq = s;
       prevHash = hash;
       entries += 1;

@@ -328,7 +328,7 @@ export const DATA_MAP: readonly TableSpec[] = [
     columns: {
       id: audit, at: audit, actor_type: audit, actor_id: audit, action: audit, patient_id: ref, target: { class: 'pseudonymous', note: 'user:<id>, wamid:<id>' },
       // The staff member's address is their personal data, not the patient's: not in the patient's export.
-      ip: { class: 'audit', noExport: true, note: 'the staff member\'s address' }, details: audit, prev_hash: audit, hash: audit, chain: audit, seq: audit,
+      ip: { class: 'audit', noExport: true, note: 'the staff member\'s address' }, details: audit, prev_hash: audit, hash: audit, chain: audit, seq: audit, hash_version: audit,
     },
   },
   // Appointments (0017, src/scheduling): the patient's own records. Exported; deleted at erasure (their sealed

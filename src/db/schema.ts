@@ -297,6 +297,8 @@ export interface AuditLogTable {
   /** Which of the chains (0025): each has its own lock and its own gapless `seq`. */
   chain: number;
   seq: string;
+  /** 1: hashed whole by the application (before 0027); 2: content hashed by it, linked by audit_append (0027). */
+  hash_version: Generated<number>;
 }
 
 /** A patient's data key, wrapped by a key-encryption key (0009, src/compliance/keys.ts). */

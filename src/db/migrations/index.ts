@@ -26,6 +26,7 @@ import { carePlanStop } from './0023-care-plan-stop.js';
 import { auditHead } from './0024-audit-head.js';
 import { auditChains } from './0025-audit-chains.js';
 import { outboxFillfactor } from './0026-outbox-fillfactor.js';
+import { auditAppend } from './0027-audit-append.js';
 
 function statements(list: readonly string[]): Migration {
   return {
@@ -60,4 +61,5 @@ export const migrations: Record<string, Migration> = {
   '0024-audit-head': statements(auditHead),
   '0025-audit-chains': statements(auditChains),
   '0026-outbox-fillfactor': statements(outboxFillfactor),
+  '0027-audit-append': statements(auditAppend),
 };
