@@ -211,6 +211,37 @@ describe('a send and its dispatch mark', () => {
     expect(r.dispatched_at).not.toBeNull();
   });
 
+  it('goes back unmarked and unsent when waiting for its connection took it past its slot', async () => {
+    const t0 = Date.parse('2026-06-06T09:30:00Z');
+    const clock = new ManualClock(t0);
+    const phone = await replyDue(clock);
+    let connect!: () => void;
+    const connected = new Promise<void>((r) => (connect = r));
+    let opened!: () => void;
+    const isOpen = new Promise<void>((r) => (opened = r));
+    let abandoned = 0;
+    const g: Pick<GraphClient, 'sendMessage' | 'openMessage'> = {
+      sendMessage: (b) => graph.sendMessage(b),
+      openMessage(body) {
+        const open = graph.openMessage(body);
+        opened();
+        return { ready: connected.then(() => open.ready), send: () => open.send(), abandon: () => { abandoned++; open.abandon(); } };
+      },
+    };
+    const s = sender(clock, g);
+    expect(await s.tick()).toBe(1);
+    await isOpen;
+    clock.t += 600; // the connection took 0.6 s (a loaded machine): past LATE_MS, within the mark's own limit
+    connect();
+    await s.drain();
+    expect(abandoned).toBe(1);
+    expect(fake.delivered(phone)).toHaveLength(0);
+    const r = await row(phone);
+    expect([r.state, r.attempts, r.dispatched_at]).toEqual(['pending', 0, null]);
+    await sendAll(sender(clock));
+    expect(fake.delivered(phone)).toHaveLength(1);
+  });
+
   it('goes back unmarked, not in doubt and not counted, when the Cloud API cannot be reached; and leaves once it can', async () => {
     const t0 = Date.parse('2026-06-06T10:00:00Z');
     const clock = new ManualClock(t0);

@@ -412,6 +412,16 @@ export class Sender {
       // dispatch mark commits. None to be had means nothing left: the row goes back, to be tried again.
       const open = this.d.graph.openMessage?.(body) ?? null;
       if (open && !(await open.ready)) return this.unreachable(row, { reason: 'unreachable' });
+      // Waiting for a connection may itself have taken the send past its slot (a new socket on a loaded
+      // machine): then it goes back unsent like any late send, so every dispatch mark stays within LATE_MS
+      // of its slot (scheduleBound) and late sends never crowd the slots after them.
+      const at = clock.now();
+      if (at.getTime() - row.slot > LATE_MS) {
+        open?.abandon();
+        await this.release(row);
+        metrics.outboundRequeued.inc({ reason: 'late' });
+        return true;
+      }
       // Durable before the request leaves: after a crash, a row without it is known never to have gone out.
       // Only while this send still holds the row's latest claim: reconciliation may have taken it back (its
       // process looked dead) and another claim may be sending it now. A failure here throws: the request
@@ -419,7 +429,7 @@ export class Sender {
       // Marks of sends whose slots come together are written together (markDispatched), as one commit.
       let marked: Marked;
       try {
-        marked = await this.markDispatched({ row, at: clock.now(), open });
+        marked = await this.markDispatched({ row, at, open });
       } catch (e) {
         open?.abandon();
         throw e;
