@@ -24,7 +24,7 @@ import { patientIdentifiers } from '../patients/index.js';
 import { pickText } from '../scheduling/appointment-view.js';
 import { enqueue } from '../whatsapp/outbox.js';
 import { replyButtons, text, type OutboundMessage } from '../whatsapp/outbound.js';
-import { inCustomerWindow, templateGate } from '../whatsapp/template-sync.js';
+import { inCustomerWindow, releaseTemplateWaits, templateGate } from '../whatsapp/template-sync.js';
 import { templateMessage, TEMPLATES, type TemplateDefinition } from '../whatsapp/templates.js';
 import { materialise, openDetails, TOP_UP_MS, HORIZON_MS, type PlanDetails } from './repo.js';
 import { VITALS_OPEN_MS } from './port.js';
@@ -55,7 +55,7 @@ interface Due {
 type Decision =
   | { kind: 'send'; message: OutboundMessage; via: 'template' | 'message' }
   | { kind: 'skip'; state: 'skipped' | 'cancelled'; reason: string }
-  | { kind: 'later'; at: Date };
+  | { kind: 'later'; at: Date; reason?: string };
 
 export class CarePlanWorker {
   constructor(private readonly d: CarePlanWorkerDeps) {}
@@ -65,6 +65,8 @@ export class CarePlanWorker {
     const missed = await this.markMissed();
     const sent = await this.d.db.transaction().execute(async (tx) => {
       const now = this.d.clock.now();
+      // Occurrences held for a template approved since are due now, not at their retry.
+      await releaseTemplateWaits(tx, 'care_plan_occurrences', now);
       const due = await tx.selectFrom('care_plan_occurrences').select(['id', 'plan_id', 'patient_id', 'due_at'])
         .where('state', '=', 'scheduled').where('due_at', '<=', now)
         .orderBy('due_at').orderBy('id').limit(BATCH)
@@ -73,7 +75,7 @@ export class CarePlanWorker {
       for (const r of due) {
         const decision = await this.decide(tx, r, now);
         if (decision.kind === 'later') {
-          await tx.updateTable('care_plan_occurrences').set({ due_at: decision.at }).where('id', '=', r.id).execute();
+          await tx.updateTable('care_plan_occurrences').set({ due_at: decision.at, reason: decision.reason ?? null }).where('id', '=', r.id).execute();
           continue;
         }
         if (decision.kind === 'skip') {
@@ -88,7 +90,7 @@ export class CarePlanWorker {
         }
         const own = await this.d.keys.forPatient(tx, r.patient_id);
         const [outboxId] = await enqueue(tx, own, { patientId: r.patient_id, phone: to.phone, bsuid: to.bsuid }, [decision.message], { purpose: 'care', idempotencyKey: `careplan:${r.id}` });
-        await tx.updateTable('care_plan_occurrences').set({ state: 'sent', via: decision.via, outbox_id: outboxId ?? null, sent_at: now }).where('id', '=', r.id).execute();
+        await tx.updateTable('care_plan_occurrences').set({ state: 'sent', via: decision.via, outbox_id: outboxId ?? null, sent_at: now, reason: null }).where('id', '=', r.id).execute();
         await recordAudit(tx, { actor: SYSTEM('careplans'), action: 'careplan.sent', patientId: r.patient_id, target: `careplan-occurrence:${r.id}`, details: { via: decision.via }, at: now });
         queued++;
       }

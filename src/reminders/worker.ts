@@ -34,7 +34,7 @@ import { appointmentViews } from '../scheduling/appointment-view.js';
 import { getAppointments, type Appointment } from '../scheduling/appointments.js';
 import { enqueueMany, type Enqueueable } from '../whatsapp/outbox.js';
 import { replyButtons, type OutboundMessage } from '../whatsapp/outbound.js';
-import { inCustomerWindow, templateGate, templateStatus, type TemplateGate } from '../whatsapp/template-sync.js';
+import { inCustomerWindow, releaseTemplateWaits, templateGate, templateStatus, type TemplateGate } from '../whatsapp/template-sync.js';
 import { templateMessage, TEMPLATES } from '../whatsapp/templates.js';
 import { afterQuiet } from './times.js';
 import { reminderSettingsOf } from './repo.js';
@@ -85,7 +85,8 @@ interface PatientRow {
 type Decision =
   | { kind: 'send'; message: OutboundMessage; via: 'template' | 'message' }
   | { kind: 'skip'; state: 'skipped' | 'cancelled'; reason: string }
-  | { kind: 'later'; at: Date };
+  /** `reason`: the template it waits for (released when approved, releaseTemplateWaits); none for quiet hours. */
+  | { kind: 'later'; at: Date; reason?: string };
 
 /** What a reminder needs to be decided, read for the whole batch. */
 interface Context {
@@ -122,6 +123,8 @@ export class ReminderWorker {
   async tick(): Promise<number> {
     const sent = await this.d.db.transaction().execute(async (tx) => {
       const now = this.d.clock.now();
+      // Reminders held for a template approved since are due now, not at their retry.
+      await releaseTemplateWaits(tx, 'reminders', now);
       // By due_at alone: the partial index reminders_due gives that order, and the LIMIT stops the walk. A
       // tie-break on id would sort every due row first (100,000 due in one minute: 150 ms per batch).
       const due = await tx.selectFrom('reminders').select(['id', 'appointment_id', 'patient_id', 'due_at'])
@@ -132,14 +135,14 @@ export class ReminderWorker {
       const ctx = await this.context(tx, due, now);
       const decisions = await this.decideAll(tx, due, ctx, now);
 
-      const later: { id: string; at: Date }[] = [];
+      const later: { id: string; at: Date; reason: string | null }[] = [];
       const closed: { id: string; state: 'skipped' | 'cancelled'; reason: string }[] = [];
       const sends: { r: Due; via: 'template' | 'message'; entry: Enqueueable }[] = [];
       const audit: AuditEvent[] = [];
       for (const [i, r] of due.entries()) {
         const decision = decisions[i]!;
         if (decision.kind === 'later') {
-          later.push({ id: r.id, at: decision.at });
+          later.push({ id: r.id, at: decision.at, reason: decision.reason ?? null });
           continue;
         }
         if (decision.kind === 'skip') {
@@ -162,7 +165,9 @@ export class ReminderWorker {
 
       const outboxIds = await enqueueMany(tx, sends.map((s) => s.entry));
       if (later.length) {
-        await sql`update reminders r set due_at = v.at from (select unnest(${later.map((l) => l.id)}::uuid[]) as id, unnest(${later.map((l) => l.at)}::timestamptz[]) as at) v where r.id = v.id`.execute(tx);
+        await sql`update reminders r set due_at = v.at, reason = v.reason
+          from (select unnest(${later.map((l) => l.id)}::uuid[]) as id, unnest(${later.map((l) => l.at)}::timestamptz[]) as at, unnest(${later.map((l) => l.reason)}::text[]) as reason) v
+         where r.id = v.id`.execute(tx);
       }
       if (closed.length) {
         await sql`update reminders r set state = v.state, reason = v.reason, decided_at = ${now}
@@ -170,7 +175,7 @@ export class ReminderWorker {
          where r.id = v.id`.execute(tx);
       }
       if (sends.length) {
-        await sql`update reminders r set state = 'sent', via = v.via, outbox_id = v.outbox_id, decided_at = ${now}
+        await sql`update reminders r set state = 'sent', via = v.via, outbox_id = v.outbox_id, decided_at = ${now}, reason = null
           from (select unnest(${sends.map((s) => s.r.id)}::uuid[]) as id, unnest(${sends.map((s) => s.via)}::text[]) as via, unnest(${outboxIds.map((ids) => ids[0] ?? null)}::bigint[]) as outbox_id) v
          where r.id = v.id`.execute(tx);
       }

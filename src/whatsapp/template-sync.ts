@@ -122,18 +122,46 @@ export function inCustomerWindow(lastInboundAt: Date | null, now: Date): boolean
   return lastInboundAt !== null && now.getTime() - lastInboundAt.getTime() < WINDOW_MS;
 }
 
-export type TemplateGate = { kind: 'approved' } | { kind: 'later'; at: Date } | { kind: 'unusable'; reason: string };
+export type TemplateGate = { kind: 'approved' } | { kind: 'later'; at: Date; reason: string } | { kind: 'unusable'; reason: string };
+
+const WAIT_PREFIX = 'template_pending:';
+
+/** The reason a scheduled message held back for its template records (migration 0028). */
+export function templateWaitReason(name: string, language: string): string {
+  return `${WAIT_PREFIX}${name}:${language}`;
+}
+
+/**
+ * SQL that is true for a row of `table` (reminders, care plan occurrences) held back for a template that is now
+ * approved: the worker's round makes such rows due at once (releaseTemplateWaits).
+ */
+function heldForApproved(table: string) {
+  return sql<boolean>`${sql.ref(`${table}.reason`)} like ${`${WAIT_PREFIX}%`} and exists (
+    select 1 from message_templates t where t.status = 'APPROVED' and ${sql.ref(`${table}.reason`)} = ${WAIT_PREFIX} || t.name || ':' || t.language)`;
+}
+
+/**
+ * Makes due now the scheduled rows of `table` that wait for a template approved since: they are decided again
+ * (quiet hours, opt-out and the window are checked as for any), not at their retry. Returns how many.
+ */
+export async function releaseTemplateWaits(db: DbOrTx, table: 'reminders' | 'care_plan_occurrences', now: Date): Promise<number> {
+  const r = await db.updateTable(table).set({ due_at: now, reason: null })
+    .where('state', '=', 'scheduled').where('reason', 'is not', null).where('due_at', '>', now)
+    .where(heldForApproved(table))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
 
 /**
  * Whether a business-initiated send may use a template now: approved; still in review and `canWaitUntil`
- * the retry (then try again at `at`); or not usable (rejected, paused, disabled, or the wait would be too
+ * the retry (then try again at `at`, or as soon as it is approved: the row records `reason`); or not usable (rejected, paused, disabled, or the wait would be too
  * late): `reason` is `template_<status>`, and one open staff alert per template, language and status says so.
  */
 export async function templateGate(tx: DbOrTx, o: { name: string; language: Language; now: Date; retryMs: number; canWaitUntil(at: Date): boolean }): Promise<TemplateGate> {
   const status = await templateStatus(tx, o.name, o.language);
   if (status === 'APPROVED') return { kind: 'approved' };
   const retry = new Date(o.now.getTime() + o.retryMs);
-  if ((status === 'PENDING' || status === 'NOT_CREATED' || status === 'IN_APPEAL') && o.canWaitUntil(retry)) return { kind: 'later', at: retry };
+  if ((status === 'PENDING' || status === 'NOT_CREATED' || status === 'IN_APPEAL') && o.canWaitUntil(retry)) return { kind: 'later', at: retry, reason: templateWaitReason(o.name, o.language) };
   const code = `template_not_approved:${o.name}:${o.language}:${status.toLowerCase()}`;
   const open = await tx.selectFrom('staff_alerts').select('id').where('acknowledged_at', 'is', null).where(sql<boolean>`${code} = any(codes)`).executeTakeFirst();
   if (!open) await raiseAlert(tx, { kind: 'other', patientId: null, codes: [code], now: o.now });

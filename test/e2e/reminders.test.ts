@@ -162,4 +162,27 @@ describe('appointment reminders', () => {
     const alerts = await db.db.selectFrom('staff_alerts').select('codes').execute();
     expect(alerts.flatMap((x) => x.codes)).toContain('template_not_approved:pl_appointment_reminder_v1:en:rejected');
   });
+
+  it('a template still in review holds its reminders, which leave as soon as it is approved, not at the retry', async () => {
+    fake.setTemplate(TEMPLATES.appointmentReminder.name, { status: 'PENDING' }, META_LANGUAGE.en);
+    expect((await api('POST', '/templates/sync')).status).toBe(200);
+    const phone = newPhone();
+    const a = await book(phone, 3);
+    const due = Date.parse(a.reminders.find((r) => r.state === 'scheduled')!.dueAt);
+    clock.advance(due + 1000 - clock.now().getTime());
+    const held = await waitFor(async () => {
+      const r = (await api<Appointment>('GET', `/appointments/${a.id}`)).json.reminders.find((x) => x.offsetMinutes === 60);
+      return r?.reason ? r : null;
+    }, 20_000, 200);
+    expect(held).toMatchObject({ state: 'scheduled', reason: 'template_pending:pl_appointment_reminder_v1:en' });
+    // Its retry is 30 s away on the app's clock, which stands still from here: only the approval can release it.
+    expect(Date.parse(held!.dueAt)).toBeGreaterThan(clock.now().getTime());
+    fake.setTemplate(TEMPLATES.appointmentReminder.name, { status: 'APPROVED' }, META_LANGUAGE.en);
+    expect((await api('POST', '/templates/sync')).status).toBe(200);
+    const sent = await toPhone(phone, (m) => m['type'] === 'template');
+    expect(sent).toMatchObject({ type: 'template', template: { name: TEMPLATES.appointmentReminder.name } });
+    const after = (await api<Appointment>('GET', `/appointments/${a.id}`)).json.reminders.find((x) => x.offsetMinutes === 60)!;
+    expect(after.state).toBe('sent');
+    expect(after.reason).toBeUndefined();
+  });
 });

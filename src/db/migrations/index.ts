@@ -27,6 +27,7 @@ import { auditHead } from './0024-audit-head.js';
 import { auditChains } from './0025-audit-chains.js';
 import { outboxFillfactor } from './0026-outbox-fillfactor.js';
 import { auditAppend } from './0027-audit-append.js';
+import { templateWaits } from './0028-template-waits.js';
 
 function statements(list: readonly string[]): Migration {
   return {
@@ -62,4 +63,5 @@ export const migrations: Record<string, Migration> = {
   '0025-audit-chains': statements(auditChains),
   '0026-outbox-fillfactor': statements(outboxFillfactor),
   '0027-audit-append': statements(auditAppend),
+  '0028-template-waits': statements(templateWaits),
 };
