@@ -51,7 +51,7 @@ import { startFakeGraph } from '../test/support/fake-graph.js';
 import { backendCpu } from './pg-cpu.js';
 import type { TargetSpec } from './protocol.js';
 import { DEFAULT_WHATSAPP_MPS as DEFAULT_MPS } from '../src/config.js';
-import { fmt, ingestTable, latencyTable, machineSection, mixChecks, mixTable, senderTable, stagesTable, targetsTable, type Check, type IngestRow, type LatencyRow, type MixRow } from './report.js';
+import { drainLimitMs, fmt, ingestTable, latencyTable, machineSection, mixChecks, mixTable, senderTable, stagesTable, targetsTable, type Check, type IngestRow, type LatencyRow, type MixRow } from './report.js';
 import { repoRoot, startServerProcess, startTarget, type TargetProcess } from './target-process.js';
 
 const env = process.env;
@@ -72,8 +72,6 @@ const DBS = (env['BENCH_DB'] ?? 'pglite,postgres').split(',');
 const CPU_PROF_DIR = env['BENCH_CPU_PROF'] ? path.join(repoRoot, 'bench', 'profiles') : undefined;
 const MPS = env['BENCH_MPS'] ? Number(env['BENCH_MPS']) : undefined;
 const INGEST = (env['BENCH_INGEST'] ?? 'texts,mix,unknown').split(',');
-/** How long the backlog a mix run leaves may take to drain before the run gives up on it. */
-const DRAIN_TIMEOUT_MS = 120_000;
 /** Deliveries computed before the run: enough for this rate over warm-up + duration. */
 const POOL_RATE = 8000;
 
@@ -469,13 +467,14 @@ async function runMix(mix: MixKind, spec: SpecFor): Promise<MixRow[]> {
  */
 async function waitForDrain(target: TargetProcess, endedAt: number): Promise<NonNullable<MixRow['drain']>> {
   const atEnd = await target.backlog();
+  const limitMs = drainLimitMs(atEnd.inboundPending);
   let b = atEnd;
   while (b.inboundPending + b.statusesNew + b.statusesOursUnapplied > 0) {
-    if (performance.now() - endedAt > DRAIN_TIMEOUT_MS) return { ms: null, atEnd, after: b };
+    if (performance.now() - endedAt > limitMs) return { ms: null, limitMs, atEnd, after: b };
     await new Promise((r) => setTimeout(r, 100));
     b = await target.backlog();
   }
-  return { ms: Math.max(0, performance.now() - endedAt), atEnd, after: b };
+  return { ms: Math.max(0, performance.now() - endedAt), limitMs, atEnd, after: b };
 }
 
 main().catch((e: unknown) => {
