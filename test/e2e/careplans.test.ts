@@ -8,7 +8,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Running } from '../../src/main.js';
-import { TEMPLATES } from '../../src/whatsapp/templates.js';
+import { META_LANGUAGE, TEMPLATES } from '../../src/whatsapp/templates.js';
 import { LANGUAGES } from '../../src/nlu/types.js';
 import { adjustableClock } from '../support/clock.js';
 import { APP_SECRET, startTestApp, waitFor } from '../support/app.js';
@@ -182,6 +182,33 @@ describe('care plans', () => {
     const stopped = await api<{ active: boolean; next: string[] }>('PATCH', `/patients/${id}/care-plans/${plan.json.id}`, { active: false });
     expect(stopped.json).toMatchObject({ active: false, next: [] });
     expect((await occurrencesOf(plan.json.id)).filter((o) => o.state === 'scheduled')).toEqual([]);
+  });
+
+  it('a template still in review holds the dose, which leaves as soon as the template is approved, not at the retry', async () => {
+    const number = newPhone();
+    const p = phoneOf(number, 'Pending Review');
+    const id = await patient(p);
+    await db.db.updateTable('patients').set({ last_inbound_at: new Date(clock.now().getTime() - 2 * 86_400_000) }).where('id', '=', id).execute();
+    fake.setTemplate(TEMPLATES.medicationReminder.name, { status: 'PENDING' }, META_LANGUAGE.en);
+    expect((await api('POST', '/templates/sync')).status).toBe(200);
+    try {
+      const first = nextMinuteInParis();
+      const plan = await api<{ id: string }>('POST', `/patients/${id}/care-plans`, { kind: 'medication', details: { medicine: 'Ramipril', dose: '5 mg' }, rrule: 'FREQ=DAILY;COUNT=1', dtstart: first.local });
+      expect(plan.status).toBe(201);
+      clock.advance(first.at + 1000 - clock.now().getTime());
+      const held = await waitFor(async () => (await occurrencesOf(plan.json.id)).find((o) => o.reason !== null) ?? null, 20_000, 200);
+      expect(held).toMatchObject({ state: 'scheduled', reason: `template_pending:${TEMPLATES.medicationReminder.name}:en` });
+      expect(held!.due_at.getTime()).toBeGreaterThan(clock.now().getTime());
+      // The app's clock stands still from here: only the approval can release the dose before its retry.
+      fake.setTemplate(TEMPLATES.medicationReminder.name, { status: 'APPROVED' }, META_LANGUAGE.en);
+      expect((await api('POST', '/templates/sync')).status).toBe(200);
+      const sent = await p.initiated((m) => m['type'] === 'template');
+      expect((sent['template'] as { name: string }).name).toBe(TEMPLATES.medicationReminder.name);
+      expect((await occurrencesOf(plan.json.id)).map((o) => [o.state, o.reason])).toEqual([['sent', null]]);
+    } finally {
+      fake.setTemplate(TEMPLATES.medicationReminder.name, { status: 'APPROVED' }, META_LANGUAGE.en);
+      await api('POST', '/templates/sync');
+    }
   });
 
   it('follow-up: a Book button that leads into booking the service', async () => {
