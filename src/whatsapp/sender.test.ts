@@ -68,6 +68,39 @@ function heldGraph(): { graph: Pick<GraphClient, 'sendMessage'>; release(): void
   };
 }
 
+/**
+ * A Graph client whose connections are ready only once the test calls connect(); `isOpen` resolves when a send
+ * asks for one. onSend runs as a request is written, onAbandon as one is given up.
+ */
+function gatedConnection(o: { onSend?: () => void; onAbandon?: () => void }): { graph: Pick<GraphClient, 'sendMessage' | 'openMessage'>; connect(): void; isOpen: Promise<void> } {
+  let connect!: () => void;
+  const connected = new Promise<void>((r) => (connect = r));
+  let opened!: () => void;
+  const isOpen = new Promise<void>((r) => (opened = r));
+  return {
+    connect,
+    isOpen,
+    graph: {
+      sendMessage: (b) => graph.sendMessage(b),
+      openMessage(body) {
+        const open = graph.openMessage(body);
+        opened();
+        return {
+          ready: connected.then(() => open.ready),
+          send: () => {
+            o.onSend?.();
+            return open.send();
+          },
+          abandon: () => {
+            o.onAbandon?.();
+            open.abandon();
+          },
+        };
+      },
+    },
+  };
+}
+
 function sender(clock: Clock, g: Pick<GraphClient, 'sendMessage'> = graph): Sender {
   return new Sender({ db: db.db, cipher, graph: g, metrics: createMetrics(db.db), log: pino({ level: 'silent' }), clock, mps: 80, sendTimeoutMs: SEND_TIMEOUT_MS, reconcileMs: RECONCILE_MS });
 }
@@ -172,28 +205,10 @@ describe('a send and its dispatch mark', () => {
     const t0 = Date.parse('2026-06-06T09:00:00Z');
     const clock = new ManualClock(t0);
     const phone = await replyDue(clock);
-    let connect!: () => void;
-    const connected = new Promise<void>((r) => (connect = r));
     const marksAtWrite: Promise<Date | null>[] = [];
-    let opened!: () => void;
-    const isOpen = new Promise<void>((r) => (opened = r));
-    const g: Pick<GraphClient, 'sendMessage' | 'openMessage'> = {
-      sendMessage: (b) => graph.sendMessage(b),
-      openMessage(body) {
-        const open = graph.openMessage(body);
-        opened();
-        return {
-          ready: connected.then(() => open.ready),
-          send: () => {
-            // The mark as another connection reads it, asked for as the request is written (on PGlite the read
-            // waits for the sender to let go of the session, right after the write).
-            marksAtWrite.push(row(phone).then((r) => r.dispatched_at));
-            return open.send();
-          },
-          abandon: () => open.abandon(),
-        };
-      },
-    };
+    // The mark as another connection reads it, asked for as the request is written (on PGlite the read waits
+    // for the sender to let go of the session, right after the write).
+    const { graph: g, connect, isOpen } = gatedConnection({ onSend: () => marksAtWrite.push(row(phone).then((r) => r.dispatched_at)) });
     const s = sender(clock, g);
     expect(await s.tick()).toBe(1);
     await isOpen;
@@ -215,19 +230,8 @@ describe('a send and its dispatch mark', () => {
     const t0 = Date.parse('2026-06-06T09:30:00Z');
     const clock = new ManualClock(t0);
     const phone = await replyDue(clock);
-    let connect!: () => void;
-    const connected = new Promise<void>((r) => (connect = r));
-    let opened!: () => void;
-    const isOpen = new Promise<void>((r) => (opened = r));
     let abandoned = 0;
-    const g: Pick<GraphClient, 'sendMessage' | 'openMessage'> = {
-      sendMessage: (b) => graph.sendMessage(b),
-      openMessage(body) {
-        const open = graph.openMessage(body);
-        opened();
-        return { ready: connected.then(() => open.ready), send: () => open.send(), abandon: () => { abandoned++; open.abandon(); } };
-      },
-    };
+    const { graph: g, connect, isOpen } = gatedConnection({ onAbandon: () => abandoned++ });
     const s = sender(clock, g);
     expect(await s.tick()).toBe(1);
     await isOpen;

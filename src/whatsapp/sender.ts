@@ -78,6 +78,11 @@ const SETTLE_TRIES = 3;
  * slots 1 / (SLOT_SHARE × MPS) apart, each send leaving at most LATE_MS after its slot. This is the sender's
  * own bound; tests check it.
  */
+/** A send past LATE_MS of its slot does not leave (untilSlot, and again once its connection is ready). */
+function isLate(claim: Claim, now: number): boolean {
+  return now - claim.slot > LATE_MS;
+}
+
 export function scheduleBound(mps: number, windowMs: number): number {
   return Math.floor(((windowMs + LATE_MS) * mps * SLOT_SHARE) / 1000) + 1;
 }
@@ -353,7 +358,14 @@ export class Sender {
     }
     const now = this.d.clock.now().getTime();
     if (now < this.knownPauseUntil || now < this.pausedUntil) return 'paused';
-    return now - claim.slot > LATE_MS ? 'late' : null;
+    return isLate(claim, now) ? 'late' : null;
+  }
+
+  /** Puts a claimed send back in the queue, unsent, counted as requeued for `reason`; true (see sendOne). */
+  private async requeue(row: Claim, reason: string, o: { unmark?: boolean } = {}): Promise<true> {
+    await this.release(row, o);
+    this.d.metrics.outboundRequeued.inc({ reason });
+    return true;
   }
 
   /** Puts a claimed row back in the queue, unsent (`unmark`: its dispatch mark is withdrawn: it never left). */
@@ -400,11 +412,7 @@ export class Sender {
       return true;
     }
     const holdBack = await this.untilSlot(row);
-    if (holdBack) {
-      await this.release(row);
-      metrics.outboundRequeued.inc({ reason: holdBack });
-      return true;
-    }
+    if (holdBack) return this.requeue(row, holdBack);
     let outcome: SendOutcome;
     this.active++;
     try {
@@ -416,11 +424,9 @@ export class Sender {
       // machine): then it goes back unsent like any late send, so every dispatch mark stays within LATE_MS
       // of its slot (scheduleBound) and late sends never crowd the slots after them.
       const at = clock.now();
-      if (at.getTime() - row.slot > LATE_MS) {
+      if (isLate(row, at.getTime())) {
         open?.abandon();
-        await this.release(row);
-        metrics.outboundRequeued.inc({ reason: 'late' });
-        return true;
+        return this.requeue(row, 'late');
       }
       // Durable before the request leaves: after a crash, a row without it is known never to have gone out.
       // Only while this send still holds the row's latest claim: reconciliation may have taken it back (its
@@ -439,11 +445,7 @@ export class Sender {
         log.warn({ outboxId: row.id }, 'send lost its claim before it left (reconciled meanwhile): not sent');
         return true;
       }
-      if (marked.kind === 'late') {
-        await this.release(row, { unmark: true });
-        metrics.outboundRequeued.inc({ reason: 'late' });
-        return true;
-      }
+      if (marked.kind === 'late') return this.requeue(row, 'late', { unmark: true });
       try {
         outcome = await (marked.outcome ?? this.d.graph.sendMessage(body));
       } catch {

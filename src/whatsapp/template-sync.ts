@@ -154,8 +154,9 @@ export async function releaseTemplateWaits(db: DbOrTx, table: 'reminders' | 'car
 
 /**
  * Whether a business-initiated send may use a template now: approved; still in review and `canWaitUntil`
- * the retry (then try again at `at`, or as soon as it is approved: the row records `reason`); or not usable (rejected, paused, disabled, or the wait would be too
- * late): `reason` is `template_<status>`, and one open staff alert per template, language and status says so.
+ * the retry (then try again at `at`, or as soon as it is approved: the row records `reason`,
+ * templateWaitReason); or not usable (rejected, paused, disabled, or the wait would be too late): `reason` is
+ * `template_<status>`, and one open staff alert per template, language and status says so.
  */
 export async function templateGate(tx: DbOrTx, o: { name: string; language: Language; now: Date; retryMs: number; canWaitUntil(at: Date): boolean }): Promise<TemplateGate> {
   const status = await templateStatus(tx, o.name, o.language);
